@@ -1,0 +1,63 @@
+"""Errors raised by the assistant.
+
+Every error the library raises on purpose derives from :class:`AssistantError`, so the
+CLI and the UI can turn them into one plain sentence::
+
+    AssistantError
+    ├── ConfigError            a setting is wrong or missing (the message names it)
+    ├── QuestionError          the question is empty or cannot be used
+    ├── CorpusError            the corpus folder or a file in it cannot be read
+    ├── StoreError             the vector store cannot be opened, reached or written
+    │   └── StoreUnavailableError   a Chroma server is down (host and port named)
+    ├── IngestError            an ingest did not finish; nothing already indexed is lost
+    ├── ModelError             an embedding or chat model failed
+    │   ├── ModelUnavailableError   a model is not installed or a server is unreachable
+    │   └── AuthenticationError     a server rejected the API key
+    └── PromptError            a prompt file is missing or a variable was not given
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Root of every error the assistant raises on purpose."""
+
+
+class ConfigError(AssistantError):
+    """A setting is wrong or missing."""
+
+
+class QuestionError(AssistantError):
+    """The question cannot be asked (empty, or otherwise unusable)."""
+
+
+class CorpusError(AssistantError):
+    """The corpus cannot be read."""
+
+
+class StoreError(AssistantError):
+    """The vector store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """A Chroma server cannot be reached."""
+
+
+class IngestError(AssistantError):
+    """An ingest did not complete."""
+
+
+class ModelError(AssistantError):
+    """An embedding or chat model failed."""
+
+
+class ModelUnavailableError(ModelError):
+    """A model is not installed, or its server cannot be reached."""
+
+
+class AuthenticationError(ModelError):
+    """A model server rejected the API key."""
+
+
+class PromptError(AssistantError):
+    """A prompt is missing, or rendering it lacked a variable."""

