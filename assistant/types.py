@@ -61,6 +61,7 @@ class Chunk:
             "end": self.end,
             "index": self.index,
             "doc_hash": self.doc_hash,
+            "date_num": int(self.date.replace("-", "")) if self.date else 0,
         }
 
 

@@ -1,0 +1,672 @@
+"""Check the ``[n]`` citations of an answer against the passages they point at.
+
+Every engine's answer goes through :func:`check_answer` before it is shown. The answer is
+split into sentences; each cited sentence's *facts* (numbers, dates, proper names) must
+occur in the passage it cites:
+
+- numbers are compared by value, whatever the format: "6,25" = "6.25", "1.559" = "1,559" =
+  "1559", "6,25 triệu" = "6.25 million" = "6.250.000", "0,12%" = "0.12 percent";
+- dates are compared as (day, month, year): "20/11", "ngày 20 tháng 11", "November 20",
+  "2025-11-25", "24/11/2025" (a passage's article date counts as part of the passage);
+- names (runs of two or more capitalised words) are compared with diacritics folded, so
+  "Thanh Hoá" = "Thanh Hóa" = "Thanh Hoa"; title words around a name ("Secretary",
+  "Province", "Ông") are trimmed.
+
+A sentence without facts is supported when it shares enough content words with the
+passage (same-language passages only; across languages it is kept, unverified).
+
+What happens to a sentence that is not supported by the passage it cites: if another
+passage holds all its facts, the marker is re-pointed (``"[2]->[1]"`` in
+:attr:`Verification.repaired`); otherwise the sentence is dropped
+(:attr:`Verification.dropped`) — unless that would leave nothing, in which case the answer
+is marked unsupported and the caller refuses. Markers that point at no passage ("[7]" with
+4 passages) are removed; "[1, 2]" and "[1,2]" become "[1][2]".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from assistant.text import fold, nfc, split_sentences
+from assistant.types import Citation, Passage, Verification
+
+__all__ = ["CheckedAnswer", "Facts", "check_answer", "extract_facts", "normalize_markers"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckedAnswer:
+    """An answer after its citations were checked and repaired."""
+
+    text: str
+    citations: list[Citation]
+    verification: Verification
+    supported: bool
+
+
+# --- markers ------------------------------------------------------------------------------
+
+_LABEL = r"(?:passage|passages|source|sources|doc|document|đoạn|nguồn|tài\s+liệu)?\s*"
+_GROUP = r"\[\s*" + _LABEL + r"\d+(?:\s*(?:,|;|-|–|and|và)\s*" + _LABEL + r"\d+)*\s*\]"
+_MARKER_RUN_RE = re.compile(r"[ \t]*" + _GROUP + r"(?:[ \t]*" + _GROUP + r")*", re.IGNORECASE)
+_GROUP_RE = re.compile(_GROUP, re.IGNORECASE)
+_CANON_MARKER_RE = re.compile(r"\[(\d+)\]")
+_CANON_RUN_RE = re.compile(r"[ \t]*(?:\[\d+\])+")
+_LEADING_RUN_RE = re.compile(r"^(?:\[\d+\])+\s*")
+_TRAILING_PUNCT_RE = re.compile(r"[.!?…:;]+[\"”’)]*$")
+_LIST_PREFIX_RE = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[-*•+]\s+|#+\s+)")
+
+
+def _group_numbers(group: str) -> list[int]:
+    """The numbers of one bracket group, ranges like "1-3" expanded."""
+    body = re.sub(_LABEL, " ", group[1:-1], flags=re.IGNORECASE)
+    numbers: list[int] = []
+    for part in re.split(r"\s*(?:,|;|and|và)\s*", body, flags=re.IGNORECASE):
+        bounds = [int(x) for x in re.findall(r"\d+", part)]
+        if len(bounds) == 2 and re.search(r"[-–]", part) and 0 < bounds[1] - bounds[0] <= 10:
+            numbers.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            numbers.extend(bounds)
+    return numbers
+
+
+def normalize_markers(text: str, count: int) -> tuple[str, list[str]]:
+    """Rewrite every citation run as "[1][2]" and remove numbers outside 1..count.
+
+    Returns the new text and the invalid markers removed (e.g. ``["[7]"]``).
+    """
+    invalid: list[str] = []
+
+    def repl(match: re.Match[str]) -> str:
+        numbers: list[int] = []
+        for group in _GROUP_RE.findall(match.group(0)):
+            for n in _group_numbers(group):
+                if 1 <= n <= count:
+                    if n not in numbers:
+                        numbers.append(n)
+                elif f"[{n}]" not in invalid:
+                    invalid.append(f"[{n}]")
+        if not numbers:
+            return ""
+        lead = " " if match.group(0)[:1] in (" ", "\t") else ""
+        return lead + "".join(f"[{n}]" for n in numbers)
+
+    return _MARKER_RUN_RE.sub(repl, text), invalid
+
+
+def _markers_of(sentence: str) -> list[int]:
+    found: list[int] = []
+    for m in _CANON_MARKER_RE.finditer(sentence):
+        n = int(m.group(1))
+        if n not in found:
+            found.append(n)
+    return found
+
+
+def _strip_markers(sentence: str) -> str:
+    return re.sub(r"\s+([.!?…,;:])", r"\1", _CANON_RUN_RE.sub("", sentence)).strip()
+
+
+def _set_markers(sentence: str, numbers: list[int]) -> str:
+    """Replace the sentence's markers by ``numbers``, placed before its final punctuation."""
+    bare = _CANON_RUN_RE.sub("", sentence).rstrip()
+    if not numbers:
+        return re.sub(r"\s+([.!?…,;:])", r"\1", bare)
+    marks = "".join(f"[{n}]" for n in numbers)
+    punct = _TRAILING_PUNCT_RE.search(bare)
+    if punct:
+        head = bare[: punct.start()].rstrip()
+        return f"{head} {marks}{punct.group(0)}"
+    return f"{bare} {marks}"
+
+
+# --- facts --------------------------------------------------------------------------------
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+_B = r"(?<![\d.,/])"  # number start
+_E = r"(?![\d/])"  # number end
+_DATE_PATTERNS = [
+    re.compile(_B + r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _E),
+    re.compile(
+        r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
+        re.IGNORECASE,
+    ),
+    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
+    re.compile(
+        r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r"(?:,?\s+(?P<y>\d{4}))?\b", re.IGNORECASE
+    ),
+    re.compile(r"\b" + _MONTH + r",?\s+(?:of\s+)?(?P<y>\d{4})\b", re.IGNORECASE),
+    re.compile(_B + r"(?P<m>\d{1,2})/(?P<y>\d{4})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})/(?P<m>\d{1,2})" + _E),
+]
+_NUMBER_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)*)(?!\d)(\s*%)?(?:\s*([^\W\d_]+))?")
+_SCALES = {
+    "nghìn": 3, "nghin": 3, "ngàn": 3, "ngan": 3, "thousand": 3, "k": 3,
+    "triệu": 6, "trieu": 6, "million": 6, "millions": 6, "mn": 6, "tr": 6,
+    "tỷ": 9, "tỉ": 9, "ty": 9, "billion": 9, "billions": 9, "bn": 9,
+    "trillion": 12,
+}  # fmt: skip
+
+Date = tuple[int | None, int, int | None]  # (day, month, year)
+
+
+def _to_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _canon(value: Decimal) -> str:
+    value = value.normalize()
+    return format(value, "f")
+
+
+def number_values(token: str, scale_word: str = "") -> set[str]:
+    """Every value a written number may stand for, as canonical decimal strings.
+
+    "6,25" -> {"6.25"}; "1.559" -> {"1559", "1.559"}; "6,25" + "triệu" -> also "6250000".
+    """
+    seps = [c for c in token if c in ".,"]
+    groups = re.split(r"[.,]", token)
+    readings: list[str] = []
+    if not seps:
+        readings.append(token)
+    elif len(set(seps)) == 1:
+        if len(seps) == 1:
+            if len(groups[1]) == 3:
+                readings.append(groups[0] + groups[1])  # thousands separator
+            readings.append(groups[0] + "." + groups[1])  # decimal separator
+        else:
+            readings.append("".join(groups))  # thousands separators only
+    else:
+        # mixed: the last separator is the decimal one
+        last = max(token.rfind("."), token.rfind(","))
+        readings.append(re.sub(r"[.,]", "", token[:last]) + "." + token[last + 1 :])
+    values: set[str] = set()
+    exponent = _SCALES.get(scale_word.lower()) if scale_word else None
+    for reading in readings:
+        value = _to_decimal(reading)
+        if value is None:
+            continue
+        values.add(_canon(value))
+        if exponent:
+            values.add(_canon(value.scaleb(exponent)))
+    return values
+
+
+@dataclass
+class Facts:
+    """The checkable facts of a piece of text."""
+
+    numbers: list[tuple[str, set[str]]] = field(default_factory=list)  # (as written, values)
+    dates: list[tuple[str, Date]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.dates or self.names)
+
+    def describe(self) -> list[str]:
+        return [n for n, _ in self.numbers] + [d for d, _ in self.dates] + list(self.names)
+
+
+def _extract_dates(text: str) -> tuple[list[tuple[str, Date]], str]:
+    """Dates in ``text`` and the text with them blanked out."""
+    dates: list[tuple[str, Date]] = []
+    chars = list(text)
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer("".join(chars)):
+            groups = m.groupdict()
+            day = int(groups["d"]) if groups.get("d") else None
+            if groups.get("mon"):
+                month = _MONTHS[groups["mon"].lower().rstrip(".")]
+            else:
+                month = int(groups["m"])
+            year = int(groups["y"]) if groups.get("y") else None
+            if day is not None and not 1 <= day <= 31:
+                continue
+            if not 1 <= month <= 12:
+                if day is not None and 1 <= day <= 12 and month <= 31:  # US order: 11/20
+                    day, month = month, day
+                else:
+                    continue
+            dates.append((m.group(0), (day, month, year)))
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return dates, "".join(chars)
+
+
+def _extract_numbers(text: str) -> list[tuple[str, set[str]]]:
+    numbers = []
+    for m in _NUMBER_RE.finditer(text):
+        token, percent, word = m.group(1), m.group(2), m.group(3) or ""
+        values = number_values(token, "" if percent else word)
+        if values:
+            numbers.append((token + ("%" if percent else ""), values))
+    return numbers
+
+
+# Capitalised words that are titles, places in English, or sentence openers, not names.
+_GENERIC = set(
+    """
+    a an the this that these those there here in on at of for from by to with and or but as
+    it its he she his her they their we our you your i is was are were be been has have had
+    mr mrs ms dr sir mister madam comrade
+    secretary party provincial province city district commune ward committee people's peoples
+    people council chairman chairwoman chair vice deputy standing permanent president minister
+    ministry prime governor ambassador extraordinary plenipotentiary embassy consul consulate
+    general colonel major lieutenant director head leader member delegation department office
+    central federation republic socialist national state government association union chamber
+    commerce industry trade investment conference forum news agency group corporation company
+    vietnam viet vietnamese russia russian moscow hanoi saigon federal soviet ussr
+    according however also after before during on in since while when where which who whom
+    ông bà anh chị đồng chí ngài thưa theo tại ngày trong với và của do khi sau trước hôm các
+    những đoàn tỉnh thành phố huyện xã bí thư chủ tịch phó đại sứ thủ tướng bộ trưởng
+    """.split()
+)
+_GENERIC_FOLDED = {fold(w) for w in _GENERIC} - {"anh", "thanh", "ha"}
+_GENERIC_PHRASES = {"viet nam", "lien bang nga", "lien xo"}
+_WORD_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+
+
+def _key(text: str) -> str:
+    """Folded, lower-case words joined by single spaces (for containment checks)."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def _name_runs(text: str) -> list[list[str]]:
+    """Maximal runs of capitalised words separated by single spaces."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    last_end = -1
+    for m in _WORD_TOKEN_RE.finditer(text):
+        word = m.group(0)
+        capital = word[0].isupper()
+        joined = last_end >= 0 and text[last_end : m.start()] in (" ", "\u00a0")
+        if capital and current and joined:
+            current.append(word)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = [word] if capital else []
+        last_end = m.end()
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _trim_generic(run: list[str]) -> list[str]:
+    start, end = 0, len(run)
+    while start < end and _key(run[start]) in _GENERIC_FOLDED:
+        start += 1
+    while end > start and _key(run[end - 1]) in _GENERIC_FOLDED:
+        end -= 1
+    return run[start:end]
+
+
+def _extract_names(text: str, vocabulary: set[str] | None) -> list[str]:
+    names: list[str] = []
+    for run in _name_runs(text):
+        core = _trim_generic(run)
+        if len(core) < 2:
+            continue
+        name = " ".join(core)
+        key = _key(name)
+        if key in _GENERIC_PHRASES:
+            continue
+        if vocabulary is not None and name.isascii():
+            # An all-ASCII run none of whose words occur in any passage is English prose
+            # ("Foreign Affairs"), not a transliterated name from the articles.
+            if not any(w in vocabulary for w in key.split()):
+                continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def extract_facts(text: str, *, vocabulary: set[str] | None = None) -> Facts:
+    """Numbers, dates and proper names in ``text`` (citation markers must be removed first)."""
+    text = nfc(_LIST_PREFIX_RE.sub("", text))
+    dates, rest = _extract_dates(text)
+    return Facts(
+        numbers=_extract_numbers(rest),
+        dates=dates,
+        names=_extract_names(text, vocabulary),
+    )
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+_STOPWORDS = set(
+    """
+    la cua va cac nhung duoc co da voi trong cho nay do mot khi thi ma de tai tu ve theo nhu
+    cung se dang vao ra len sau truoc hon rat nhieu ong ba ay nen neu vi boi o tren duoi den
+    the a an of to in on at for from by with and or but as is was are were be been has have
+    had it its this that these those he she his her they their which who whom what when where
+    how also not no yes than then so such into about over after before there here
+    """.split()
+)
+_OVERLAP_MIN_SHARE = 0.5
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
+
+
+class _Evidence:
+    """One passage, prepared for fact lookups."""
+
+    def __init__(self, index: int, passage: Passage):
+        self.index = index
+        self.passage = passage
+        full = "\n".join(p for p in (passage.title, passage.date, passage.text) if p)
+        self.key = f" {_key(full)} "
+        dates, _ = _extract_dates(nfc(full))
+        self.dates = [d for _, d in dates]
+        self.numbers: set[str] = set()
+        for _, values in _extract_numbers(nfc(full)):
+            self.numbers |= values
+        self.words = _content_words(full)
+        self.language = "vi" if fold(passage.text[:2000]) != passage.text[:2000].lower() else "en"
+        self.sentences = [passage.text[a:b] for a, b in split_sentences(passage.text)] or [
+            passage.text
+        ]
+
+    def has_number(self, values: set[str]) -> bool:
+        return bool(values & self.numbers)
+
+    def has_date(self, date: Date) -> bool:
+        day, month, year = date
+        return any(
+            month == m and (day is None or day == d) and (year is None or y is None or year == y)
+            for d, m, y in self.dates
+        )
+
+    def has_name(self, name: str) -> bool:
+        return f" {_key(name)} " in self.key
+
+    def missing(self, facts: Facts) -> list[str]:
+        out = [t for t, v in facts.numbers if not self.has_number(v)]
+        out += [t for t, d in facts.dates if not self.has_date(d)]
+        out += [n for n in facts.names if not self.has_name(n)]
+        return out
+
+    def overlap(self, claim_words: set[str]) -> float:
+        if not claim_words:
+            return 0.0
+        shared = claim_words & self.words
+        if len(shared) < min(2, len(claim_words)):
+            return 0.0
+        return len(shared) / len(claim_words)
+
+    def best_sentence(self, claim: str, facts: Facts) -> str:
+        claim_words = _content_words(claim)
+        best, best_score = self.sentences[0], -1.0
+        for sentence in self.sentences:
+            ev = _SentenceEvidence(sentence)
+            score = 10.0 * (len(facts.describe()) - len(ev.missing(facts)))
+            score += len(claim_words & _content_words(sentence))
+            if score > best_score:
+                best, best_score = sentence, score
+        return best.strip()
+
+
+class _SentenceEvidence(_Evidence):
+    def __init__(self, sentence: str):
+        super().__init__(0, Passage(chunk_id="", doc_id="", text=sentence))
+
+
+# --- the check ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Sentence:
+    text: str
+    gap: str  # the text between this sentence and the next one
+    markers: list[int] = field(default_factory=list)
+    status: str = "plain"  # plain | verified | unverifiable | dropped | flagged
+    claim: str = ""
+    facts: Facts = field(default_factory=Facts)
+
+
+def _segments(text: str) -> tuple[str, list[_Sentence]]:
+    spans = split_sentences(text)
+    if not spans:
+        return text, []
+    head = text[: spans[0][0]]
+    out: list[_Sentence] = []
+    for i, (a, b) in enumerate(spans):
+        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        out.append(_Sentence(text=text[a:b], gap=text[b:nxt]))
+    # Markers written after the full stop ("... Nga. [1] Đoàn ...") belong to the sentence
+    # before them.
+    merged: list[_Sentence] = []
+    for seg in out:
+        lead = _LEADING_RUN_RE.match(seg.text)
+        if lead and merged:
+            prev = merged[-1]
+            marks = lead.group(0).strip()
+            prev.text = _set_markers(prev.text, _markers_of(prev.text) + _markers_of(marks))
+            seg.text = seg.text[lead.end() :]
+            if not seg.text.strip():
+                prev.gap = seg.gap
+                continue
+        merged.append(seg)
+    return head, merged
+
+
+def check_answer(
+    text: str,
+    passages: list[Passage],
+    *,
+    language: str = "vi",
+    drop_unsupported: bool = True,
+) -> CheckedAnswer:
+    """Verify, repair or drop the citations of ``text``; see the module docstring.
+
+    ``passages`` are numbered 1..n in order, as the engine saw them. With
+    ``drop_unsupported=False`` unsupported sentences are kept, flagged as unverified.
+    """
+    verification = Verification()
+    normalized, invalid = normalize_markers(nfc(text), len(passages))
+    verification.invalid_markers.extend(invalid)
+    evidence = [_Evidence(i + 1, p) for i, p in enumerate(passages)]
+    vocabulary: set[str] = set()
+    for ev in evidence:
+        vocabulary |= set(ev.key.split())
+    head, segments = _segments(normalized)
+
+    for seg in segments:
+        seg.markers = _markers_of(seg.text)
+        seg.claim = _strip_markers(seg.text)
+        seg.facts = extract_facts(seg.claim, vocabulary=vocabulary)
+        if seg.markers:
+            _check_cited(seg, evidence, language, verification)
+        elif seg.facts:
+            _check_uncited(seg, evidence, verification)
+
+    kept = [s for s in segments if s.status != "dropped"]
+    verified = [s for s in kept if s.status == "verified"]
+    unverifiable = [s for s in kept if s.status == "unverifiable"]
+    has_content = any(s.markers or s.facts for s in kept)
+    supported = bool(verified) or (bool(unverifiable) and not verification.dropped)
+
+    if not has_content and any(s.status == "dropped" for s in segments):
+        # Dropping every claim would leave nothing: keep the text, let the caller refuse.
+        supported = False
+        for seg in segments:
+            if seg.status == "dropped":
+                seg.status = "flagged"
+        kept = segments
+    if not drop_unsupported:
+        for seg in segments:
+            if seg.status == "dropped":
+                seg.status = "flagged"
+        kept = segments
+
+    out = head + "".join(s.text + s.gap for s in kept)
+    out = re.sub(r"[ \t]+\n", "\n", out)
+    out = re.sub(r"\n{3,}", "\n\n", out).strip()
+    citations = _citations(kept, evidence)
+    verification.dropped = [
+        s.claim for s in segments if s.status in ("dropped", "flagged") and s.claim
+    ]
+    if not supported:
+        verification.notes.append("no claim in the answer is supported by the passages")
+    log.debug(
+        "citations: %d checked, %d supported, repaired %s, dropped %d, invalid %s",
+        verification.checked,
+        verification.supported,
+        verification.repaired,
+        len(verification.dropped),
+        verification.invalid_markers,
+    )
+    return CheckedAnswer(
+        text=out, citations=citations, verification=verification, supported=supported
+    )
+
+
+def _supporting(facts: Facts, evidence: list[_Evidence], order: list[int]) -> int | None:
+    for n in order:
+        if not evidence[n - 1].missing(facts):
+            return n
+    return None
+
+
+def _check_cited(
+    seg: _Sentence, evidence: list[_Evidence], language: str, verification: Verification
+) -> None:
+    verification.checked += 1
+    cited = seg.markers
+    old = "".join(f"[{n}]" for n in cited)
+    all_indexes = [ev.index for ev in evidence]
+    others = [n for n in all_indexes if n not in cited]
+
+    if seg.facts:
+        # Supported when the cited passages together hold every fact; a cited passage that
+        # holds none of them is removed.
+        missing_per = {n: set(evidence[n - 1].missing(seg.facts)) for n in cited}
+        facts_all = set(seg.facts.describe())
+        still_missing = set.intersection(*missing_per.values()) if missing_per else facts_all
+        if not still_missing:
+            useful = [n for n in cited if missing_per[n] != facts_all]
+            _accept(seg, useful, old, verification)
+            return
+        single = _supporting(seg.facts, evidence, others)
+        if single is not None:
+            _accept(seg, [single], old, verification)
+            return
+        _reject(seg, verification, "facts not in any passage: " + ", ".join(sorted(still_missing)))
+        return
+
+    # No facts: compare content words, within one language only.
+    claim_words = _content_words(seg.claim)
+    if not claim_words:
+        seg.status = "verified"
+        verification.supported += 1
+        return
+    same_lang = [ev for ev in evidence if ev.language == language]
+    if not any(evidence[n - 1].language == language for n in cited):
+        seg.status = "unverifiable"
+        verification.checked -= 1
+        verification.notes.append(f"kept without a check (no facts, other language): {seg.claim}")
+        return
+    if any(evidence[n - 1].overlap(claim_words) >= _OVERLAP_MIN_SHARE for n in cited):
+        seg.status = "verified"
+        verification.supported += 1
+        return
+    scored = sorted(
+        ((ev.overlap(claim_words), ev.index) for ev in same_lang if ev.index not in cited),
+        key=lambda t: (-t[0], t[1]),
+    )
+    if scored and scored[0][0] >= _OVERLAP_MIN_SHARE:
+        _accept(seg, [scored[0][1]], old, verification)
+        return
+    _reject(seg, verification, "too few words shared with the cited passage")
+
+
+def _accept(seg: _Sentence, markers: list[int], old: str, verification: Verification) -> None:
+    new = "".join(f"[{n}]" for n in markers)
+    if new != old:
+        verification.repaired.append(f"{old}->{new}")
+        seg.text = _set_markers(seg.text, markers)
+        seg.markers = markers
+    seg.status = "verified"
+    verification.supported += 1
+
+
+def _reject(seg: _Sentence, verification: Verification, reason: str) -> None:
+    seg.status = "dropped"
+    verification.notes.append(f"dropped ({reason}): {seg.claim}")
+    log.info("dropping unsupported sentence (%s): %s", reason, seg.claim)
+
+
+def _check_uncited(seg: _Sentence, evidence: list[_Evidence], verification: Verification) -> None:
+    holders = [ev.index for ev in evidence if not ev.missing(seg.facts)]
+    if len(holders) == 1:
+        verification.checked += 1
+        verification.supported += 1
+        verification.repaired.append(f"->[{holders[0]}]")
+        verification.notes.append(f"cited an uncited sentence as [{holders[0]}]: {seg.claim}")
+        seg.text = _set_markers(seg.text, holders)
+        seg.markers = holders
+        seg.status = "verified"
+    elif holders:
+        verification.notes.append(f"uncited sentence found in passages {holders}: {seg.claim}")
+    else:
+        verification.notes.append(f"uncited sentence with facts in no passage: {seg.claim}")
+
+
+def _citations(kept: list[_Sentence], evidence: list[_Evidence]) -> list[Citation]:
+    by_index: dict[int, tuple[str, bool | None]] = {}
+    for seg in kept:
+        if not seg.markers:
+            continue
+        verified: bool | None = {"verified": True, "flagged": False}.get(seg.status)
+        for n in seg.markers:
+            quote = evidence[n - 1].best_sentence(seg.claim, seg.facts)
+            if n not in by_index:
+                by_index[n] = (quote, verified)
+            else:
+                prev_quote, prev_verified = by_index[n]
+                if prev_verified is False or verified is False:
+                    merged: bool | None = False
+                elif prev_verified or verified:
+                    merged = True
+                else:
+                    merged = None
+                by_index[n] = (prev_quote, merged)
+    citations = []
+    for n in sorted(by_index):
+        p = evidence[n - 1].passage
+        quote, verified = by_index[n]
+        citations.append(
+            Citation(
+                index=n,
+                doc_id=p.doc_id,
+                title=p.title,
+                date=p.date,
+                url=p.url,
+                text=p.text,
+                chunk_id=p.chunk_id,
+                source=p.source,
+                quote=quote,
+                verified=verified,
+            )
+        )
+    return citations

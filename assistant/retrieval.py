@@ -1,0 +1,188 @@
+"""Retrieval: dense (Chroma), BM25 (bm25s), or both fused with reciprocal rank fusion.
+
+:class:`Retriever` returns :class:`Passage` objects; :class:`LangChainRetriever` wraps it
+as a langchain ``BaseRetriever`` so it drops into any LangChain chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.index import Index
+from assistant.text import normalize
+from assistant.types import Passage
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some articles, sources or a date range (ISO dates, inclusive)."""
+
+    doc_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.doc_ids or self.sources or self.date_from or self.date_to)
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.date_from:
+            clauses.append({"date_num": {"$gte": _date_num(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_num": {"$lte": _date_num(self.date_to)}})
+            if not self.date_from:
+                clauses.append({"date_num": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allows(self, doc_id: str, source: str, date_num: int) -> bool:
+        if self.doc_ids and doc_id not in self.doc_ids:
+            return False
+        if self.sources and source not in self.sources:
+            return False
+        if self.date_from and date_num < _date_num(self.date_from):
+            return False
+        return not (self.date_to and not 0 < date_num <= _date_num(self.date_to))
+
+
+def _date_num(iso: str) -> int:
+    return int(iso.replace("-", "")[:8])
+
+
+@dataclass
+class Retriever:
+    index: Index
+    mode: Mode = "hybrid"
+    candidates: int = 30
+    rrf_k: int = 60
+    _cache: dict[str, list[float]] = field(default_factory=dict, repr=False)
+
+    def embed_query(self, query: str) -> list[float]:
+        key = normalize(query)
+        if key not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = self.index.embeddings.embed_query(key)
+        return self._cache[key]
+
+    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        where = filters.chroma_where() if filters else None
+        hits = self.index.store.query(self.embed_query(query), k, where)
+        return [
+            _passage(h.chunk_id, h.text, h.metadata, score=1.0 - (h.distance or 0.0),
+                     similarity=1.0 - (h.distance or 0.0), ranks={"dense": r})
+            for r, h in enumerate(hits, start=1)
+        ]
+
+    def bm25(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        lexical = self.index.lexical()
+        allowed = None
+        if filters and not filters.empty:
+            allowed = np.array(
+                [filters.allows(e.doc_id, e.source, e.date_num) for e in lexical.entries], dtype=bool
+            )
+        hits = lexical.search(normalize(query), k, allowed)
+        if not hits:
+            return []
+        ids = [lexical.entries[i].chunk_id for i, _ in hits]
+        stored = {c.chunk_id: c for c in self.index.store.get(ids)}
+        out = []
+        for rank, (i, score) in enumerate(hits, start=1):
+            c = stored.get(lexical.entries[i].chunk_id)
+            if c is not None:
+                out.append(_passage(c.chunk_id, c.text, c.metadata, score=score, ranks={"bm25": rank}))
+        return out
+
+    def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
+        if self.mode == "dense":
+            return self.dense(query, k, filters)
+        if self.mode == "bm25":
+            return self.bm25(query, k, filters)
+        n = max(self.candidates, k)
+        return fuse([self.dense(query, n, filters), self.bm25(query, n, filters)], k, self.rrf_k)
+
+
+def fuse(rankings: list[list[Passage]], k: int, rrf_k: int = 60) -> list[Passage]:
+    """Reciprocal rank fusion: score = sum over rankings of 1 / (rrf_k + rank)."""
+    scores: dict[str, float] = {}
+    best: dict[str, Passage] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    similarity: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, p in enumerate(ranking, start=1):
+            scores[p.chunk_id] = scores.get(p.chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            best.setdefault(p.chunk_id, p)
+            ranks.setdefault(p.chunk_id, {}).update(p.ranks)
+            if p.dense_similarity is not None:
+                similarity[p.chunk_id] = p.dense_similarity
+    order = sorted(scores, key=lambda cid: (-scores[cid], cid))[:k]
+    from dataclasses import replace
+
+    return [
+        replace(best[c], score=scores[c], ranks=ranks[c], dense_similarity=similarity.get(c))
+        for c in order
+    ]
+
+
+def _passage(
+    chunk_id: str, text: str, meta: dict[str, Any], *, score: float,
+    similarity: float | None = None, ranks: dict[str, int] | None = None,
+) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", "")),
+        text=text,
+        title=str(meta.get("title", "")),
+        date=str(meta.get("date", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        score=float(score),
+        start=int(meta.get("start", 0) or 0),
+        end=int(meta.get("end", 0) or 0),
+        dense_similarity=similarity,
+        ranks=dict(ranks or {}),
+    )
+
+
+class LangChainRetriever(BaseRetriever):
+    """The assistant's retriever as a langchain ``BaseRetriever``."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any
+    k: int = 5
+    filters: Any = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        return [
+            LCDocument(
+                page_content=p.text,
+                id=p.chunk_id,
+                metadata={
+                    "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "date": p.date,
+                    "source": p.source, "url": p.url, "score": p.score, "start": p.start, "end": p.end,
+                },
+            )
+            for p in self.retriever.retrieve(query, self.k, self.filters)
+        ]
