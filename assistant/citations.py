@@ -10,7 +10,7 @@ occur in the passage it cites:
   "2025-11-25", "24/11/2025" (a passage's article date counts as part of the passage);
 - names (runs of two or more capitalised words) are compared with diacritics folded, so
   "Thanh Hoá" = "Thanh Hóa" = "Thanh Hoa"; title words around a name ("Secretary",
-  "Province", "Ông") are trimmed.
+  "Province", "Ông") split a run of capitalised words.
 
 A sentence without facts is supported when it shares enough content words with the
 passage (same-language passages only; across languages it is kept, unverified).
@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.text import fold, nfc, split_sentences
+from assistant.text import fold, nfc, normalize, split_sentences
 from assistant.types import Citation, Passage, Verification
 
 __all__ = ["CheckedAnswer", "Facts", "check_answer", "extract_facts", "normalize_markers"]
@@ -275,11 +275,11 @@ _GENERIC = set(
     commerce industry trade investment conference forum news agency group corporation company
     vietnam viet vietnamese russia russian moscow hanoi saigon federal soviet ussr
     according however also after before during on in since while when where which who whom
-    ông bà anh chị đồng chí ngài thưa theo tại ngày trong với và của do khi sau trước hôm các
-    những đoàn tỉnh thành phố huyện xã bí thư chủ tịch phó đại sứ thủ tướng bộ trưởng
+    ông bà đồng chí ngài thưa theo tại ngày trong với và của do khi sau trước hôm các những
+    đoàn tỉnh huyện xã bí chủ tịch phó đại sứ thủ tướng bộ trưởng
     """.split()
 )
-_GENERIC_FOLDED = {fold(w) for w in _GENERIC} - {"anh", "thanh", "ha"}
+_GENERIC = {normalize(w) for w in _GENERIC}  # tone-sensitive: "Đoàn" is generic, "Doãn" not
 _GENERIC_PHRASES = {"viet nam", "lien bang nga", "lien xo"}
 _WORD_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 
@@ -310,32 +310,32 @@ def _name_runs(text: str) -> list[list[str]]:
     return runs
 
 
-def _trim_generic(run: list[str]) -> list[str]:
-    start, end = 0, len(run)
-    while start < end and _key(run[start]) in _GENERIC_FOLDED:
-        start += 1
-    while end > start and _key(run[end - 1]) in _GENERIC_FOLDED:
-        end -= 1
-    return run[start:end]
+def _split_generic(run: list[str]) -> list[list[str]]:
+    """Split a run at title and function words: "Party Secretary Nguyen Doan Anh" -> [...]."""
+    parts: list[list[str]] = [[]]
+    for word in run:
+        if normalize(word.lower()) in _GENERIC:
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return [p for p in parts if len(p) >= 2]
 
 
 def _extract_names(text: str, vocabulary: set[str] | None) -> list[str]:
     names: list[str] = []
     for run in _name_runs(text):
-        core = _trim_generic(run)
-        if len(core) < 2:
-            continue
-        name = " ".join(core)
-        key = _key(name)
-        if key in _GENERIC_PHRASES:
-            continue
-        if vocabulary is not None and name.isascii():
-            # An all-ASCII run none of whose words occur in any passage is English prose
-            # ("Foreign Affairs"), not a transliterated name from the articles.
-            if not any(w in vocabulary for w in key.split()):
+        for core in _split_generic(run):
+            name = " ".join(core)
+            key = _key(name)
+            if key in _GENERIC_PHRASES:
                 continue
-        if name not in names:
-            names.append(name)
+            if vocabulary is not None and name.isascii():
+                # An all-ASCII run none of whose words occur in any passage is English prose
+                # ("Foreign Affairs"), not a transliterated name from the articles.
+                if not any(w in vocabulary for w in key.split()):
+                    continue
+            if name not in names:
+                names.append(name)
     return names
 
 
