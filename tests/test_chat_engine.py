@@ -1,0 +1,405 @@
+"""The chat engine with a scripted chat model, and its HTTP error paths against a tiny fake
+OpenAI-compatible server (a real HTTP server in a thread)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from assistant.chat_engine import REFUSAL_TOKEN, ChatEngine, _RefusalFilter, format_passages
+from assistant.citations import check_answer
+from assistant.engines import build_engine
+from assistant.errors import AuthenticationError, ConfigError, ModelError, ModelUnavailableError
+from assistant.llama_server import free_port
+from assistant.prompts import load_prompt
+from assistant.settings import Settings
+from assistant.testing import ScriptedChatModel
+from assistant.types import GenerationRequest, GenerationResult, Passage
+
+PASSAGES = [
+    Passage(
+        chunk_id="001-0",
+        doc_id="001",
+        title="Bí thư Tỉnh ủy Nguyễn Doãn Anh làm việc với Đại sứ quán Việt Nam tại Liên bang Nga",
+        date="2025-11-25",
+        text="Đoàn đại biểu cấp cao tỉnh Thanh Hóa do đồng chí Nguyễn Doãn Anh làm trưởng đoàn "
+        "đã có buổi làm việc với Đại sứ quán Việt Nam tại Liên bang Nga.",
+    ),
+    Passage(
+        chunk_id="000-3",
+        doc_id="000",
+        title="Đoàn công tác cấp cao tỉnh Thanh Hóa làm việc với Liên hiệp các tổ chức người Việt",
+        date="2025-11-25",
+        text="Kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD.",
+    ),
+]
+
+
+def request(question: str = "Ai dẫn đầu đoàn Thanh Hóa?", language: str = "vi") -> GenerationRequest:
+    return GenerationRequest(
+        question=question,
+        standalone_question=question,
+        passages=PASSAGES,
+        history=[],
+        language=language,  # type: ignore[arg-type]
+    )
+
+
+def engine_with(*outputs: object) -> tuple[ChatEngine, ScriptedChatModel]:
+    model = ScriptedChatModel(chunk_size=3).enqueue(list(outputs))  # type: ignore[arg-type]
+    return ChatEngine(model, name="scripted", model="scripted-1"), model
+
+
+def test_stream_yields_the_answer_and_fills_the_result() -> None:
+    answer = "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]."
+    engine, model = engine_with(answer)
+    result = GenerationResult()
+    pieces = list(engine.stream(request(), result))
+    assert len(pieces) > 1  # streamed, not in one piece
+    assert "".join(pieces) == answer
+    assert result.engine == "scripted"
+    assert result.model == "scripted-1"
+    assert result.prompt_name == "system_vi+answer"
+    assert len(result.prompt_hash) == 12
+    assert result.refused is False
+    assert result.usage["completion_tokens"] == len(answer.split())
+    assert result.usage["prompt_tokens"] > 0
+    assert check_answer("".join(pieces), PASSAGES).verification.ok
+
+
+def test_prompt_has_numbered_dated_passages_first_then_question() -> None:
+    engine, model = engine_with("ok [1]")
+    list(engine.stream(request("Who led the delegation?", language="en"), GenerationResult()))
+    (messages,) = model.history
+    system, user = messages
+    assert "English" in system.content and REFUSAL_TOKEN in system.content
+    text = str(user.content)
+    assert text.index("[1] (2025-11-25) Bí thư Tỉnh ủy") < text.index("[2] (2025-11-25)")
+    assert text.index("[2]") < text.index("Question: Who led the delegation?")
+    assert "English" in text
+
+
+def test_vietnamese_question_uses_the_vietnamese_system_prompt() -> None:
+    engine, model = engine_with("ok [1]")
+    result = GenerationResult()
+    list(engine.stream(request(), result))
+    assert "tiếng Việt" in model.history[0][0].content
+    system, answer = load_prompt("system_vi"), load_prompt("answer")
+    assert result.prompt_hash == engine.prompt_hash(system, answer)
+
+
+def test_prompt_hash_changes_with_language() -> None:
+    engine, _ = engine_with("a [1]", "b [1]")
+    vi, en = GenerationResult(), GenerationResult()
+    list(engine.stream(request(), vi))
+    list(engine.stream(request(language="en"), en))
+    assert vi.prompt_hash != en.prompt_hash
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [REFUSAL_TOKEN, f" {REFUSAL_TOKEN}.", ["NO_", "ANS", "WER"], "no_answer", "NO ANSWER"],
+)
+def test_refusal_token_sets_refused_and_is_not_shown(reply: object) -> None:
+    engine, _ = engine_with(reply)
+    result = GenerationResult()
+    text = "".join(engine.stream(request(), result))
+    assert text == ""
+    assert result.refused is True
+
+
+def test_refusal_token_after_an_answer_is_removed_but_not_a_refusal() -> None:
+    engine, _ = engine_with("Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]. NO_ANSWER")
+    result = GenerationResult()
+    text = "".join(engine.stream(request(), result))
+    assert text == "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]."
+    assert result.refused is False
+
+
+def test_refusal_filter_passes_look_alike_text() -> None:
+    f = _RefusalFilter()
+    out = "".join(f.feed(p) for p in ["NO", "RTH of ", "No", "vember"]) + f.flush()
+    assert out == "NORTH of November"
+    assert not f.seen
+
+
+def test_no_passages_is_a_refusal_without_a_model_call() -> None:
+    engine, model = engine_with()
+    result = GenerationResult()
+    empty = GenerationRequest("q", "q", [], [], "vi")
+    assert list(engine.stream(empty, result)) == []
+    assert result.refused and model.history == []
+
+
+def test_condense_uses_history_and_returns_one_line() -> None:
+    engine, model = engine_with(
+        "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?\n(giải thích thêm)"
+    )
+    history = [
+        {"role": "user", "content": "Ai dẫn đầu đoàn Thanh Hóa sang Nga?"},
+        {"role": "assistant", "content": "Ông Nguyễn Doãn Anh dẫn đầu đoàn [1]."},
+    ]
+    out = engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
+    assert out == "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
+    prompt = model.prompts[0]
+    assert "Ông Nguyễn Doãn Anh dẫn đầu đoàn." in prompt  # markers stripped from history
+    assert "Follow-up question: Ông ấy đã làm việc với vị Đại sứ nào?" in prompt
+
+
+def test_condense_without_history_makes_no_call() -> None:
+    engine, model = engine_with()
+    assert engine.condense("Ai dẫn đầu?", []) == "Ai dẫn đầu?"
+    assert model.history == []
+
+
+def test_condense_falls_back_to_the_question_on_empty_reply() -> None:
+    engine, _ = engine_with("   ")
+    history = [{"role": "user", "content": "x"}]
+    assert engine.condense("Ông ấy là ai?", history) == "Ông ấy là ai?"
+
+
+def test_model_errors_become_model_error() -> None:
+    engine, _ = engine_with(RuntimeError("boom"))
+    with pytest.raises(ModelError, match="boom"):
+        list(engine.stream(request(), GenerationResult()))
+
+
+def test_lazy_factory_called_once_across_threads() -> None:
+    calls = []
+    model = ScriptedChatModel().enqueue(["a [1]"] * 4)
+
+    def factory() -> ScriptedChatModel:
+        calls.append(1)
+        return model
+
+    engine = ChatEngine(factory, name="lazy", model="m")
+    threads = [
+        threading.Thread(target=lambda: list(engine.stream(request(), GenerationResult())))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1]
+    assert len(model.history) == 4
+
+
+def test_format_passages_truncates_long_text() -> None:
+    long = Passage(chunk_id="x", doc_id="x", text="chữ " * 1000, title="T", date="2025-01-02")
+    out = format_passages([long], max_chars=100)
+    assert out.startswith("[1] (2025-01-02) T\n")
+    assert len(out) < 140 and out.endswith("…")
+
+
+# --- engine selection -----------------------------------------------------------------------
+
+
+class Fallback:
+    name = "extractive"
+
+    def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
+        yield ""
+
+    def condense(self, question: str, history: list) -> str:
+        return question
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_build_engine_extractive(clean_env: None) -> None:
+    fallback = Fallback()
+    assert build_engine(Settings(llm="extractive"), fallback=fallback) == (fallback, "")
+
+
+def test_build_engine_openai_needs_a_key_or_url(clean_env: None) -> None:
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
+        build_engine(Settings(llm="openai"), fallback=Fallback())
+
+
+def test_build_engine_openai_with_base_url(clean_env: None) -> None:
+    engine, notice = build_engine(
+        Settings(llm="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="local"),
+        fallback=Fallback(),
+    )
+    assert isinstance(engine, ChatEngine) and engine.name == "openai" and notice == ""
+    assert engine.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_build_engine_auto_prefers_openai(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    engine, notice = build_engine(Settings(llm="auto"), fallback=Fallback())
+    assert engine.name == "openai" and notice == ""
+
+
+def test_build_engine_local_missing_model_falls_back(clean_env: None, tmp_path) -> None:
+    settings = Settings(llm="local", local_model=str(tmp_path / "missing.gguf"), data_dir=tmp_path)
+    fallback = Fallback()
+    engine, notice = build_engine(settings, fallback=fallback)
+    assert engine is fallback
+    assert "extractive" in notice and ("missing.gguf" in notice or "llama-cpp-python" in notice)
+
+
+def test_build_engine_auto_falls_back_with_notice(clean_env: None, tmp_path) -> None:
+    settings = Settings(llm="auto", local_model=str(tmp_path / "none.gguf"), data_dir=tmp_path)
+    engine, notice = build_engine(settings, fallback=Fallback())
+    assert engine.name == "extractive"
+    assert "OPENAI_API_KEY" in notice
+
+
+# --- HTTP error paths against a fake OpenAI-compatible server -------------------------------
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    """Scripted status codes, then a streamed or plain chat completion."""
+
+    script: list[int] = []
+    calls: list[dict] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls.append({"body": body, "auth": self.headers.get("Authorization")})
+        status = type(self).script.pop(0) if type(self).script else 200
+        if status != 200:
+            payload = json.dumps({"error": {"message": f"status {status}", "type": "x"}}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        words = ["Ông ", "Nguyễn ", "Doãn ", "Anh ", "[1]."]
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for w in words:
+                chunk = {
+                    "id": "c",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            usage = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body["model"],
+                "choices": [],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
+            }
+            self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+            return
+        payload = json.dumps(
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "".join(words)},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def fake_server() -> Iterator[str]:
+    FakeOpenAI.script = []
+    FakeOpenAI.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def openai_engine(url: str, **overrides: object) -> ChatEngine:
+    settings = Settings(
+        llm="openai",
+        openai_base_url=url,
+        openai_api_key="sk-test",
+        openai_model="fake-model",
+        request_timeout=5,
+        **overrides,  # type: ignore[arg-type]
+    )
+    return ChatEngine.openai(settings)
+
+
+def test_http_stream_records_usage(fake_server: str) -> None:
+    result = GenerationResult()
+    text = "".join(openai_engine(fake_server).stream(request(), result))
+    assert text == "Ông Nguyễn Doãn Anh [1]."
+    assert result.usage == {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55}
+    call = FakeOpenAI.calls[0]
+    assert call["auth"] == "Bearer sk-test"
+    assert call["body"]["model"] == "fake-model"
+    assert call["body"]["max_tokens"] == 400  # compatible servers read max_tokens
+    assert call["body"]["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_http_retries_then_succeeds(fake_server: str, status: int) -> None:
+    FakeOpenAI.script = [status, status]
+    text = "".join(openai_engine(fake_server, max_retries=2).stream(request(), GenerationResult()))
+    assert text == "Ông Nguyễn Doãn Anh [1]."
+    assert len(FakeOpenAI.calls) == 3
+
+
+def test_http_gives_up_after_retries(fake_server: str) -> None:
+    FakeOpenAI.script = [503, 503, 503]
+    with pytest.raises(ModelError, match="503"):
+        list(openai_engine(fake_server, max_retries=1).stream(request(), GenerationResult()))
+    assert len(FakeOpenAI.calls) == 2
+
+
+def test_http_401_is_authentication_error(fake_server: str) -> None:
+    FakeOpenAI.script = [401]
+    with pytest.raises(AuthenticationError, match=f"{fake_server}.*OPENAI_API_KEY"):
+        list(openai_engine(fake_server).stream(request(), GenerationResult()))
+    assert len(FakeOpenAI.calls) == 1  # no retry on 401
+
+
+def test_http_404_names_the_model(fake_server: str) -> None:
+    FakeOpenAI.script = [404]
+    with pytest.raises(ModelUnavailableError, match="fake-model"):
+        list(openai_engine(fake_server).stream(request(), GenerationResult()))
+
+
+def test_connection_refused_is_model_unavailable() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(ModelUnavailableError, match=url):
+        list(openai_engine(url, max_retries=0).stream(request(), GenerationResult()))
+
+
+def test_http_condense(fake_server: str) -> None:
+    out = openai_engine(fake_server).condense("Ông ấy là ai?", [{"role": "user", "content": "x"}])
+    assert out == "Ông Nguyễn Doãn Anh [1]."
+    assert FakeOpenAI.calls[0]["body"].get("stream") in (None, False)
