@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -39,7 +40,9 @@ PASSAGES = [
 ]
 
 
-def request(question: str = "Ai dẫn đầu đoàn Thanh Hóa?", language: str = "vi") -> GenerationRequest:
+def request(
+    question: str = "Ai dẫn đầu đoàn Thanh Hóa?", language: str = "vi"
+) -> GenerationRequest:
     return GenerationRequest(
         question=question,
         standalone_question=question,
@@ -56,7 +59,7 @@ def engine_with(*outputs: object) -> tuple[ChatEngine, ScriptedChatModel]:
 
 def test_stream_yields_the_answer_and_fills_the_result() -> None:
     answer = "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]."
-    engine, model = engine_with(answer)
+    engine, _ = engine_with(answer)
     result = GenerationResult()
     pieces = list(engine.stream(request(), result))
     assert len(pieces) > 1  # streamed, not in one piece
@@ -222,7 +225,7 @@ def test_build_engine_extractive(clean_env: None) -> None:
 
 
 def test_build_engine_openai_needs_a_key_or_url(clean_env: None) -> None:
-    with pytest.raises(ConfigError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
+    with pytest.raises(ConfigError, match=r"OPENAI_API_KEY.*OPENAI_BASE_URL"):
         build_engine(Settings(llm="openai"), fallback=Fallback())
 
 
@@ -262,8 +265,8 @@ def test_build_engine_auto_falls_back_with_notice(clean_env: None, tmp_path) -> 
 class FakeOpenAI(BaseHTTPRequestHandler):
     """Scripted status codes, then a streamed or plain chat completion."""
 
-    script: list[int] = []
-    calls: list[dict] = []
+    script: ClassVar[list[int]] = []
+    calls: ClassVar[list[dict]] = []
 
     def log_message(self, *args: object) -> None:
         pass
