@@ -1,0 +1,347 @@
+"""Turn an :class:`~evals.runner.EvalRun` into metrics and files.
+
+``write_report(run, out)`` writes ``metrics.json`` (every metric, per configuration,
+overall and by ``type`` and ``lang``), ``results.jsonl`` (one line per configuration and
+case), ``report.md`` (headline table, breakdowns, latency, failures, and what produced the
+numbers: settings, models, prompt hashes, project version, date) and two PNG plots
+(``metrics.png``: metric bars per configuration; ``latency.png``: latency distribution).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals import metrics
+from evals.runner import CaseResult, EvalRun
+
+log = logging.getLogger(__name__)
+
+LATENCY_STAGES = ("total", "retrieve", "condense", "generate", "verify", "first_token")
+
+
+def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Every metric over one set of case results (one configuration, or a slice of one)."""
+    answerable = [r for r in results if not r.unanswerable]
+    with_sources = [r for r in answerable if r.sources]
+    with_evidence = [r for r in with_sources if r.has_evidence]
+    answered = [r for r in results if r.answered or (r.error and r.correct is not None)]
+    answered_answerable = [r for r in answered if not r.unanswerable]
+    out: dict[str, Any] = {
+        "n": len(results),
+        "n_answerable": len(answerable),
+        "n_unanswerable": len(results) - len(answerable),
+        "errors": sum(1 for r in results if r.error),
+        "n_retrieval": len(with_sources),
+    }
+    for k in (1, 5, 10):
+        out[f"recall@{k}"] = metrics.mean(metrics.recall_at(r.doc_rank, k) for r in with_sources)
+    out["mrr"] = metrics.mean(metrics.reciprocal_rank(r.doc_rank) for r in with_sources)
+    out["n_passage"] = len(with_evidence)
+    for k in (1, 5, 10):
+        out[f"passage_recall@{k}"] = metrics.mean(metrics.recall_at(r.passage_rank, k) for r in with_evidence)
+    out["passage_mrr"] = metrics.mean(metrics.reciprocal_rank(r.passage_rank) for r in with_evidence)
+
+    out["n_answered"] = len(answered)
+    if answered:
+        correct = [r for r in answered_answerable if r.correct]
+        out["accuracy"] = len(correct) / len(answered_answerable) if answered_answerable else None
+        out["correct_with_citation"] = (
+            sum(1 for r in correct if r.citation_correct) / len(answered_answerable) if answered_answerable else None
+        )
+        out["citation_correct"] = sum(1 for r in correct if r.citation_correct) / len(correct) if correct else None
+        total_citations = sum(len(r.citations) for r in answered)
+        out["citations_total"] = total_citations
+        out["citation_valid"] = (
+            sum(r.citations_valid for r in answered) / total_citations if total_citations else None
+        )
+        out["groups_matched"] = metrics.mean(
+            r.groups_matched / len(r.answers) for r in answered_answerable if r.answers
+        )
+        squad = [r for r in answered_answerable if r.f1 is not None]
+        out["n_squad"] = len(squad)
+        out["exact_match"] = metrics.mean(r.exact_match for r in squad)
+        out["f1"] = metrics.mean(r.f1 for r in squad)
+        out.update(metrics.refusal_stats((r.unanswerable, bool(r.refused)) for r in answered))
+        out["fallback_answers"] = sum(1 for r in answered if r.notice)
+        prompt = [r.usage.get("prompt_tokens", r.usage.get("input_tokens", 0)) for r in answered if r.usage]
+        completion = [r.usage.get("completion_tokens", r.usage.get("output_tokens", 0)) for r in answered if r.usage]
+        out["tokens"] = {
+            "answers_with_usage": len(prompt),
+            "prompt_total": sum(prompt),
+            "completion_total": sum(completion),
+            "prompt_mean": metrics.mean(prompt),
+            "completion_mean": metrics.mean(completion),
+        }
+    latency: dict[str, Any] = {
+        "retrieval_call": metrics.latency_summary([r.retrieve_seconds for r in results if r.retrieve_seconds is not None])
+    }
+    for stage in LATENCY_STAGES:
+        values = [r.timings[stage] for r in answered if stage in r.timings]
+        if values:
+            latency[stage] = metrics.latency_summary(values)
+    out["latency"] = latency
+    return out
+
+
+def _breakdown(results: Sequence[CaseResult], key: Callable[[CaseResult], str]) -> dict[str, Any]:
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(key(r), []).append(r)
+    return {label: summarize_results(rs) for label, rs in sorted(groups.items())}
+
+
+def summarize(run: EvalRun) -> dict[str, Any]:
+    """``{"meta": ..., "configs": {name: {"overall", "by_type", "by_lang"}}}``."""
+    configs: dict[str, Any] = {}
+    for config in run.configs:
+        results = run.for_config(config.name)
+        configs[config.name] = {
+            "engine": config.engine,
+            "retriever": config.retriever,
+            "baseline": config.baseline,
+            "overall": summarize_results(results),
+            "by_type": _breakdown(results, lambda r: r.type),
+            "by_lang": _breakdown(results, lambda r: r.lang),
+        }
+    return {"meta": run.meta, "configs": configs}
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _lat(summary: dict[str, Any] | None, key: str) -> str:
+    if not summary or summary.get(key) is None:
+        return "–"
+    return f"{summary[key]:.3f}"
+
+
+HEADLINE_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("n", lambda m: _f(m["n"])),
+    ("R@1", lambda m: _f(m.get("recall@1"))),
+    ("R@5", lambda m: _f(m.get("recall@5"))),
+    ("R@10", lambda m: _f(m.get("recall@10"))),
+    ("MRR", lambda m: _f(m.get("mrr"))),
+    ("passage R@5", lambda m: _f(m.get("passage_recall@5"))),
+    ("accuracy", lambda m: _f(m.get("accuracy"))),
+    ("right + cited", lambda m: _f(m.get("correct_with_citation"))),
+    ("citations valid", lambda m: _f(m.get("citation_valid"))),
+    ("EM", lambda m: _f(m.get("exact_match"))),
+    ("F1", lambda m: _f(m.get("f1"))),
+    ("refusal P", lambda m: _f(m.get("refusal_precision"))),
+    ("refusal R", lambda m: _f(m.get("refusal_recall"))),
+    ("false refusals", lambda m: _f(m.get("false_refusal_rate"))),
+    ("p50 s", lambda m: _lat(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p50")),
+    ("p95 s", lambda m: _lat(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p95")),
+]
+
+
+def headline_table(summary: dict[str, Any]) -> str:
+    """Markdown table: one row per configuration."""
+    cols = [name for name, _ in HEADLINE_COLUMNS]
+    lines = ["| configuration | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, data in summary["configs"].items():
+        label = f"{name}{' (baseline)' if data['baseline'] else ''}"
+        m = data["overall"]
+        lines.append(f"| {label} | " + " | ".join(fn(m) for _, fn in HEADLINE_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def _breakdown_table(breakdown: dict[str, Any], title: str) -> str:
+    lines = [f"| {title} | n | R@5 | MRR | accuracy | right + cited | refusal acc. |", "|---|---|---|---|---|---|---|"]
+    for label, m in breakdown.items():
+        lines.append(
+            f"| {label} | {m['n']} | {_f(m.get('recall@5'))} | {_f(m.get('mrr'))} | {_f(m.get('accuracy'))} | "
+            f"{_f(m.get('correct_with_citation'))} | {_f(m.get('refusal_accuracy'))} |"
+        )
+    return "\n".join(lines)
+
+
+def _latency_table(summary: dict[str, Any]) -> str:
+    lines = ["| configuration | stage | n | p50 s | p95 s | mean s | max s |", "|---|---|---|---|---|---|---|"]
+    for name, data in summary["configs"].items():
+        for stage, s in data["overall"]["latency"].items():
+            if s and s.get("n"):
+                lines.append(f"| {name} | {stage} | {s['n']} | {_lat(s, 'p50')} | {_lat(s, 'p95')} | "
+                             f"{_lat(s, 'mean')} | {_lat(s, 'max')} |")
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _failures(run: EvalRun, config_name: str, limit: int = 40) -> str:
+    rows = []
+    for r in run.for_config(config_name):
+        if r.error:
+            why = f"error: {r.error}"
+        elif r.unanswerable and r.refused is False:
+            why = "answered an unanswerable question"
+        elif not r.unanswerable and r.answered and not r.correct:
+            why = "refused" if r.refused else f"{r.groups_matched}/{len(r.answers)} groups"
+        elif not r.unanswerable and r.sources and (r.doc_rank is None or r.doc_rank > 5):
+            why = f"source not in top 5 (rank {r.doc_rank or '>10'})"
+        else:
+            continue
+        expected = " ; ".join("/".join(g) for g in r.answers) or "(refusal)"
+        rows.append(f"| {r.case_id} | {_short(r.question, 90)} | {_short(expected, 60)} | "
+                    f"{_short(r.answer)} | {r.doc_rank or '–'} | {why} |")
+    if not rows:
+        return "No failures."
+    head = ["| id | question | expected | answer | doc rank | why |", "|---|---|---|---|---|---|"]
+    more = f"\n\n…and {len(rows) - limit} more (see results.jsonl)." if len(rows) > limit else ""
+    return "\n".join(head + rows[:limit]) + more
+
+
+def render_markdown(run: EvalRun, summary: dict[str, Any]) -> str:
+    meta = run.meta
+    out = ["# Eval report", ""]
+    out.append(f"- Date: {meta.get('date', '')} · project `hoitin` {meta.get('project_version', '')}"
+               f" · commit `{meta.get('git_commit') or '?'}` · Python {meta.get('python', '')}")
+    for d in meta.get("datasets", []):
+        out.append(f"- Dataset: `{d['path']}` (sha256 `{d['sha256'][:12]}`)")
+    out.append(f"- Cases: {meta.get('cases')} · corpus: `{meta.get('corpus')}` · store: {meta.get('store')}")
+    ingest = meta.get("ingest", {})
+    if ingest:
+        out.append(f"- Ingest: {ingest.get('chunks_total', '?')} chunks from "
+                   f"{ingest.get('added', 0) + ingest.get('unchanged', 0) + ingest.get('updated', 0)} documents"
+                   f" in {ingest.get('seconds')} s")
+    if meta.get("limit"):
+        out.append(f"- Limited to the first {meta['limit']} cases (`--limit`).")
+    out.append(f"- Run time: {meta.get('seconds')} s")
+    out += ["", "## Headline", "", headline_table(summary), ""]
+    out += [
+        "Recall@k/MRR: a passage of a source document among the top k (document level); "
+        "passage R@5: a top-5 passage holds the case's evidence span. Accuracy: every answer group "
+        "matched in the answer text (refusals count as wrong) over answerable cases. Right + cited: "
+        "correct and a cited passage of a source document contains the answer. Citations valid: "
+        "share of citations whose [n] is in the text, that point at a given passage and were not "
+        "rejected by the citation check. EM/F1: SQuAD-style, on the whole answer text. Refusal "
+        "P/R: refusing unanswerable cases; false refusals: share of answerable cases refused. "
+        "Latency p50/p95: whole `ask` (or the retrieval call when answers were not asked).",
+        "",
+        "![metrics per configuration](metrics.png)", "", "![latency](latency.png)", "",
+    ]
+    for name, data in summary["configs"].items():
+        out += [f"## {name}", "", "### By type", "", _breakdown_table(data["by_type"], "type"), "",
+                "### By language", "", _breakdown_table(data["by_lang"], "lang"), ""]
+    out += ["## Latency per stage", "", _latency_table(summary), ""]
+    out += ["## What produced these numbers", ""]
+    for name, info in meta.get("configs", {}).items():
+        desc = info.get("description", {})
+        out.append(
+            f"- **{name}**: engine `{info['engine']}` (answered by {', '.join(info['engines_seen']) or '–'}; "
+            f"models {', '.join(info['models_seen']) or '–'}), retriever `{info['retriever']}`, "
+            f"embedder `{desc.get('embedder', '?')}`, top_k {desc.get('top_k', '?')}, "
+            f"prompts {', '.join(f'`{p}`' for p in info['prompt_hashes']) or '–'}, "
+            f"{info['wall_seconds']} s"
+        )
+    settings = meta.get("settings", {})
+    if settings:
+        out += ["", "<details><summary>Settings</summary>", "", "```json",
+                json.dumps(settings, ensure_ascii=False, indent=2), "```", "</details>"]
+    out += ["", "## Failures", ""]
+    for config in run.configs:
+        out += [f"### {config.name}", "", _failures(run, config.name), ""]
+    return "\n".join(out) + "\n"
+
+
+# --- plots ---------------------------------------------------------------------------------
+
+PLOT_METRICS = [
+    ("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr", "MRR"),
+    ("passage_recall@5", "passage R@5"), ("accuracy", "accuracy"), ("correct_with_citation", "right+cited"),
+    ("f1", "F1"), ("refusal_accuracy", "refusal acc."),
+]
+
+
+def plot_metrics(summary: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(summary["configs"])
+    shown = [(k, label) for k, label in PLOT_METRICS
+             if any(summary["configs"][n]["overall"].get(k) is not None for n in names)]
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(shown) + 2), 4.2))
+    width = 0.8 / max(1, len(names))
+    for i, name in enumerate(names):
+        m = summary["configs"][name]["overall"]
+        xs = [j + i * width for j in range(len(shown))]
+        ys = [m.get(k) or 0.0 for k, _ in shown]
+        bars = ax.bar(xs, ys, width=width, label=name)
+        for bar, (k, _) in zip(bars, shown, strict=True):
+            if m.get(k) is not None:
+                ax.annotate(f"{m[k]:.2f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                            ha="center", va="bottom", fontsize=6)
+    ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(shown))])
+    ax.set_xticklabels([label for _, label in shown], rotation=20, fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("score")
+    ax.set_title("Metrics per configuration")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_latency(run: EvalRun, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [c.name for c in run.configs]
+    totals = [[r.timings["total"] for r in run.for_config(n) if "total" in r.timings] for n in names]
+    retrieval = [[r.retrieve_seconds for r in run.for_config(n) if r.retrieve_seconds is not None] for n in names]
+    panels = [("retrieval call (k=10)", retrieval)]
+    if any(totals):
+        panels.insert(0, ("ask, total", totals))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, (title, data) in zip(axes[0], panels, strict=True):
+        labels = [n for n, d in zip(names, data, strict=True) if d]
+        series = [d for d in data if d]
+        if series:
+            ax.boxplot(series, showfliers=True)
+            ax.set_xticks(range(1, len(labels) + 1))
+            ax.set_xticklabels(labels, rotation=15, fontsize=7)
+        ax.set_title(title)
+        ax.set_ylabel("seconds")
+    fig.suptitle("Latency distribution")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(run: EvalRun, out: Path | str) -> dict[str, Any]:
+    """Write metrics.json, results.jsonl, report.md, metrics.png and latency.png; return the summary."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = summarize(run)
+    (out / "metrics.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str),
+                                      encoding="utf-8")
+    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for r in run.results:
+            fh.write(json.dumps(r.to_dict(), ensure_ascii=False, default=str) + "\n")
+    try:
+        plot_metrics(summary, out / "metrics.png")
+        plot_latency(run, out / "latency.png")
+    except Exception as exc:  # plots are a convenience; the numbers are already written
+        log.warning("plotting failed: %s", exc)
+    (out / "report.md").write_text(render_markdown(run, summary), encoding="utf-8")
+    log.info("wrote %s", out)
+    return summary

@@ -1,0 +1,509 @@
+"""The eval suite: metrics (table-driven), dataset validation, the runner with a fake bot,
+report files, the CLI's errors, and one end-to-end run with the real extractive engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from assistant.text import words
+from evals import metrics
+from evals.dataset import Case, DatasetError, check_against_corpus, load_dataset, parse_lines
+from evals.report import summarize, write_report
+from evals.runner import EvalConfig, EvalError, configurations, run_eval
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "evals" / "datasets" / "seeds.jsonl"
+CONVERSATIONS = ROOT / "evals" / "datasets" / "conversations.jsonl"
+CORPUS = ROOT / "corpus"
+
+# --- answer matching -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "expected"),
+    [
+        ("Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.", [["Nguyễn Doãn Anh"]], True),
+        ("NGUYỄN   DOÃN\nANH", [["Nguyễn Doãn Anh"]], True),  # case and whitespace
+        ("tỉnh Thanh Hoá", [["Thanh Hóa"]], True),  # tone-mark placement
+        ("Nguyen Doan Anh", [["Nguyễn Doãn Anh"]], False),  # diacritics are not dropped
+        ("đạt 6,25 triệu USD", [["6,25"]], True),
+        ("đạt 6,250 triệu USD", [["6,25"]], False),  # word boundary: no partial numbers
+        ("exports of 6.25 million USD", [["6,25", "6.25"]], True),  # alternatives
+        ("Nguyễn Doãn Anh", [["Nguyễn Doãn Anh"], ["Đặng Minh Khôi"]], False),  # every group
+        ("Đặng Minh Khôi gặp Nguyễn Doãn Anh", [["Nguyễn Doãn Anh"], ["Đặng Minh Khôi"]], True),
+        ("anything at all", [], False),  # unanswerable: never "correct"
+        ("Kaluga hiện có ba khu công nghiệp", [["ba", "3"]], True),
+        ("bà Thái Hương", [["ba", "3"]], False),  # "bà" is not "ba"
+    ],
+)
+def test_answer_correct(text: str, answers: list[list[str]], expected: bool) -> None:
+    assert metrics.answer_correct(text, answers) is expected
+
+
+def test_groups_matched_counts_partial_answers() -> None:
+    answers = [["năng lượng"], ["logistics"], ["giáo dục"]]
+    assert metrics.groups_matched("năng lượng, logistics", answers) == 2
+
+
+# --- SQuAD EM / F1 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prediction", "golds", "em", "f1"),
+    [
+        ("Kawann Short.", ["Kawann Short"], 1.0, 1.0),
+        ("the Denver Broncos", ["Denver Broncos"], 1.0, 1.0),  # English article dropped
+        ("của Thanh Hoá", ["Thanh Hóa"], 1.0, 1.0),  # Vietnamese "article" and tone placement
+        ("Kawann", ["Kawann Short"], 0.0, 2 / 3),
+        ("Jared Allen", ["Kawann Short"], 0.0, 0.0),
+        ("308 điểm", ["300", "308 điểm"], 1.0, 1.0),  # best over golds
+        ("", ["308"], 0.0, 0.0),
+    ],
+)
+def test_exact_match_and_f1(prediction: str, golds: list[str], em: float, f1: float) -> None:
+    assert metrics.exact_match(prediction, golds) == em
+    assert metrics.token_f1(prediction, golds) == pytest.approx(f1)
+
+
+# --- retrieval -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("doc_ids", "sources", "rank", "r1", "r5", "rr"),
+    [
+        (["a", "b", "c"], ["c"], 3, 0.0, 1.0, 1 / 3),
+        (["a", "b", "c"], ["b", "c"], 2, 0.0, 1.0, 0.5),  # any source counts
+        (["a", "a", "b"], ["a"], 1, 1.0, 1.0, 1.0),
+        (["a", "b"], ["z"], None, 0.0, 0.0, 0.0),
+        ([f"d{i}" for i in range(7)], ["d6"], 7, 0.0, 0.0, 1 / 7),
+    ],
+)
+def test_retrieval_metrics(doc_ids: list[str], sources: list[str], rank: int | None,
+                           r1: float, r5: float, rr: float) -> None:
+    got = metrics.first_hit_rank(doc_ids, sources)
+    assert got == rank
+    assert metrics.recall_at(got, 1) == r1
+    assert metrics.recall_at(got, 5) == r5
+    assert metrics.reciprocal_rank(got) == pytest.approx(rr)
+
+
+EVIDENCE = "kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD"
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        (f"Hiện chưa có nhà đầu tư; {EVIDENCE}, bằng 0,12%.", True),  # contained
+        ("KIM NGẠCH xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD", True),
+        ("Hiện chưa có nhà đầu tư. kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025", True),  # cut by a chunk boundary
+        ("kim ngạch xuất khẩu sang thị trường Nga", False),  # too little of it
+        ("Thái Bình có thế mạnh về chế biến nông sản", False),
+    ],
+)
+def test_evidence_in_passage(passage: str, expected: bool) -> None:
+    assert metrics.evidence_in_passage(passage, EVIDENCE) is expected
+
+
+def test_passage_hit_rank() -> None:
+    assert metrics.passage_hit_rank(["khác", f"x {EVIDENCE} y"], EVIDENCE) == 2
+    assert metrics.passage_hit_rank(["khác"], EVIDENCE) is None
+
+
+# --- citations -----------------------------------------------------------------------------
+
+GOOD = {"index": 1, "doc_id": "d1", "chunk_id": "c1", "text": "Đại sứ Đặng Minh Khôi tiếp đoàn."}
+OTHER_DOC = {"index": 2, "doc_id": "d9", "chunk_id": "c9", "text": "Đại sứ Đặng Minh Khôi tiếp đoàn."}
+NO_ANSWER = {"index": 3, "doc_id": "d1", "chunk_id": "c3", "text": "Quang cảnh buổi làm việc."}
+SECOND = {"index": 4, "doc_id": "d2", "chunk_id": "c4", "text": "Bí thư Nguyễn Doãn Anh cảm ơn."}
+
+
+@pytest.mark.parametrize(
+    ("citations", "answers", "sources", "expected"),
+    [
+        ([GOOD], [["Đặng Minh Khôi"]], ["d1"], True),
+        ([OTHER_DOC], [["Đặng Minh Khôi"]], ["d1"], False),  # not a source document
+        ([NO_ANSWER], [["Đặng Minh Khôi"]], ["d1"], False),  # cited passage lacks the answer
+        ([NO_ANSWER, GOOD], [["Đặng Minh Khôi"]], ["d1"], True),
+        ([GOOD, SECOND], [["Đặng Minh Khôi"], ["Nguyễn Doãn Anh"]], ["d1", "d2"], True),  # groups split
+        ([GOOD], [["Đặng Minh Khôi"], ["Nguyễn Doãn Anh"]], ["d1", "d2"], False),
+        ([OTHER_DOC], [["Đặng Minh Khôi"]], [], True),  # no sources given: any document
+        ([], [["Đặng Minh Khôi"]], ["d1"], False),
+    ],
+)
+def test_citation_correct(citations: list[dict], answers: list[list[str]], sources: list[str],
+                          expected: bool) -> None:
+    assert metrics.citation_correct(citations, answers, sources) is expected
+
+
+@pytest.mark.parametrize(
+    ("citation", "answer_text", "passage_ids", "expected"),
+    [
+        (GOOD, "Đặng Minh Khôi [1].", ["c1", "c2"], True),
+        (GOOD, "Đặng Minh Khôi.", ["c1"], False),  # marker not in the text
+        (GOOD, "Đặng Minh Khôi [1].", ["c2"], False),  # not a passage given to the engine
+        ({**GOOD, "verified": False}, "Đặng Minh Khôi [1].", ["c1"], False),  # rejected by the check
+        ({**GOOD, "chunk_id": ""}, "Đặng Minh Khôi [1].", ["c1"], True),
+    ],
+)
+def test_citation_valid(citation: dict, answer_text: str, passage_ids: list[str], expected: bool) -> None:
+    assert metrics.citation_valid(citation, answer_text, passage_ids) is expected
+
+
+# --- refusals and latency ------------------------------------------------------------------
+
+
+def test_refusal_stats() -> None:
+    # (unanswerable, refused): 2 right refusals, 1 missed, 1 false refusal, 4 right answers
+    pairs = [(True, True), (True, True), (True, False), (False, True)] + [(False, False)] * 4
+    stats = metrics.refusal_stats(pairs)
+    assert stats["unanswerable"] == 3
+    assert stats["refusal_precision"] == pytest.approx(2 / 3)
+    assert stats["refusal_recall"] == pytest.approx(2 / 3)
+    assert stats["false_refusals"] == 1
+    assert stats["false_refusal_rate"] == pytest.approx(1 / 5)
+    assert stats["refusal_accuracy"] == pytest.approx(6 / 8)
+
+
+def test_refusal_stats_undefined_rates_are_none() -> None:
+    stats = metrics.refusal_stats([(False, False)])
+    assert stats["refusal_precision"] is None
+    assert stats["refusal_recall"] is None
+    assert stats["refusal_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [([1.0, 2.0, 3.0, 4.0], 50, 2.5), ([1.0, 2.0, 3.0, 4.0], 95, 3.85), ([4.0, 1.0, 3.0, 2.0], 0, 1.0),
+     ([7.0], 95, 7.0), ([], 50, None)],
+)
+def test_percentile(values: list[float], q: float, expected: float | None) -> None:
+    got = metrics.percentile(values, q)
+    assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+# --- dataset loading and validation --------------------------------------------------------
+
+OK = '{"id": "q1", "question": "Ai?", "answers": ["A"], "sources": ["d"]}'
+
+
+@pytest.mark.parametrize(
+    ("lines", "line_no", "message"),
+    [
+        ([OK, "{not json"], 2, "not valid JSON"),
+        (['{"question": "Ai?", "answers": []}'], 1, "'id' is missing"),
+        (['{"id": "q", "answers": []}'], 1, "'question' is missing"),
+        (['{"id": "q", "question": "Ai?"}'], 1, "'answers' is missing"),
+        (['{"id": "q", "question": "Ai?", "answers": "A"}'], 1, "'answers' must be a list"),
+        (['{"id": "q", "question": "Ai?", "answers": ["A", ["B"]]}'], 1, "mixes strings and lists"),
+        (['{"id": "q", "question": "Ai?", "answers": [["A"], []]}'], 1, "answer group 2 is empty"),
+        (['{"id": "q", "question": "Ai?", "answers": [["  "]]}'], 1, "empty string"),
+        (['{"id": "q", "question": "Ai?", "answers": [], "source": ["d"]}'], 1, "unknown key(s) ['source']"),
+        (['{"id": "q", "question": "Ai?", "answers": [], "sources": [1]}'], 1, "'sources' must be a list"),
+        ([OK, "", OK], 3, "duplicate id 'q1' (first at data.jsonl:1)"),
+        (['{"id": "c", "turns": []}'], 1, "'turns' must be a non-empty list"),
+        (['{"id": "c", "turns": [{"question": "Ai?", "answers": [], "foo": 1}]}'], 1, "(turn 1)"),
+        (['[1, 2]'], 1, "expected a JSON object"),
+    ],
+)
+def test_dataset_errors_name_file_and_line(lines: list[str], line_no: int, message: str) -> None:
+    with pytest.raises(DatasetError) as err:
+        parse_lines(lines, "data.jsonl")
+    assert str(err.value).startswith(f"data.jsonl:{line_no}")
+    assert message in str(err.value)
+
+
+def test_answers_forms_and_conversations() -> None:
+    cases = parse_lines([
+        '{"id": "a", "question": "Ai?", "answers": ["X", "Y"]}',
+        '{"id": "b", "question": "Who?", "answers": []}',
+        '{"id": "c", "lang": "en", "turns": [{"question": "Who?", "answers": [["X"]]}, '
+        '{"question": "And him?", "answers": [["Y"], ["Z"]]}]}',
+    ], "d.jsonl")
+    assert cases[0].answers == [["X", "Y"]]  # flat list = one group
+    assert cases[1].unanswerable and cases[1].type == "unanswerable"
+    assert [c.id for c in cases[2:]] == ["c#1", "c#2"]
+    assert [c.turn for c in cases[2:]] == [0, 1]
+    assert {c.conversation for c in cases[2:]} == {"c"}
+    assert cases[3].lang == "en" and cases[3].answers == [["Y"], ["Z"]]
+
+
+def test_load_dataset_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="no such dataset file"):
+        load_dataset(tmp_path / "nope.jsonl")
+
+
+def test_check_against_corpus_reports_problems() -> None:
+    cases = parse_lines([
+        '{"id": "a", "question": "?", "answers": ["Khôi"], "sources": ["d"], "evidence": "Đại sứ Khôi"}',
+        '{"id": "b", "question": "?", "answers": ["Putin"], "sources": ["d"], "evidence": "không có"}',
+        '{"id": "c", "question": "?", "answers": ["X"], "sources": ["missing"]}',
+    ], "t.jsonl")
+    problems = check_against_corpus(cases, {"d": "Đại sứ Khôi tiếp đoàn."})
+    assert len(problems) == 3
+    assert problems[0].startswith("t.jsonl:2: evidence not found")
+    assert "answer group 1 ['Putin']" in problems[1]
+    assert problems[2].startswith("t.jsonl:3: unknown source")
+
+
+# --- the project's own datasets ------------------------------------------------------------
+
+
+def test_seed_dataset_shape_and_faithfulness() -> None:
+    from assistant.corpus import load_corpus
+
+    cases = load_dataset(SEEDS)
+    assert len(cases) >= 70
+    assert sum(c.unanswerable for c in cases) >= 12
+    vi = sum(c.lang == "vi" for c in cases) / len(cases)
+    assert 0.5 <= vi <= 0.7
+    types = {c.type for c in cases}
+    assert {"factoid", "numeric", "date", "list", "multi", "paraphrased", "diacriticless", "unanswerable"} <= types
+    docs = {d.doc_id: d.text for d in load_corpus(CORPUS).documents}
+    assert check_against_corpus(cases, docs) == []
+    # every evidence span is verbatim in a source article (as cleaned)
+    for c in cases:
+        if c.evidence:
+            assert any(c.evidence in docs[s] for s in c.sources), c.id
+    questions = {c.question for c in cases}
+    assert "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?" in questions
+    assert "Who led the Thanh Hóa delegation to Russia?" in questions
+
+
+def test_conversation_dataset() -> None:
+    from assistant.corpus import load_corpus
+
+    cases = load_dataset(CONVERSATIONS)
+    conversations = {c.conversation for c in cases}
+    assert len(conversations) >= 6
+    assert all(sum(c.conversation == conv for c in cases) >= 2 for conv in conversations)
+    docs = {d.doc_id: d.text for d in load_corpus(CORPUS).documents}
+    assert check_against_corpus(cases, docs) == []
+
+
+# --- the runner, with a fake bot -----------------------------------------------------------
+
+
+@dataclass
+class FakePassage:
+    chunk_id: str
+    doc_id: str
+    text: str
+    score: float = 1.0
+
+
+@dataclass
+class FakeCitation:
+    index: int
+    doc_id: str
+    text: str
+    chunk_id: str = ""
+    verified: bool | None = True
+
+
+@dataclass
+class FakeAnswer:
+    text: str
+    refused: bool = False
+    citations: list[FakeCitation] = field(default_factory=list)
+    passages: list[FakePassage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=lambda: {"total": 0.5, "retrieve": 0.1})
+    usage: dict[str, int] = field(default_factory=dict)
+    engine: str = "fake"
+    model: str = "fake-1"
+    prompt_name: str = "answer"
+    prompt_hash: str = "abc123"
+    notice: str = ""
+    standalone_question: str = ""
+
+
+DOCS = {
+    "d1": "Đại sứ Việt Nam tại Liên bang Nga là Đặng Minh Khôi.",
+    "d2": "Đoàn Thanh Hóa do Nguyễn Doãn Anh làm trưởng đoàn.",
+}
+
+
+class FakeBot:
+    """Retrieves by word overlap; answers with the top passage, refuses on no overlap."""
+
+    instances: ClassVar[list[FakeBot]] = []
+
+    def __init__(self, settings: Any, notice: str = "") -> None:
+        self.settings = settings
+        self.histories: list[list[dict[str, str]]] = []
+        self.notice = notice
+        self.closed = False
+        FakeBot.instances.append(self)
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.settings.llm, "embedder": "fake", "top_k": 5, "notice": self.notice}
+
+    def ingest(self) -> dict[str, int]:
+        return {"chunks_total": len(DOCS)}
+
+    def retrieve(self, question: str, k: int | None = None) -> list[FakePassage]:
+        if "boom" in question:
+            raise RuntimeError("retrieval exploded")
+        q = set(words(question))
+        scored = sorted(DOCS, key=lambda d: -len(q & set(words(DOCS[d]))))
+        order = scored if self.settings.retriever != "bm25" else list(reversed(scored))
+        return [FakePassage(f"{d}-0", d, DOCS[d]) for d in order][: k or 5]
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> FakeAnswer:
+        self.histories.append(list(history or []))
+        top = self.retrieve(question, 2)
+        q = set(words(question))
+        if not q & set(words(top[0].text)) - {"là", "tại", "việt", "nam"}:
+            return FakeAnswer("Không có thông tin.", refused=True, passages=top, standalone_question=question)
+        return FakeAnswer(f"{top[0].text} [1]", passages=top, standalone_question=question,
+                          citations=[FakeCitation(1, top[0].doc_id, top[0].text, top[0].chunk_id)])
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _fake_cases() -> list[Case]:
+    return parse_lines([
+        '{"id": "q1", "type": "factoid", "question": "Đại sứ tại Liên bang Nga?", "answers": ["Đặng Minh Khôi"], '
+        '"sources": ["d1"], "evidence": "Đại sứ Việt Nam tại Liên bang Nga là Đặng Minh Khôi"}',
+        '{"id": "q2", "type": "factoid", "lang": "en", "question": "Trưởng đoàn Thanh Hóa?", "answers": ["Nguyễn Doãn Anh"], "sources": ["d2"]}',
+        '{"id": "q3", "type": "unanswerable", "question": "World Cup 2022?", "answers": []}',
+        '{"id": "q4", "question": "boom Đại sứ", "answers": ["X"], "sources": ["d1"]}',
+        '{"id": "c", "turns": [{"question": "Trưởng đoàn Thanh Hóa?", "answers": ["Nguyễn Doãn Anh"], "sources": ["d2"]}, '
+        '{"question": "Đại sứ nào?", "answers": ["Đặng Minh Khôi"], "sources": ["d1"]}]}',
+    ], "fake.jsonl")
+
+
+def test_run_eval_with_fake_bot_scores_and_writes_report(tmp_path: Path) -> None:
+    FakeBot.instances.clear()
+    configs = configurations("extractive", "hybrid", baselines=True)
+    assert [c.name for c in configs] == ["extractive/hybrid", "extractive/bm25", "extractive/dense"]
+    run = run_eval(_fake_cases(), corpus=tmp_path, configs=configs, store=tmp_path / "store",
+                   bot_factory=FakeBot)
+    assert len(run.results) == 6 * 3
+    assert all(b.closed for b in FakeBot.instances)
+    assert {b.settings.retriever for b in FakeBot.instances} == {"hybrid", "bm25", "dense"}
+    assert all(b.settings.collection == "hoitin-eval" for b in FakeBot.instances)
+    hybrid = {r.case_id: r for r in run.for_config("extractive/hybrid")}
+    assert hybrid["q1"].correct and hybrid["q1"].doc_rank == 1 and hybrid["q1"].passage_rank == 1
+    assert hybrid["q1"].citation_correct is True and hybrid["q1"].citations_valid == 1
+    assert hybrid["q3"].refused is True and hybrid["q3"].correct is None
+    assert hybrid["q4"].error == "RuntimeError: retrieval exploded" and hybrid["q4"].correct is False
+    # the second turn is asked with the first turn as history
+    bot = FakeBot.instances[0]
+    assert bot.histories[-1][0] == {"role": "user", "content": "Trưởng đoàn Thanh Hóa?"}
+    assert bot.histories[-1][1]["role"] == "assistant"
+    assert bot.histories[-2] == []
+    bm25 = {r.case_id: r for r in run.for_config("extractive/bm25")}
+    assert bm25["q1"].doc_rank == 2  # the fake bm25 reverses the ranking
+
+    summary = write_report(run, tmp_path / "out")
+    overall = summary["configs"]["extractive/hybrid"]["overall"]
+    assert overall["n"] == 6 and overall["errors"] == 1
+    assert overall["recall@1"] == pytest.approx(4 / 5)  # q4 errored: a miss
+    assert overall["accuracy"] == pytest.approx(4 / 5)
+    assert overall["refusal_recall"] == 1.0
+    assert summary["configs"]["extractive/bm25"]["overall"]["recall@1"] == 0.0
+    assert set(summary["configs"]["extractive/hybrid"]["by_lang"]) == {"en", "vi"}
+    for name in ("metrics.json", "results.jsonl", "report.md", "metrics.png", "latency.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| extractive/bm25 (baseline) |" in report
+    assert "answer:abc123" in report  # prompt name and hash
+    assert "hoitin" in report and run.meta["date"][:10] in report
+    lines = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 18 and json.loads(lines[0])["config"] == "extractive/hybrid"
+
+
+def test_unknown_engine_and_retriever_are_clear_errors() -> None:
+    with pytest.raises(EvalError, match=r"unknown engine 'gpt5'; choose one of: .*extractive"):
+        configurations("gpt5", "hybrid", baselines=False)
+    with pytest.raises(EvalError, match="unknown retriever 'sparse'"):
+        configurations("extractive", "sparse", baselines=False)
+
+
+def test_engine_fallback_is_an_error_unless_allowed(tmp_path: Path) -> None:
+    def factory(settings: Any) -> FakeBot:
+        return FakeBot(settings, notice="The local model is unavailable: not installed.")
+
+    cases = _fake_cases()[:1]
+    with pytest.raises(EvalError, match="engine 'local' is not the one that would answer"):
+        run_eval(cases, corpus=tmp_path, configs=[EvalConfig("local")], store=tmp_path, bot_factory=factory)
+    run = run_eval(cases, corpus=tmp_path, configs=[EvalConfig("local")], store=tmp_path, bot_factory=factory,
+                   allow_fallback=True)
+    assert run.results[0].correct is True
+
+
+def test_retrieval_only_configuration_does_not_ask(tmp_path: Path) -> None:
+    FakeBot.instances.clear()
+    run = run_eval(_fake_cases()[:3], corpus=tmp_path, configs=configurations(
+        "extractive", "dense", baselines=False, answer=False), store=tmp_path, bot_factory=FakeBot)
+    assert FakeBot.instances[0].histories == []
+    assert all(not r.answered and r.correct is None for r in run.results)
+    overall = summarize(run)["configs"]["retrieval-only/dense"]["overall"]
+    assert overall["recall@1"] == 1.0 and "accuracy" not in overall
+
+
+def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evals.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["--dataset", str(SEEDS), "--engine", "gpt5", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown engine 'gpt5'" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(OK + "\n{oops\n", encoding="utf-8")
+    result = runner.invoke(app, ["--dataset", str(bad), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{bad}:2: not valid JSON" in " ".join(result.output.split())
+
+
+def test_xquad_loader_reads_in_place(tmp_path: Path) -> None:
+    from evals import xquad
+
+    folder = tmp_path / "xq"
+    folder.mkdir()
+    (folder / "passages.jsonl").write_text(
+        json.dumps({"id": "p1", "title": "Super_Bowl_50", "text": "Đội thủ thua 308 điểm."}) + "\n", encoding="utf-8")
+    (folder / "questions.jsonl").write_text(
+        json.dumps({"id": "x1", "question": "Bao nhiêu điểm?", "answers": ["308", "308"], "context_id": "p1"}) + "\n"
+        + json.dumps({"id": "x2", "question": "Ai?", "answers": ["A"], "context_id": "p1"}) + "\n",
+        encoding="utf-8")
+    assert xquad.is_xquad_dir(folder)
+    cases = xquad.load_questions(folder, limit=1)
+    assert len(cases) == 1 and cases[0].answers == [["308"]] and cases[0].sources == ["p1"] and cases[0].squad
+    corpus = xquad.write_corpus(tmp_path / "c", folder)
+    record = json.loads(corpus.read_text(encoding="utf-8"))
+    assert record == {"id": "p1", "title": "Super Bowl 50", "text": "Đội thủ thua 308 điểm."}
+    (folder / "questions.jsonl").write_text('{"id": "x", "question": "?", "answers": [], "context_id": "p1"}\n',
+                                            encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"questions.jsonl:1: 'answers' must be a non-empty list"):
+        xquad.load_questions(folder)
+
+
+# --- end to end, real assistant ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_end_to_end_six_seed_cases_with_extractive_engine(tmp_path: Path) -> None:
+    cases = load_dataset(SEEDS)
+    answerable = [c for c in cases if not c.unanswerable][:4]
+    unanswerable = [c for c in cases if c.unanswerable][:2]
+    sliced = answerable + unanswerable
+    run = run_eval(sliced, corpus=CORPUS, configs=[EvalConfig("extractive", "hybrid")],
+                   store=tmp_path / "store", datasets=[SEEDS])
+    summary = write_report(run, tmp_path / "out")
+    for name in ("metrics.json", "results.jsonl", "report.md", "metrics.png", "latency.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+    overall = summary["configs"]["extractive/hybrid"]["overall"]
+    assert overall["n"] == 6 and overall["errors"] == 0
+    assert overall["recall@5"] >= 0.75
+    assert overall["refusal_recall"] is not None
+    assert run.meta["ingest"]["chunks_total"] > 0
+    assert run.meta["configs"]["extractive/hybrid"]["engines_seen"]
