@@ -116,6 +116,9 @@ class LlamaServer:
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.n_threads),
             "--model_alias", self.alias,
+            # By default the server ends a streaming answer early (a bare [DONE]) when another
+            # request arrives; queue requests instead.
+            "--interrupt_requests", "False",
         ]  # fmt: skip
         if self.api_key:
             cmd += ["--api_key", self.api_key]
