@@ -185,6 +185,10 @@ class ChatEngine:
         engine = cls(factory, name="local", model=local_model_name(settings))
         return engine
 
+    @property
+    def model_name(self) -> str:
+        return self.model
+
     # --- the AnswerEngine protocol -------------------------------------------------------
 
     @property

@@ -124,3 +124,14 @@ class LexicalIndex:
         if index.fingerprint != meta.get("fingerprint"):
             return None
         return index
+
+
+def document_frequencies(index: LexicalIndex, terms: list[str]) -> tuple[dict[str, int], int]:
+    """How many chunks contain each (folded) term, and how many chunks there are."""
+    if index.model is None:
+        return {}, 0
+    out: dict[str, int] = {}
+    for term in terms:
+        scores = index.model.get_scores([term])  # type: ignore[attr-defined]
+        out[term] = int(np.count_nonzero(scores))
+    return out, len(index.entries)

@@ -189,7 +189,8 @@ def detect_language(text: str) -> str:
     toks = _WORD_RE.findall(nfc(text).lower())
     if not toks:
         return "vi"
-    if has_diacritics(text) and sum(1 for t in toks if not t.isascii()) >= max(1, len(toks) // 6):
-        return "vi"
-    english = sum(1 for t in toks if t in _EN_HINTS)
-    return "en" if english >= 1 and english / len(toks) >= 0.12 else "vi"
+    english = sum(1 for t in toks if t in _EN_HINTS) / len(toks)
+    vietnamese = sum(1 for t in toks if not t.isascii()) / len(toks)
+    if english >= 0.15 and vietnamese < 0.4:
+        return "en"
+    return "vi"

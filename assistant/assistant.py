@@ -1,0 +1,288 @@
+"""The assistant: ingest a corpus, retrieve passages, answer with checked citations.
+
+    from assistant import Assistant, Settings
+    bot = Assistant.from_settings(Settings(llm="extractive"))
+    bot.ingest()
+    answer = bot.ask("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
+    print(answer.text, answer.citations)
+
+One path serves the CLI, the UI, the Python API and the evals: :meth:`Assistant.stream`
+returns an :class:`Answer` that streams when iterated; :meth:`Assistant.ask` finishes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.citations import check_answer
+from assistant.corpus import load_corpus
+from assistant.embeddings import embedder_name, make_embeddings
+from assistant.engines import build_engine
+from assistant.errors import AssistantError, ModelError, QuestionError
+from assistant.evidence import EvidenceGate
+from assistant.extractive import ExtractiveEngine
+from assistant.generation import AnswerEngine
+from assistant.index import Index, IndexedDocument, Progress
+from assistant.lexical import document_frequencies
+from assistant.questions import analyse
+from assistant.retrieval import Filters, LangChainRetriever, Retriever
+from assistant.settings import Settings
+from assistant.store import ChromaStore
+from assistant.text import nfc
+from assistant.types import Answer, ChatMessage, GenerationRequest, GenerationResult, IngestReport, Passage
+
+log = logging.getLogger(__name__)
+
+REFUSALS = {
+    "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
+    "en": "The articles do not contain the answer to this question.",
+}
+
+
+class Assistant:
+    """Composed from its parts by keyword; use :meth:`from_settings` for the usual set-up."""
+
+    def __init__(
+        self,
+        *,
+        index: Index,
+        engine: AnswerEngine,
+        extractive: ExtractiveEngine,
+        settings: Settings,
+        gate: EvidenceGate | None = None,
+        notice: str = "",
+    ):
+        self.index = index
+        self.engine = engine
+        self.extractive = extractive
+        self.settings = settings
+        self.gate = gate or EvidenceGate(min_coverage_vi=settings.min_evidence)
+        self.notice = notice  # why the configured engine is not the one answering, if so
+        self._retrievers: dict[str, Retriever] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None) -> Assistant:
+        settings = settings or Settings()
+        embeddings = embeddings or make_embeddings(settings)
+        store = ChromaStore.from_settings(settings, embedder_name(embeddings))
+        index = Index(
+            store,
+            embeddings,
+            lexical_dir=_lexical_dir(settings),
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        )
+        extractive = ExtractiveEngine(embeddings, doc_freq=lambda terms: document_frequencies(index.lexical(), terms))
+        engine, notice = build_engine(settings, fallback=extractive)
+        if notice:
+            log.info("%s", notice)
+        return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)
+
+    # --- corpus ------------------------------------------------------------------------
+
+    def ingest(self, path: str | Path | None = None, *, progress: Progress | None = None) -> IngestReport:
+        """Make the index mirror the corpus folder (incremental; unchanged files cost nothing)."""
+        folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
+        loaded = load_corpus(folder)
+        protect = {Path(s.split(":")[0]).stem for s in loaded.skipped}
+        report = self.index.sync(loaded.documents, protect=protect, progress=progress)
+        report.skipped = loaded.skipped
+        return report
+
+    def documents(self) -> list[IndexedDocument]:
+        return self.index.documents()
+
+    # --- retrieval ---------------------------------------------------------------------
+
+    def retriever(self, mode: str | None = None) -> Retriever:
+        mode = mode or self.settings.retriever
+        if mode not in self._retrievers:
+            self._retrievers[mode] = Retriever(
+                self.index, mode=mode, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k  # type: ignore[arg-type]
+            )
+        return self._retrievers[mode]
+
+    def retrieve(self, question: str, k: int | None = None, *, filters: Filters | None = None, mode: str | None = None) -> list[Passage]:
+        query = self._clean_question(question)
+        return self.retriever(mode).retrieve(query, k or self.settings.top_k, filters)
+
+    def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> LangChainRetriever:
+        """The retriever as a langchain ``BaseRetriever``."""
+        return LangChainRetriever(retriever=self.retriever(), k=k or self.settings.top_k, filters=filters)
+
+    # --- answers -----------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        return self.stream(question, history, k=k, filters=filters).finish()
+
+    def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        """An :class:`Answer` that produces its text as it is iterated."""
+        query = self._clean_question(question)
+        turns = _clean_history(history)
+        answer = Answer(query, iter(()), finish=self._finish)
+        if len(nfc(question).strip()) > self.settings.max_question_chars:
+            answer.notice = f"The question was cut to its first {self.settings.max_question_chars} characters."
+        answer._pieces = self._produce(answer, turns, k or self.settings.top_k, filters)
+        return answer
+
+    def _produce(self, answer: Answer, history: list[ChatMessage], k: int, filters: Filters | None) -> Iterator[str]:
+        started = time.perf_counter()
+        answer.timings = {}
+        info = analyse(answer.question)
+        answer.language = info.language
+        engine = self.engine
+        standalone = answer.question
+        if history:
+            t = time.perf_counter()
+            try:
+                standalone = engine.condense(answer.question, history)
+            except ModelError as exc:
+                log.warning("condensing with %s failed (%s); using the extractive heuristic", engine.name, exc)
+                standalone = self.extractive.condense(answer.question, history)
+            answer.timings["condense"] = time.perf_counter() - t
+        answer.standalone_question = standalone
+        t = time.perf_counter()
+        passages = self.retriever().retrieve(standalone, k, filters)
+        answer.timings["retrieve"] = time.perf_counter() - t
+        answer.passages = passages
+        evidence = self.gate.assess(analyse(standalone), passages, self._doc_freq if passages else None)
+        answer._evidence = evidence  # type: ignore[attr-defined]
+        result = GenerationResult(engine=engine.name)
+        answer._result = result  # type: ignore[attr-defined]
+        answer._started = started  # type: ignore[attr-defined]
+        if not evidence.sufficient:
+            log.info("refused %r: %s", answer.question[:80], evidence.reason)
+            answer.refused = True
+            answer.engine = engine.name
+            yield REFUSALS[info.language if info.language in REFUSALS else "vi"]
+            return
+        request = GenerationRequest(
+            question=answer.question,
+            standalone_question=standalone,
+            passages=passages,
+            history=history,
+            language=info.language,  # type: ignore[arg-type]
+        )
+        t = time.perf_counter()
+        produced = False
+        try:
+            for piece in engine.stream(request, result):
+                if not produced:
+                    answer.timings["first_token"] = time.perf_counter() - started
+                    produced = True
+                yield piece
+        except ModelError as exc:
+            if produced or engine is self.extractive:
+                raise
+            log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)
+            answer.notice = f"{engine.name} engine unavailable ({exc}); answered extractively."
+            result = GenerationResult(engine=self.extractive.name)
+            answer._result = result  # type: ignore[attr-defined]
+            for piece in self.extractive.stream(request, result):
+                if "first_token" not in answer.timings:
+                    answer.timings["first_token"] = time.perf_counter() - started
+                yield piece
+        answer.timings["generate"] = time.perf_counter() - t
+
+    def _finish(self, answer: Answer) -> None:
+        result: GenerationResult = getattr(answer, "_result", GenerationResult())
+        answer.engine = result.engine or self.engine.name
+        answer.model = result.model
+        answer.prompt_name = result.prompt_name
+        answer.prompt_hash = result.prompt_hash
+        answer.usage = dict(result.usage)
+        if self.notice and not answer.notice:
+            answer.notice = self.notice
+        refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
+        t = time.perf_counter()
+        if answer.refused or result.refused or not answer.raw_text.strip():
+            answer.refused = True
+            answer.text = refusal
+            answer.citations = []
+        else:
+            checked = check_answer(answer.raw_text, answer.passages, language=answer.language)
+            answer.verification = checked.verification
+            if checked.supported and checked.citations:
+                answer.text = checked.text
+                answer.citations = _with_quotes(checked.citations, result.quotes)
+            else:
+                answer.refused = True
+                answer.text = refusal
+                answer.citations = []
+        answer.timings["verify"] = time.perf_counter() - t
+        answer.timings["total"] = time.perf_counter() - getattr(answer, "_started", t)
+
+    def _doc_freq(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        return document_frequencies(self.index.lexical(), terms)
+
+    def _clean_question(self, question: Any) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        text = " ".join(nfc(question).split())
+        if not text:
+            raise QuestionError("the question is empty; type a question about the articles")
+        return text[: self.settings.max_question_chars]
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """What answers with what: for the UI, the CLI and eval reports."""
+        return {
+            "engine": self.engine.name,
+            "model": getattr(self.engine, "model_name", "") or getattr(self.engine, "name", ""),
+            "embedder": embedder_name(self.index.embeddings),
+            "retriever": self.settings.retriever,
+            "store": self.index.store.where,
+            "collection": self.settings.collection,
+            "top_k": self.settings.top_k,
+            "notice": self.notice,
+        }
+
+    def close(self) -> None:
+        for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
+            close = getattr(engine, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception as exc:  # closing must not hide the real error
+                    log.warning("closing %s: %s", engine.name, exc)
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _lexical_dir(settings: Settings) -> Path:
+    base = Path(settings.vectorstore_dir)
+    if settings.chroma_host:
+        return base / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return base / f"bm25-{settings.collection}"
+
+
+def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
+    if not history:
+        return []
+    out: list[ChatMessage] = []
+    for m in history:
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            raise AssistantError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
+        content = m.get("content")
+        if isinstance(content, str) and content.strip():
+            out.append({"role": m["role"], "content": nfc(content)})  # type: ignore[typeddict-item]
+    return out[-10:]
+
+
+def _with_quotes(citations: list, quotes: dict[int, str]) -> list:
+    from dataclasses import replace
+
+    return [replace(c, quote=quotes[c.index]) if c.index in quotes and not c.quote else c for c in citations]

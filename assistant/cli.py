@@ -1,0 +1,185 @@
+"""The ``assistant`` command: ingest, ask, chat, eval.
+
+Errors come out as one plain line on stderr and a non-zero exit, never a traceback
+(``ASSISTANT_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+app = typer.Typer(
+    name="assistant",
+    help=(
+        "hoitin — ask the news. Cited answers from a folder of Vietnamese news articles, "
+        "offline by default.\n\n"
+        "Examples:\n\n"
+        "  assistant ingest corpus/\n\n"
+        '  assistant ask "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"\n\n'
+        '  assistant ask "Who led the Thanh Hóa delegation to Russia?" --json\n\n'
+        "  assistant chat --port 7860\n\n"
+        "Settings come from ASSISTANT_* environment variables (see the README)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+log = logging.getLogger("assistant")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        base = Settings()
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return base.model_copy(update=values) if values else base
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        raise AssistantError(f"setting {field or '?'} is invalid: {first.get('msg')}") from exc
+
+
+def _bot(settings: Settings):  # -> Assistant, imported late so --help is fast
+    from assistant.assistant import Assistant
+
+    return Assistant.from_settings(settings)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+def ingest_with_progress(bot, path: Path | None = None):  # type: ignore[no-untyped-def]
+    with _progress() as bar:
+        task = bar.add_task("embed", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return bot.ingest(path, progress=report)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path | None, typer.Argument(help="Folder (or file) of articles; default: ASSISTANT_CORPUS_DIR.")] = None,
+) -> None:
+    """Index a folder of articles (.txt, .md, .jsonl). Incremental: unchanged files cost nothing.
+
+    Example: assistant ingest corpus/
+    """
+    settings = _settings()
+    with _bot(settings) as bot:
+        result = ingest_with_progress(bot, path)
+    for skipped in result.skipped:
+        err.print(f"[yellow]skipped[/] {skipped}")
+    out.print(result.summary())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Vietnamese or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Passages to retrieve.")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="Answer engine: auto, extractive, local, openai.")] = None,
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not sync the corpus first.")] = False,
+) -> None:
+    """Answer a question with cited passages from the articles.
+
+    Example: assistant ask "Kim ngạch xuất khẩu của Thanh Hóa sang Nga 9 tháng năm 2025?" --json
+    """
+    settings = _settings(llm=llm)
+    with _bot(settings) as bot:
+        if not no_ingest and Path(settings.corpus_dir).exists():
+            ingest_with_progress(bot)
+        answer = bot.stream(question, k=k)
+        if as_json:
+            answer.finish()
+            out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+            return
+        streamed = False
+        if sys.stdout.isatty():
+            for piece in answer:
+                out.print(piece, end="", markup=False, highlight=False)
+                streamed = True
+            out.print()
+        answer.finish()
+        if streamed and answer.text != answer.raw_text:
+            out.print("[dim]checked answer:[/]")
+        if not streamed or answer.text != answer.raw_text:
+            out.print(answer.text, markup=False, highlight=False)
+        if answer.notice:
+            err.print(answer.notice, style="yellow", markup=False, highlight=False)
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.date, c.source) if x)
+            out.print(f"\n[bold][{c.index}][/] {c.title}" + (f" ({meta})" if meta else ""), highlight=False)
+            out.print(f"    {c.quote or c.text[:300]}", markup=False, highlight=False)
+        timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
+        err.print(f"[dim]{answer.engine} · {timings}[/]")
+
+
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    auth: Annotated[str | None, typer.Option(help="Require a login, as user:password.")] = None,
+) -> None:
+    """Start the chat UI in the browser (Gradio).
+
+    Example: assistant chat --port 7860
+    """
+    credentials = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise AssistantError("--auth must look like user:password")
+        credentials = (user, password)
+    from assistant.ui import launch
+
+    launch(_settings(), host=host, port=port, auth=credentials)
+
+
+def _register_eval() -> None:
+    try:
+        from evals.cli import register
+    except ImportError:
+        return
+    register(app)
+
+
+def main() -> None:
+    debug = bool(os.environ.get("ASSISTANT_DEBUG"))
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _register_eval()
+    try:
+        app()
+    except AssistantError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The refusal gate: is there enough evidence in the retrieved passages to answer at all?
+
+Two signals, measured before any engine runs, so no engine can talk its way past them:
+- ``coverage``: the share of the question's content (words and two-syllable units, weighted
+  by rarity in the index) that the best passage contains. "Dân số của Thanh Hóa" keeps
+  "Thanh Hóa" but loses "dân số", which no article has.
+- ``similarity``: the e5 cosine similarity of the best passage (language-independent, so it
+  is the signal that counts for English questions over Vietnamese articles).
+Thresholds are calibrated on the eval questions (see evals/ and the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.extractive import idf
+from assistant.questions import QuestionInfo, content_terms
+from assistant.types import Passage
+
+DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    coverage: float
+    similarity: float | None
+    sufficient: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvidenceGate:
+    min_coverage_vi: float = 0.5
+    min_similarity_vi: float = 0.80
+    min_similarity_en: float = 0.76
+    passages_considered: int = 3
+
+    def assess(self, info: QuestionInfo, passages: list[Passage], doc_freq: DocFreq | None) -> Evidence:
+        if not passages:
+            return Evidence(0.0, None, False, "nothing was retrieved")
+        top = passages[: self.passages_considered]
+        sims = [p.dense_similarity for p in top if p.dense_similarity is not None]
+        similarity = max(sims) if sims else None
+        coverage = passage_coverage(info, top, doc_freq)
+        if info.language == "en":
+            if similarity is not None and similarity < self.min_similarity_en:
+                return Evidence(coverage, similarity, False, f"similarity {similarity:.3f} < {self.min_similarity_en}")
+            return Evidence(coverage, similarity, True, "ok")
+        if coverage < self.min_coverage_vi:
+            return Evidence(coverage, similarity, False, f"coverage {coverage:.2f} < {self.min_coverage_vi}")
+        if similarity is not None and similarity < self.min_similarity_vi:
+            return Evidence(coverage, similarity, False, f"similarity {similarity:.3f} < {self.min_similarity_vi}")
+        return Evidence(coverage, similarity, True, "ok")
+
+
+def passage_coverage(info: QuestionInfo, passages: list[Passage], doc_freq: DocFreq | None) -> float:
+    """Best, over passages, of the idf-weighted share of question terms the passage holds."""
+    terms = list(info.terms)
+    if not terms:
+        return 0.0
+    if doc_freq is not None:
+        df, n = doc_freq(terms)
+        # a two-syllable unit no chunk has is usually two words that merely touch
+        # ("Hóa sang"), not a missing concept: leave it out
+        terms = [t for t in terms if "_" not in t or df.get(t, 0) > 0]
+        weights = {t: idf(df.get(t, 0), n) for t in terms}
+    else:
+        weights = dict.fromkeys(terms, 1.0)
+    total = sum(weights.values()) or 1.0
+    best = 0.0
+    for p in passages:
+        have = set(content_terms(f"{p.title}\n{p.text}"))
+        best = max(best, sum(w for t, w in weights.items() if t in have) / total)
+    return best
