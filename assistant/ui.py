@@ -59,6 +59,7 @@ MAX_SOURCE_SECTIONS = 20  # answers whose sources the panel keeps
 DOCUMENT_HEADERS = ["Title", "Date", "Source", "Chunks", "File id"]
 
 _MARKER_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_TRAILING_PUNCT_RE = re.compile(r"[.,;:!?…”’»)\]\"']+")
 _SAFE_NAME_RE = re.compile(r"[^a-z0-9]+")
 
 REFUSAL_LABEL = {"vi": "Không có trong các bài báo", "en": "Not in the articles"}
@@ -94,8 +95,14 @@ def render_markers(text: str, citations: Sequence[Citation] = (), *, turn: int =
         if by_index and not all(n in by_index for n in numbers):
             continue
         out.append(_esc(text[last : m.start()].rstrip(" ")))
+        # "Nga [2].”" reads "Nga.”²": punctuation first, so a line never starts with it
+        punct = _TRAILING_PUNCT_RE.match(text, m.end())
+        if punct is not None and not _MARKER_RE.match(text, punct.end()):
+            out.append(_esc(punct.group()))
+            last = punct.end()
+        else:
+            last = m.end()
         out.append("".join(_badge(n, turn, by_index.get(n)) for n in numbers))
-        last = m.end()
     out.append(_esc(text[last:]))
     # One HTML block: newlines become <br> so the chat's markdown renderer never splits it.
     return "".join(out).strip().replace("\r\n", "\n").replace("\n", "<br>")

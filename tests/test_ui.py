@@ -111,7 +111,11 @@ def test_markers_become_badges_linking_to_source_cards() -> None:
     html = render_markers("Ông A dẫn đầu [1]. Còn B [2, 3].", [citation(1), citation(2), citation(3)], turn=4)
     assert badges(html) == ["src-4-1", "src-4-2", "src-4-3"]
     assert 'title="Title 1"' in html
-    assert "[1]" not in html and "dẫn đầu<sup" in html  # no space left before the badge
+    assert "[1]" not in html
+    # no space before a badge; punctuation moves before it so no line starts with "."
+    assert "dẫn đầu.<sup" in html and "B.<sup" in html
+    assert render_markers("Nga [2].” Tiếp [1][2]", [citation(1), citation(2)]).count("<sup") == 3
+    assert 'Nga.”<sup class="cite-sup">' in render_markers("Nga [2].”", [citation(2)])
 
 
 def test_markers_escape_text_and_skip_unknown_passages() -> None:
