@@ -59,6 +59,7 @@ MAX_SOURCE_SECTIONS = 20  # answers whose sources the panel keeps
 DOCUMENT_HEADERS = ["Title", "Date", "Source", "Chunks", "File id"]
 
 _MARKER_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_MARKER_RUN_RE = re.compile(r"(?:[ \t]*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+")
 _TRAILING_PUNCT_RE = re.compile(r"[.,;:!?…”’»)\]\"']+")
 _SAFE_NAME_RE = re.compile(r"[^a-z0-9]+")
 
@@ -90,19 +91,19 @@ def render_markers(text: str, citations: Sequence[Citation] = (), *, turn: int =
     by_index = {c.index: c for c in citations}
     out: list[str] = []
     last = 0
-    for m in _MARKER_RE.finditer(text):
-        numbers = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+    for run in _MARKER_RUN_RE.finditer(text):
+        numbers = [int(x) for group in _MARKER_RE.findall(run.group()) for x in re.split(r"\s*[,;]\s*", group)]
         if by_index and not all(n in by_index for n in numbers):
             continue
-        out.append(_esc(text[last : m.start()].rstrip(" ")))
+        before = text[last : run.start()]
+        cut = max(before.rfind(" "), before.rfind("\n")) + 1
         # "Nga [2].”" reads "Nga.”²": punctuation first, so a line never starts with it
-        punct = _TRAILING_PUNCT_RE.match(text, m.end())
-        if punct is not None and not _MARKER_RE.match(text, punct.end()):
-            out.append(_esc(punct.group()))
-            last = punct.end()
-        else:
-            last = m.end()
-        out.append("".join(_badge(n, turn, by_index.get(n)) for n in numbers))
+        punct = _TRAILING_PUNCT_RE.match(text, run.end())
+        last = punct.end() if punct is not None else run.end()
+        badges = "".join(_badge(n, turn, by_index.get(n)) for n in numbers)
+        # the last word, its punctuation and the badges never break across lines
+        glued = _esc(before[cut:] + (punct.group() if punct is not None else ""))
+        out.append(f'{_esc(before[:cut])}<span class="cite-glue">{glued}{badges}</span>')
     out.append(_esc(text[last:]))
     # One HTML block: newlines become <br> so the chat's markdown renderer never splits it.
     return "".join(out).strip().replace("\r\n", "\n").replace("\n", "<br>")
@@ -606,6 +607,7 @@ CSS = r"""
 .answer { line-height: 1.55; }
 .answer .cursor { animation: blink 1s steps(2, start) infinite; opacity: .6; }
 @keyframes blink { to { visibility: hidden; } }
+.cite-glue { white-space: nowrap; }
 sup.cite-sup { vertical-align: super; line-height: 1; font-size: 100%; }
 a.cite {
   display: inline-block; min-width: 1.5em; padding: 1px .4em; margin: 0 1px;

@@ -113,7 +113,7 @@ def test_markers_become_badges_linking_to_source_cards() -> None:
     assert 'title="Title 1"' in html
     assert "[1]" not in html
     # no space before a badge; punctuation moves before it so no line starts with "."
-    assert "dẫn đầu.<sup" in html and "B.<sup" in html
+    assert 'dẫn <span class="cite-glue">đầu.<sup' in html and '<span class="cite-glue">B.<sup' in html
     assert render_markers("Nga [2].” Tiếp [1][2]", [citation(1), citation(2)]).count("<sup") == 3
     assert 'Nga.”<sup class="cite-sup">' in render_markers("Nga [2].”", [citation(2)])
 
@@ -271,8 +271,8 @@ def test_error_while_streaming_replaces_the_partial_answer(ui: ChatUI, monkeypat
 
     monkeypatch.setattr(ui.bot, "stream", lambda *a, **kw: Breaking())
     steps, _ = ask(ui, QUESTION)
-    assert any("Một phần" in s[0][-1]["content"] for s in steps)
-    assert "error-msg" in steps[-1][0][-1]["content"] and "Một phần" not in steps[-1][0][-1]["content"]
+    assert any("Một" in s[0][-1]["content"] and badges(s[0][-1]["content"]) for s in steps)
+    assert "error-msg" in steps[-1][0][-1]["content"] and "Một" not in steps[-1][0][-1]["content"]
 
 
 def test_empty_question_changes_nothing(ui: ChatUI) -> None:
