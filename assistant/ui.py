@@ -601,7 +601,7 @@ def _sentence(text: str) -> str:
 # --- the app -------------------------------------------------------------------------------
 
 CSS = r"""
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.gradio-container { max-width: 1280px !important; width: 100% !important; margin: 0 auto; }
 #app-title h1 { margin-bottom: 0; }
 #app-title p { margin-top: 2px; opacity: .75; }
 .answer { line-height: 1.55; }
@@ -647,6 +647,7 @@ a.cite:hover { background: var(--color-accent, #6366f1); color: #fff !important;
 .unverified { font-size: .75em; color: #b45309; font-weight: 400; }
 #feedback-row button { min-width: 0; }
 #engine-info { font-size: .85em; opacity: .85; }
+#documents * { font-family: var(--font) !important; }
 @media (max-width: 720px) {
   .gradio-container .main.app { padding: 8px !important; }
   #chatbot .message-row { max-width: 100% !important; margin-left: 0 !important;
@@ -772,6 +773,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
                 type="array",
                 interactive=False,
                 wrap=True,
+                column_widths=["46%", "12%", "14%", "8%", "20%"],
                 label="Indexed articles",
                 elem_id="documents",
             )
