@@ -507,3 +507,11 @@ def test_end_to_end_six_seed_cases_with_extractive_engine(tmp_path: Path) -> Non
     assert overall["refusal_recall"] is not None
     assert run.meta["ingest"]["chunks_total"] > 0
     assert run.meta["configs"]["extractive/hybrid"]["engines_seen"]
+
+
+def test_limit_keeps_conversations_whole() -> None:
+    from evals.cli import _limit
+
+    cases = _fake_cases()  # q1..q4, then conversation c (2 turns)
+    assert [c.id for c in _limit(cases, 2)] == ["q1", "q2"]
+    assert [c.id for c in _limit(cases, 5)] == ["q1", "q2", "q3", "q4", "c#1", "c#2"]
