@@ -160,7 +160,12 @@ class LlamaServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                # The kernel ties PR_SET_PDEATHSIG to the creating *thread*: only use it
+                # from the main thread, or the server dies with a short-lived worker thread.
+                preexec_fn=_die_with_parent
+                if sys.platform.startswith("linux")
+                and threading.current_thread() is threading.main_thread()
+                else None,
             )
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         deadline = started + self.startup_timeout
