@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.extractive import idf
-from assistant.questions import QuestionInfo, content_terms
+from assistant.questions import QuestionInfo, content_terms, missing_concepts
 from assistant.types import Passage
 
 DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
@@ -35,6 +35,7 @@ class EvidenceGate:
     min_similarity_vi: float = 0.80
     min_similarity_en: float = 0.76
     passages_considered: int = 3
+    common_share: float = 0.5  # syllables in more than this share of chunks are not judged
 
     def assess(self, info: QuestionInfo, passages: list[Passage], doc_freq: DocFreq | None) -> Evidence:
         if not passages:
@@ -43,6 +44,13 @@ class EvidenceGate:
         sims = [p.dense_similarity for p in top if p.dense_similarity is not None]
         similarity = max(sims) if sims else None
         coverage = passage_coverage(info, top, doc_freq)
+        if info.language == "vi" and doc_freq is not None:
+            df, n = doc_freq(list(info.terms))
+            known = {t for t in info.terms if "_" in t and df.get(t, 0) > 0}
+            common = {t for t in info.terms if "_" not in t and df.get(t, 0) > self.common_share * n}
+            missing = missing_concepts(info.text, known, common)
+            if missing:
+                return Evidence(coverage, similarity, False, f"no article mentions {', '.join(missing)}")
         if info.language == "en":
             if similarity is not None and similarity < self.min_similarity_en:
                 return Evidence(coverage, similarity, False, f"similarity {similarity:.3f} < {self.min_similarity_en}")

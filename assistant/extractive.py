@@ -55,6 +55,11 @@ _FOLLOW_UP_RE = re.compile(
 )
 
 
+_PRONOUN_RE = re.compile(
+    r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her)\b", re.IGNORECASE
+)
+
+
 class ExtractiveEngine:
     """Answers with sentences picked from the passages; needs only the embedder."""
 
@@ -126,7 +131,7 @@ class ExtractiveEngine:
             lexical = _coverage(weights, sentence, title)
             type_ok = _type_ok(info, sentence)
             sem = min(max((semantic - 0.75) / 0.17, 0.0), 1.0)
-            score = 0.5 * sem + 0.35 * lexical + (0.15 if type_ok else 0.0) - 0.01 * (n - 1)
+            score = 0.5 * sem + 0.35 * lexical + (0.15 if type_ok else 0.0) - 0.05 * (n - 1)
             if info.qtype in ("who", "number", "when") and not type_ok:
                 score -= 0.25
             scored.append(ScoredSentence(n, sentence, semantic, lexical, type_ok, score))
@@ -184,8 +189,9 @@ def _coverage(weights: dict[str, float], sentence: str, title: str) -> float:
 
 
 def _type_ok(info: QuestionInfo, sentence: str) -> bool:
-    if info.qtype == "who":
-        return bool(person_names(sentence))
+    if info.qtype == "who":  # a name the question does not already give
+        asked = fold(info.text)
+        return any(fold(name) not in asked for name in person_names(sentence))
     if info.qtype == "number":
         return has_number(sentence)
     if info.qtype == "when":
@@ -220,4 +226,10 @@ def condense_with_entities(question: str, history: list[ChatMessage]) -> str:
             carried.append(phrase)
     if not carried:
         carried = [last_user]
+    people = [c for c in carried if person_names(c)]
+    if people:
+        replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
+        if n:
+            rest = [c for c in carried if c != people[0]]
+            return f"{replaced} ({'; '.join(rest)})" if rest else replaced
     return f"{question} ({'; '.join(carried)})"

@@ -13,7 +13,8 @@ QuestionType = Literal["who", "number", "when", "where", "other"]
 _VI_STOP = set(
     "của là và các những có được cho với trong tại về đã sẽ đang này đó thì mà nào gì ai bao "
     "nhiêu khi đâu không một hay hoặc nhé ạ vậy thế sao mấy như từ đến ra vào lên theo bởi "
-    "do vì nên cũng rất còn chỉ đều hơn nhất cùng ở lần việc hãy cho biết".split()
+    "do vì nên cũng rất còn chỉ đều hơn nhất cùng ở lần việc hãy cho biết phần trăm chức vụ tên "
+    "gọi là sang tới đi ấy ông bà anh chị họ".split()
 )
 _EN_STOP = set(
     "the a an of to in on for with and or what who whom whose when where which how much many "
@@ -35,6 +36,26 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
     ("where", re.compile(r"\b(o dau|tai dau|noi nao|dia phuong nao|where|which city|which province|"
                          r"which place|which country)\b")),
 ]
+
+
+def missing_concepts(text: str, known: set[str], common: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Two-syllable units of ``text`` that no indexed chunk has, and whose syllables pair
+    with no other neighbour either ("dân số" in "Dân số của Thanh Hóa"): a concept the
+    articles never mention. ``known`` holds the folded bigrams the index has; pairs with a
+    ``common`` syllable (a name found everywhere, like "Nga") are not judged."""
+    plain = not has_diacritics(text)
+    normal = words(text)
+    stop = [_is_stop(w, plain) for w in normal]
+    toks = [fold(w) for w in normal]
+    pairs = [(i, i + 1) for i in range(len(toks) - 1) if not stop[i] and not stop[i + 1]]
+    supported = {i for a, b in pairs if f"{toks[a]}_{toks[b]}" in known for i in (a, b)}
+    return [
+        f"{normal[a]} {normal[b]}"
+        for a, b in pairs
+        if f"{toks[a]}_{toks[b]}" not in known and a not in supported and b not in supported
+        and not toks[a].isdigit() and not toks[b].isdigit()
+        and toks[a] not in common and toks[b] not in common
+    ]
 
 
 @dataclass(frozen=True)

