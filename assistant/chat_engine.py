@@ -280,7 +280,9 @@ class ChatEngine:
         except ModelError:
             raise
         text = reply.strip().strip('"“”').strip()
-        text = re.sub(r"^(?:standalone question|câu hỏi)\s*:\s*", "", text, flags=re.IGNORECASE)
+        text = re.sub(
+            r"^(?:rewritten|standalone question|câu hỏi)\s*:\s*", "", text, flags=re.IGNORECASE
+        ).strip('"“” ')
         first = text.splitlines()[0].strip() if text else ""
         if not first or len(first) > 4 * len(question) + 200:
             log.info("condense gave an unusable reply (%r); using the question as is", text[:80])

@@ -79,8 +79,9 @@ def test_prompt_has_numbered_dated_passages_first_then_question() -> None:
     list(engine.stream(request("Who led the delegation?", language="en"), GenerationResult()))
     (messages,) = model.history
     system, user = messages
-    assert "English" in system.content and REFUSAL_TOKEN in system.content
+    assert "English" in system.content
     text = str(user.content)
+    assert REFUSAL_TOKEN in text
     assert text.index("[1] (2025-11-25) Bí thư Tỉnh ủy") < text.index("[2] (2025-11-25)")
     assert text.index("[2]") < text.index("Question: Who led the delegation?")
     assert "English" in text
@@ -150,7 +151,7 @@ def test_condense_uses_history_and_returns_one_line() -> None:
     assert out == "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
     prompt = model.prompts[0]
     assert "Ông Nguyễn Doãn Anh dẫn đầu đoàn." in prompt  # markers stripped from history
-    assert "Follow-up question: Ông ấy đã làm việc với vị Đại sứ nào?" in prompt
+    assert "Follow-up: Ông ấy đã làm việc với vị Đại sứ nào?" in prompt
 
 
 def test_condense_without_history_makes_no_call() -> None:
