@@ -36,7 +36,14 @@ from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.text import nfc
-from assistant.types import Answer, ChatMessage, GenerationRequest, GenerationResult, IngestReport, Passage
+from assistant.types import (
+    Answer,
+    ChatMessage,
+    GenerationRequest,
+    GenerationResult,
+    IngestReport,
+    Passage,
+)
 
 log = logging.getLogger(__name__)
 

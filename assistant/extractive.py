@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.glossary import expand_query
 from assistant.questions import (
     QuestionInfo,
     analyse,
@@ -122,7 +123,7 @@ class ExtractiveEngine:
                     candidates.append((n, sentence, p.title))
         if not candidates:
             return []
-        weights = self._term_weights(info)
+        weights = self._term_weights(analyse(expand_query(question, info.language)))
         q_vec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         s_vecs = self._embed([c[1] for c in candidates])
         scored = []
@@ -156,7 +157,7 @@ class ExtractiveEngine:
         for s in scored[1:]:
             if len(picked) >= self.max_sentences:
                 break
-            if s.score < best.score * 0.92 or not s.type_ok and best.type_ok:
+            if s.score < best.score * 0.92 or (not s.type_ok and best.type_ok):
                 break
             if all(_jaccard(s.text, p.text) < 0.5 for p in picked):
                 picked.append(s)

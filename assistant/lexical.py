@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ def lexical_tokens(text: str) -> list[str]:
     folded = [fold(w) for w in exact]
     tokens = list(exact)
     tokens.extend(f for f, e in zip(folded, exact, strict=True) if f != e)
-    tokens.extend(f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False))
+    tokens.extend(f"{a}_{b}" for a, b in pairwise(folded))
     return tokens
 
 

@@ -16,8 +16,9 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.glossary import expand_query
 from assistant.index import Index
-from assistant.text import normalize
+from assistant.text import detect_language, normalize
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Retriever:
             allowed = np.array(
                 [filters.allows(e.doc_id, e.source, e.date_num) for e in lexical.entries], dtype=bool
             )
+        query = expand_query(query, detect_language(query))
         hits = lexical.search(normalize(query), k, allowed)
         if not hits:
             return []

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import CORPUS, free_port
 
 from assistant import Assistant, Settings, StoreUnavailableError
 from assistant.testing import FakeEmbeddings
-from conftest import CORPUS, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

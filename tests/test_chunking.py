@@ -1,9 +1,11 @@
+from itertools import pairwise
+
+from conftest import CORPUS
+
 from assistant.chunking import chunk_document
 from assistant.corpus import load_corpus
 from assistant.tokens import count_tokens, encoding
 from assistant.types import Document
-
-from conftest import CORPUS
 
 
 def test_tiktoken_works_offline() -> None:
@@ -21,7 +23,7 @@ def test_chunks_cover_the_document_with_offsets_and_overlap() -> None:
             assert (c.doc_id, c.title, c.date, c.source) == (doc.doc_id, doc.title, doc.date, doc.source)
         assert chunks[0].start == 0
         assert chunks[-1].end == len(doc.text.rstrip())
-        for a, b in zip(chunks, chunks[1:], strict=False):
+        for a, b in pairwise(chunks):
             # overlap, or adjacent with only whitespace between: nothing is skipped
             assert b.start <= a.end or not doc.text[a.end : b.start].strip()
             assert b.start > a.start

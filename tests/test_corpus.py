@@ -1,11 +1,10 @@
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, SEEDS
 
 from assistant.corpus import clean_text, iso_date, load_corpus
 from assistant.errors import CorpusError
-
-from conftest import CORPUS, SEEDS
 
 
 def test_seed_corpus_has_front_matter() -> None:
