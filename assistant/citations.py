@@ -617,6 +617,7 @@ def _reject(seg: _Sentence, verification: Verification, reason: str) -> None:
 
 
 def _check_uncited(seg: _Sentence, evidence: list[_Evidence], verification: Verification) -> None:
+    """Cite an uncited sentence with facts when a passage holds all of them."""
     holders = [ev.index for ev in evidence if not ev.missing(seg.facts)]
     if len(holders) == 1:
         verification.checked += 1
@@ -627,7 +628,17 @@ def _check_uncited(seg: _Sentence, evidence: list[_Evidence], verification: Veri
         seg.markers = holders
         seg.status = "verified"
     elif holders:
-        verification.notes.append(f"uncited sentence found in passages {holders}: {seg.claim}")
+        # Several passages hold every fact: any of them supports the claim; cite the first
+        # (the best-ranked) rather than leave a supported claim uncited.
+        verification.checked += 1
+        verification.supported += 1
+        verification.repaired.append(f"->[{holders[0]}]")
+        verification.notes.append(
+            f"cited an uncited sentence as [{holders[0]}] (also in {holders[1:]}): {seg.claim}"
+        )
+        seg.text = _set_markers(seg.text, holders[:1])
+        seg.markers = holders[:1]
+        seg.status = "verified"
     else:
         verification.notes.append(f"uncited sentence with facts in no passage: {seg.claim}")
 

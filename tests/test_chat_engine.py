@@ -151,7 +151,7 @@ def test_condense_uses_history_and_returns_one_line() -> None:
     assert out == "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
     prompt = model.prompts[0]
     assert "Ông Nguyễn Doãn Anh dẫn đầu đoàn." in prompt  # markers stripped from history
-    assert "Follow-up: Ông ấy đã làm việc với vị Đại sứ nào?" in prompt
+    assert "Follow-up question: Ông ấy đã làm việc với vị Đại sứ nào?" in prompt
 
 
 def test_condense_without_history_makes_no_call() -> None:

@@ -249,6 +249,20 @@ CASES = [
         repaired=["->[4]"],
     ),
     Case(
+        id="uncited-fact-in-two-passages-cites-the-first",
+        answer="Trưởng đoàn Thanh Hóa là Nguyễn Doãn Anh.",
+        text="Trưởng đoàn Thanh Hóa là Nguyễn Doãn Anh [1].",
+        cited=[1],
+        repaired=["->[1]"],
+    ),
+    Case(
+        id="uncited-fact-in-no-passage-left-alone",
+        answer="Hanoi has a population of approximately 1,300,000 people.",
+        text="Hanoi has a population of approximately 1,300,000 people.",
+        supported=False,
+        language="en",
+    ),
+    Case(
         id="uncited-plain-sentence-untouched",
         answer="Theo các bài báo:\n- Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1].",
         text="Theo các bài báo:\n- Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1].",

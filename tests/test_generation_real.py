@@ -1,0 +1,171 @@
+"""Real generation: the local engine with the bundled 0.5B model, and the openai engine
+against a real llama.cpp OpenAI-compatible server started here (plain, streaming, server
+down, wrong key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.chat_engine import ChatEngine
+from assistant.citations import check_answer
+from assistant.errors import AuthenticationError, ModelUnavailableError
+from assistant.llama_server import LlamaServer, free_port, stop_shared_servers
+from assistant.settings import Settings
+from assistant.text import fold
+from assistant.types import GenerationRequest, GenerationResult, Passage
+from tests._llm import needs_llama, needs_small_model, small_model_path, small_model_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.llm, pytest.mark.server, needs_llama, needs_small_model]
+
+# Copied from ../shared/seeds/001_9d4aaab2d26252d3.txt and 000_060b34d39035a389.txt.
+PASSAGES = [
+    Passage(
+        chunk_id="001-0",
+        doc_id="001_9d4aaab2d26252d3",
+        title="Bí thư Tỉnh ủy Nguyễn Doãn Anh làm việc với Đại sứ quán Việt Nam tại Liên bang Nga",
+        date="2025-11-25",
+        text=(
+            "Trong khuôn khổ chuyến thăm và làm việc tại Liên bang Nga từ ngày 20/11, Đoàn đại "
+            "biểu cấp cao tỉnh Thanh Hóa do đồng chí Nguyễn Doãn Anh, Ủy viên Trung ương Đảng, "
+            "Bí thư Tỉnh ủy làm trưởng đoàn đã có buổi làm việc với Đại sứ quán Việt Nam tại "
+            "Liên bang Nga.\n\nBí thư Tỉnh ủy Nguyễn Doãn Anh gặp mặt Đại sứ Đặc mệnh toàn quyền "
+            "Việt Nam tại Liên bang Nga Đặng Minh Khôi."
+        ),
+    ),
+    Passage(
+        chunk_id="001-1",
+        doc_id="001_9d4aaab2d26252d3",
+        title="Bí thư Tỉnh ủy Nguyễn Doãn Anh làm việc với Đại sứ quán Việt Nam tại Liên bang Nga",
+        date="2025-11-25",
+        text=(
+            "Vui mừng được đón tiếp đồng chí Bí thư Tỉnh ủy Nguyễn Doãn Anh và các thành viên "
+            "trong đoàn công tác cấp cao tỉnh Thanh Hóa đến thăm và làm việc, Đại sứ Đặng Minh "
+            "Khôi cho biết: Hiện nay, Việt Nam và Nga đang kỷ niệm 75 năm thiết lập quan hệ "
+            "ngoại giao, 13 năm thiết lập quan hệ đối tác chiến lược toàn diện."
+        ),
+    ),
+    Passage(
+        chunk_id="000-3",
+        doc_id="000_060b34d39035a389",
+        title="Đoàn công tác cấp cao tỉnh Thanh Hóa làm việc với Liên hiệp các tổ chức người "
+        "Việt Nam và Hiệp hội các nhà doanh nghiệp Việt Nam tại Liên bang Nga",
+        date="2025-11-25",
+        text=(
+            "Hiện chưa có nhà đầu tư nào của Liên bang Nga đầu tư trực tiếp trên địa bàn tỉnh "
+            "Thanh Hóa; kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 "
+            "triệu USD, bằng 0,12% tổng kim ngạch xuất khẩu của tỉnh."
+        ),
+    ),
+]
+
+
+def request(question: str, language: str) -> GenerationRequest:
+    return GenerationRequest(
+        question=question,
+        standalone_question=question,
+        passages=PASSAGES,
+        history=[],
+        language=language,  # type: ignore[arg-type]
+    )
+
+
+def answer_with(engine: ChatEngine, question: str, language: str) -> tuple[str, GenerationResult]:
+    result = GenerationResult()
+    pieces = list(engine.stream(request(question, language), result))
+    assert len(pieces) > 1, "the answer should stream in pieces"
+    return "".join(pieces), result
+
+
+# --- the local engine ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatEngine]:
+    settings = small_model_settings(tmp_path_factory, llm="local", max_answer_tokens=160)
+    engine = ChatEngine.local(settings)
+    yield engine
+    engine.close()
+    stop_shared_servers()
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", "vi"),
+        ("Who led the Thanh Hóa delegation to Russia?", "en"),
+    ],
+)
+def test_local_engine_answers_with_verified_citations(
+    local_engine: ChatEngine, question: str, language: str
+) -> None:
+    text, result = answer_with(local_engine, question, language)
+    assert result.engine == "local" and result.model == "qwen2.5-coder-0.5b"
+    assert result.prompt_hash and result.usage.get("completion_tokens", 0) > 0
+    assert not result.refused, text
+    assert "nguyen doan anh" in fold(text), text
+    checked = check_answer(text, PASSAGES, language=language)
+    assert checked.supported, (text, checked.verification)
+    assert checked.citations and any(c.verified for c in checked.citations), text
+    assert "nguyen doan anh" in fold(checked.text)
+
+
+def test_local_engine_condenses_a_follow_up(local_engine: ChatEngine) -> None:
+    history = [
+        {"role": "user", "content": "Ai dẫn đầu đoàn công tác tỉnh Thanh Hóa sang Nga?"},
+        {"role": "assistant", "content": "Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu đoàn [1]."},
+    ]
+    out = local_engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
+    assert "nguyen doan anh" in fold(out), out
+
+
+# --- the openai engine against a real llama.cpp server ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    with LlamaServer(small_model_path(tmp_path_factory), api_key="secret", n_threads=2) as srv:
+        yield srv
+
+
+def openai_engine(base_url: str, key: str | None, **overrides: object) -> ChatEngine:
+    settings = Settings(
+        llm="openai",
+        openai_base_url=base_url,
+        openai_api_key=key,
+        openai_model="local",
+        max_answer_tokens=160,
+        request_timeout=120,
+        **overrides,  # type: ignore[arg-type]
+    )
+    return ChatEngine.openai(settings)
+
+
+def test_openai_engine_streaming(server: LlamaServer) -> None:
+    engine = openai_engine(server.base_url, "secret")
+    text, result = answer_with(engine, "Who led the Thanh Hóa delegation to Russia?", "en")
+    assert result.engine == "openai" and result.model == "local"
+    assert "nguyen doan anh" in fold(text), text
+    assert result.usage.get("completion_tokens", 0) > 0
+    assert check_answer(text, PASSAGES, language="en").supported
+
+
+def test_openai_engine_plain_call(server: LlamaServer) -> None:
+    engine = openai_engine(server.base_url, "secret")
+    reply = engine.chat_model.invoke("Reply with the single word: ready")
+    assert "ready" in str(reply.content).lower()
+    assert reply.usage_metadata and reply.usage_metadata["output_tokens"] > 0
+
+
+def test_openai_engine_wrong_key(server: LlamaServer) -> None:
+    engine = openai_engine(server.base_url, "wrong-key")
+    with pytest.raises(AuthenticationError, match=r"rejected the API key; set OPENAI_API_KEY"):
+        list(engine.stream(request("Ai dẫn đầu đoàn?", "vi"), GenerationResult()))
+
+
+def test_openai_engine_server_down() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    engine = openai_engine(url, "secret", max_retries=1)
+    with pytest.raises(ModelUnavailableError, match=url):
+        list(engine.stream(request("Ai dẫn đầu đoàn?", "vi"), GenerationResult()))
