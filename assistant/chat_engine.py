@@ -28,6 +28,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from assistant.errors import AuthenticationError, ConfigError, ModelError, ModelUnavailableError
 from assistant.prompts import Prompt, load_prompt
 from assistant.settings import Settings
+from assistant.text import fold
 from assistant.types import ChatMessage, GenerationRequest, GenerationResult, Passage
 
 __all__ = ["REFUSAL_TOKEN", "ChatEngine", "format_passages"]
@@ -65,6 +66,25 @@ def _format_history(history: list[ChatMessage], *, max_turns: int = 6) -> str:
             content = content[:600].rsplit(" ", 1)[0] + " …"
         lines.append(f"{role}: {content}")
     return "\n".join(lines)
+
+
+_PRONOUNS = set(
+    "ong ba anh chi ay do nay ho no chung he she they it its his her their them there that this "
+    "what which who".split()
+)
+
+
+def _plausible_rewrite(question: str, rewrite: str, history: list[ChatMessage]) -> bool:
+    """A rewrite keeps the follow-up's own words (only pronouns replaced) and is not simply
+    an earlier question repeated — small models often do either."""
+    if not rewrite or len(rewrite) > 4 * len(question) + 200:
+        return False
+    key = " ".join(re.findall(r"\w+", fold(rewrite)))
+    if any(key == " ".join(re.findall(r"\w+", fold(str(m["content"])))) for m in history):
+        return False
+    own = {w for w in re.findall(r"\w+", fold(question)) if w not in _PRONOUNS}
+    kept = own & set(key.split())
+    return len(kept) >= 0.6 * len(own)
 
 
 class _RefusalFilter:
@@ -284,9 +304,13 @@ class ChatEngine:
             r"^(?:rewritten|standalone question|câu hỏi)\s*:\s*", "", text, flags=re.IGNORECASE
         ).strip('"“” ')
         first = text.splitlines()[0].strip() if text else ""
-        if not first or len(first) > 4 * len(question) + 200:
-            log.info("condense gave an unusable reply (%r); using the question as is", text[:80])
-            return question
+        if not _plausible_rewrite(question, first, history):
+            log.info(
+                "condense gave an unusable rewrite (%r); using the entity heuristic", first[:80]
+            )
+            from assistant.extractive import condense_with_entities
+
+            return condense_with_entities(question, history)
         return first
 
     def close(self) -> None:

@@ -160,10 +160,25 @@ def test_condense_without_history_makes_no_call() -> None:
     assert model.history == []
 
 
-def test_condense_falls_back_to_the_question_on_empty_reply() -> None:
-    engine, _ = engine_with("   ")
-    history = [{"role": "user", "content": "x"}]
-    assert engine.condense("Ông ấy là ai?", history) == "Ông ấy là ai?"
+HISTORY = [
+    {"role": "user", "content": "Ai dẫn đầu đoàn công tác tỉnh Thanh Hóa sang Nga?"},
+    {"role": "assistant", "content": "Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu đoàn [1]."},
+]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "   ",
+        "Ai dẫn đầu đoàn công tác tỉnh Thanh Hóa sang Nga?",  # the previous question repeated
+        "What did the delegation do in Russia?",  # a different question
+    ],
+)
+def test_condense_falls_back_to_the_entity_heuristic(reply: str) -> None:
+    engine, _ = engine_with(reply)
+    out = engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", HISTORY)
+    assert "Nguyễn Doãn Anh" in out
+    assert "Đại sứ nào" in out
 
 
 def test_model_errors_become_model_error() -> None:
@@ -404,7 +419,7 @@ def test_connection_refused_is_model_unavailable() -> None:
 
 
 def test_http_condense(fake_server: str) -> None:
-    out = openai_engine(fake_server).condense("Ông ấy là ai?", [{"role": "user", "content": "x"}])
+    out = openai_engine(fake_server).condense("Ông Anh?", [{"role": "user", "content": "x"}])
     assert out == "Ông Nguyễn Doãn Anh [1]."
     assert FakeOpenAI.calls[0]["body"].get("stream") in (None, False)
 
