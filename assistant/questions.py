@@ -6,7 +6,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.text import detect_language, fold, has_diacritics, normalize, words
+from assistant.text import (
+    _WORD_RE,
+    _normalize_word,
+    detect_language,
+    fold,
+    has_diacritics,
+    nfc,
+    normalize,
+    words,
+)
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
@@ -38,14 +47,14 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
 ]
 
 
-def missing_concepts(text: str, known: set[str], common: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def missing_concepts(text: str, known: set[str], judged: set[str]) -> list[str]:
     """Two-syllable units of ``text`` that no indexed chunk has, and whose syllables pair
     with no other neighbour either ("dân số" in "Dân số của Thanh Hóa"): a concept the
-    articles never mention. ``known`` holds the folded bigrams the index has; pairs with a
-    ``common`` syllable (a name found everywhere, like "Nga") are not judged."""
+    articles never mention. ``known`` holds the folded bigrams the index has; only pairs of
+    lower-case syllables that are both in ``judged`` are considered."""
     plain = not has_diacritics(text)
-    normal = words(text)
-    stop = [_is_stop(w, plain) for w in normal]
+    normal = [_normalize_word(w) for w in _WORD_RE.findall(nfc(text))]  # case kept
+    stop = [_is_stop(w.lower(), plain) for w in normal]
     toks = [fold(w) for w in normal]
     pairs = [(i, i + 1) for i in range(len(toks) - 1) if not stop[i] and not stop[i + 1]]
     supported = {i for a, b in pairs if f"{toks[a]}_{toks[b]}" in known for i in (a, b)}
@@ -54,7 +63,8 @@ def missing_concepts(text: str, known: set[str], common: set[str] = frozenset())
         for a, b in pairs
         if f"{toks[a]}_{toks[b]}" not in known and a not in supported and b not in supported
         and not toks[a].isdigit() and not toks[b].isdigit()
-        and toks[a] not in common and toks[b] not in common
+        and toks[a] in judged and toks[b] in judged
+        and (a == 0 or normal[a].islower()) and normal[b].islower()  # names are not judged
     ]
 
 
