@@ -52,6 +52,7 @@ class LexicalIndex:
         self.entries = entries
         self.model = model
         self.fingerprint = ids_fingerprint([e.chunk_id for e in entries])
+        self._doc_freq: dict[str, int] = {}  # term -> chunks holding it; the index never changes
 
     @classmethod
     def build(cls, items: list[tuple[LexicalEntry, str]]) -> LexicalIndex:
@@ -131,8 +132,8 @@ def document_frequencies(index: LexicalIndex, terms: list[str]) -> tuple[dict[st
     """How many chunks contain each (folded) term, and how many chunks there are."""
     if index.model is None:
         return {}, 0
-    out: dict[str, int] = {}
+    cache = index._doc_freq
     for term in terms:
-        scores = index.model.get_scores([term])  # type: ignore[attr-defined]
-        out[term] = int(np.count_nonzero(scores))
-    return out, len(index.entries)
+        if term not in cache:  # the gate and the extractive engine ask for the same terms
+            cache[term] = int(np.count_nonzero(index.model.get_scores([term])))  # type: ignore[attr-defined]
+    return {t: cache[t] for t in terms}, len(index.entries)
