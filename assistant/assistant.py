@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
+from assistant.context import PassageFocus
 from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_engine
@@ -88,7 +89,11 @@ class Assistant:
             chunk_overlap=settings.chunk_overlap,
         )
         extractive = ExtractiveEngine(embeddings, doc_freq=lambda terms: document_frequencies(index.lexical(), terms))
-        engine, notice = build_engine(settings, fallback=extractive)
+        focus = PassageFocus(
+            lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
+            settings.context_tokens,
+        )
+        engine, notice = build_engine(settings, fallback=extractive, focus=focus)
         if notice:
             log.info("%s", notice)
         return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)

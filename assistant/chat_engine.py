@@ -41,8 +41,11 @@ _LANGUAGE_NAMES = {"vi": "Vietnamese (tiếng Việt)", "en": "English"}
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
 
 
-def format_passages(passages: list[Passage], *, max_chars: int = 1600) -> str:
-    """Number the passages [1]..[n], each with its article date and title."""
+def format_passages(
+    passages: list[Passage], *, max_chars: int = 1600, texts: list[str] | None = None
+) -> str:
+    """Number the passages [1]..[n], each with its article date and title; ``texts``
+    replaces the passages' own text (e.g. focused excerpts from :mod:`assistant.context`)."""
     blocks = []
     for i, p in enumerate(passages, start=1):
         head = f"[{i}]"
@@ -50,7 +53,7 @@ def format_passages(passages: list[Passage], *, max_chars: int = 1600) -> str:
             head += f" ({p.date})"
         if p.title:
             head += f" {p.title.strip()}"
-        text = " ".join(p.text.split())
+        text = " ".join((p.text if texts is None else texts[i - 1]).split())
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " …"
         blocks.append(f"{head}\n{text}")
@@ -144,12 +147,14 @@ class ChatEngine:
         model: str,
         base_url: str = "",
         max_passage_chars: int = 1600,
+        focus: Callable[[str, list[Passage]], list[str]] | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.model = model
         self.base_url = base_url
         self.max_passage_chars = max_passage_chars
+        self.focus = focus  # picks what of each passage the model reads (None: all of it)
         self._factory: Callable[[], BaseChatModel] | None
         if isinstance(chat_model, BaseChatModel):
             self._chat_model: BaseChatModel | None = chat_model
@@ -166,7 +171,9 @@ class ChatEngine:
     # --- construction --------------------------------------------------------------------
 
     @classmethod
-    def openai(cls, settings: Settings) -> ChatEngine:
+    def openai(
+        cls, settings: Settings, *, focus: Callable[[str, list[Passage]], list[str]] | None = None
+    ) -> ChatEngine:
         """OpenAI, or any OpenAI-compatible server at ``OPENAI_BASE_URL``."""
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         if not key and not settings.openai_base_url:
@@ -182,10 +189,14 @@ class ChatEngine:
             settings=settings,
             official=settings.openai_base_url is None,
         )
-        return cls(chat, name="openai", model=settings.openai_model, base_url=base_url)
+        return cls(
+            chat, name="openai", model=settings.openai_model, base_url=base_url, focus=focus
+        )
 
     @classmethod
-    def local(cls, settings: Settings) -> ChatEngine:
+    def local(
+        cls, settings: Settings, *, focus: Callable[[str, list[Passage]], list[str]] | None = None
+    ) -> ChatEngine:
         """The bundled (or user) GGUF model behind a llama.cpp server started on demand."""
         from assistant.llama_server import shared_server
         from assistant.local_models import local_model_name, resolve_local_model
@@ -202,7 +213,7 @@ class ChatEngine:
                 official=False,
             )
 
-        engine = cls(factory, name="local", model=local_model_name(settings))
+        engine = cls(factory, name="local", model=local_model_name(settings), focus=focus)
         return engine
 
     @property
@@ -235,11 +246,14 @@ class ChatEngine:
         system = self._prompts[f"system_{language}"]
         answer = self._prompts["answer"]
         question = request.standalone_question or request.question
+        texts = self.focus(question, request.passages) if self.focus else None
         return [
             SystemMessage(content=system.render(refusal=REFUSAL_TOKEN)),
             HumanMessage(
                 content=answer.render(
-                    passages=format_passages(request.passages, max_chars=self.max_passage_chars),
+                    passages=format_passages(
+                        request.passages, max_chars=self.max_passage_chars, texts=texts
+                    ),
                     question=question,
                     language_name=_LANGUAGE_NAMES[language],
                     refusal=REFUSAL_TOKEN,

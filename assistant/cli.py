@@ -163,12 +163,18 @@ def _register_eval() -> None:
     register(app)
 
 
+def setup_logging(level: int) -> None:
+    """Log to stderr at ``level``. The level is set on the handler too: some libraries (bm25s)
+    set their own loggers to DEBUG, which the root logger's level alone does not stop."""
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
 def main() -> None:
     debug = bool(os.environ.get("ASSISTANT_DEBUG"))
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(logging.DEBUG if debug else logging.WARNING)
     _register_eval()
     try:
         app()

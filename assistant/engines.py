@@ -14,6 +14,7 @@ that on its first question.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from assistant.chat_engine import ChatEngine
 from assistant.errors import ConfigError
@@ -21,6 +22,7 @@ from assistant.generation import AnswerEngine
 from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
 from assistant.local_models import BUNDLED, local_model_available, local_model_name
 from assistant.settings import Settings
+from assistant.types import Passage
 
 __all__ = ["build_engine", "local_unavailable_reason"]
 
@@ -47,8 +49,14 @@ def local_unavailable_reason(settings: Settings) -> str | None:
     return None
 
 
-def build_engine(settings: Settings, *, fallback: AnswerEngine) -> tuple[AnswerEngine, str]:
-    """Return ``(engine, notice)``; the notice is "" unless the engine is not the one asked for."""
+def build_engine(
+    settings: Settings,
+    *,
+    fallback: AnswerEngine,
+    focus: Callable[[str, list[Passage]], list[str]] | None = None,
+) -> tuple[AnswerEngine, str]:
+    """Return ``(engine, notice)``; the notice is "" unless the engine is not the one asked for.
+    ``focus`` (see :mod:`assistant.context`) trims the passages a chat model reads."""
     choice = settings.llm
     if choice == "extractive":
         return fallback, ""
@@ -58,11 +66,11 @@ def build_engine(settings: Settings, *, fallback: AnswerEngine) -> tuple[AnswerE
                 "ASSISTANT_LLM=openai needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
                 "(for an OpenAI-compatible server such as llama.cpp, vLLM or Ollama)"
             )
-        return ChatEngine.openai(settings), ""
+        return ChatEngine.openai(settings, focus=focus), ""
     if choice == "local":
         reason = local_unavailable_reason(settings)
         if reason is None:
-            return ChatEngine.local(settings), ""
+            return ChatEngine.local(settings, focus=focus), ""
         notice = (
             f"The local model is unavailable: {reason}. Answering with the {fallback.name} engine."
         )
@@ -70,10 +78,10 @@ def build_engine(settings: Settings, *, fallback: AnswerEngine) -> tuple[AnswerE
         return fallback, notice
     if choice == "auto":
         if _openai_configured(settings):
-            return ChatEngine.openai(settings), ""
+            return ChatEngine.openai(settings, focus=focus), ""
         reason = local_unavailable_reason(settings)
         if reason is None:
-            return ChatEngine.local(settings), ""
+            return ChatEngine.local(settings, focus=focus), ""
         log.info("no OpenAI settings and %s; using the %s engine", reason, fallback.name)
         return (
             fallback,

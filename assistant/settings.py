@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_answer_tokens: int = Field(400, ge=16, le=4096)
+    context_tokens: int = Field(
+        700,
+        ge=0,
+        le=100_000,
+        description="Passage text a chat model reads, in o200k tokens: the sentences closest "
+        "to the question are kept (small CPU models read ~60 tokens/s). 0 = whole passages.",
+    )
     request_timeout: float = Field(120.0, gt=0, description="Seconds before a model call fails.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx, with backoff.")
 

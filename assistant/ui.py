@@ -932,7 +932,9 @@ def _main(argv: Sequence[str] | None = None) -> None:
         if not sep or not user or not password:
             parser.error("--auth must be user:password")
         auth = (user, password)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from assistant.cli import setup_logging
+
+    setup_logging(logging.INFO)
     launch(Settings(), host=args.host, port=args.port, auth=auth)
 
 

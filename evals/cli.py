@@ -128,7 +128,11 @@ def eval_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:  # `assistant` set logging up at WARNING; lower it on the logger and handlers
+        root = logging.getLogger()
+        root.setLevel(logging.INFO)
+        for handler in root.handlers:
+            handler.setLevel(logging.INFO)
     try:
         configs = configurations(engine, retriever, baselines=baselines, answer=not retrieval_only)
         cases, xquad_folder, files = _resolve_datasets(dataset, limit)
