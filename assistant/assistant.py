@@ -255,6 +255,8 @@ class Assistant:
             "store": self.index.store.where,
             "collection": self.settings.collection,
             "top_k": self.settings.top_k,
+            "base_url": getattr(self.engine, "base_url", ""),
+            "context_tokens": self.settings.context_tokens if self.engine is not self.extractive else None,
             "notice": self.notice,
         }
 

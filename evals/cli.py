@@ -1,13 +1,14 @@
 """``assistant eval``: run the eval suite from the command line.
 
-Register it on the main typer app with ``register(app)`` (adds the ``eval`` command), or run
-``python -m evals ...`` directly. Examples::
+Register it on the main typer app with ``register(app)`` (adds the ``eval`` and
+``eval-compare`` commands), or run ``python -m evals ...`` directly. Examples::
 
     assistant eval --dataset evals/datasets/seeds.jsonl --baselines --out reports/seeds
     assistant eval --dataset evals/datasets/seeds.jsonl --dataset evals/datasets/conversations.jsonl
     assistant eval --dataset xquad --baselines --out reports/xquad          # ../shared/data/xquad-vi-dev
     assistant eval --dataset xquad --retrieval-only --limit 100
     assistant eval --dataset evals/datasets/seeds.jsonl --engine local --out reports/local
+    assistant eval-compare reports/extractive reports/local --out reports/engines.md
 """
 
 from __future__ import annotations
@@ -175,13 +176,35 @@ def eval_command(
     console.print(f"Report: {out / 'report.md'}")
 
 
+def compare_command(
+    reports: Annotated[list[Path], typer.Argument(help="Folders written by `assistant eval --out`.")],
+    out: Annotated[Path | None, typer.Option(help="Also write the table to this markdown file.")] = None,
+) -> None:
+    """One table over several eval reports (e.g. one per engine).
+
+    Example: assistant eval-compare reports/extractive reports/local-0.5b --out reports/engines.md
+    """
+    from evals.compare import compare_table, load_rows
+
+    try:
+        table = compare_table(load_rows(reports))
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(table + "\n", encoding="utf-8")
+    typer.echo(table)
+
+
 def register(app: typer.Typer, name: str = "eval") -> None:
-    """Add the ``eval`` command to ``app`` (the ``assistant`` CLI)."""
+    """Add the ``eval`` and ``eval-compare`` commands to ``app`` (the ``assistant`` CLI)."""
     app.command(name, no_args_is_help=True)(eval_command)
+    app.command(f"{name}-compare", no_args_is_help=True)(compare_command)
 
 
 app = typer.Typer(add_completion=False, help="hoitin eval suite")
-register(app)
+app.command(no_args_is_help=True)(eval_command)  # `python -m evals` is `assistant eval`
 
 
 def main() -> None:  # pragma: no cover - thin wrapper

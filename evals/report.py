@@ -113,7 +113,7 @@ def summarize(run: EvalRun) -> dict[str, Any]:
 # --- formatting ----------------------------------------------------------------------------
 
 
-def _f(value: Any, digits: int = 3) -> str:
+def fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -121,29 +121,29 @@ def _f(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _lat(summary: dict[str, Any] | None, key: str) -> str:
+def fmt_latency(summary: dict[str, Any] | None, key: str) -> str:
     if not summary or summary.get(key) is None:
         return "–"
     return f"{summary[key]:.3f}"
 
 
 HEADLINE_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-    ("n", lambda m: _f(m["n"])),
-    ("R@1", lambda m: _f(m.get("recall@1"))),
-    ("R@5", lambda m: _f(m.get("recall@5"))),
-    ("R@10", lambda m: _f(m.get("recall@10"))),
-    ("MRR", lambda m: _f(m.get("mrr"))),
-    ("passage R@5", lambda m: _f(m.get("passage_recall@5"))),
-    ("accuracy", lambda m: _f(m.get("accuracy"))),
-    ("right + cited", lambda m: _f(m.get("correct_with_citation"))),
-    ("citations valid", lambda m: _f(m.get("citation_valid"))),
-    ("EM", lambda m: _f(m.get("exact_match"))),
-    ("F1", lambda m: _f(m.get("f1"))),
-    ("refusal P", lambda m: _f(m.get("refusal_precision"))),
-    ("refusal R", lambda m: _f(m.get("refusal_recall"))),
-    ("false refusals", lambda m: _f(m.get("false_refusal_rate"))),
-    ("p50 s", lambda m: _lat(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p50")),
-    ("p95 s", lambda m: _lat(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p95")),
+    ("n", lambda m: fmt(m["n"])),
+    ("R@1", lambda m: fmt(m.get("recall@1"))),
+    ("R@5", lambda m: fmt(m.get("recall@5"))),
+    ("R@10", lambda m: fmt(m.get("recall@10"))),
+    ("MRR", lambda m: fmt(m.get("mrr"))),
+    ("passage R@5", lambda m: fmt(m.get("passage_recall@5"))),
+    ("accuracy", lambda m: fmt(m.get("accuracy"))),
+    ("right + cited", lambda m: fmt(m.get("correct_with_citation"))),
+    ("citations valid", lambda m: fmt(m.get("citation_valid"))),
+    ("EM", lambda m: fmt(m.get("exact_match"))),
+    ("F1", lambda m: fmt(m.get("f1"))),
+    ("refusal P", lambda m: fmt(m.get("refusal_precision"))),
+    ("refusal R", lambda m: fmt(m.get("refusal_recall"))),
+    ("false refusals", lambda m: fmt(m.get("false_refusal_rate"))),
+    ("p50 s", lambda m: fmt_latency(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p50")),
+    ("p95 s", lambda m: fmt_latency(m["latency"].get("total") or m["latency"].get("retrieval_call"), "p95")),
 ]
 
 
@@ -162,8 +162,8 @@ def _breakdown_table(breakdown: dict[str, Any], title: str) -> str:
     lines = [f"| {title} | n | R@5 | MRR | accuracy | right + cited | refusal acc. |", "|---|---|---|---|---|---|---|"]
     for label, m in breakdown.items():
         lines.append(
-            f"| {label} | {m['n']} | {_f(m.get('recall@5'))} | {_f(m.get('mrr'))} | {_f(m.get('accuracy'))} | "
-            f"{_f(m.get('correct_with_citation'))} | {_f(m.get('refusal_accuracy'))} |"
+            f"| {label} | {m['n']} | {fmt(m.get('recall@5'))} | {fmt(m.get('mrr'))} | {fmt(m.get('accuracy'))} | "
+            f"{fmt(m.get('correct_with_citation'))} | {fmt(m.get('refusal_accuracy'))} |"
         )
     return "\n".join(lines)
 
@@ -173,8 +173,8 @@ def _latency_table(summary: dict[str, Any]) -> str:
     for name, data in summary["configs"].items():
         for stage, s in data["overall"]["latency"].items():
             if s and s.get("n"):
-                lines.append(f"| {name} | {stage} | {s['n']} | {_lat(s, 'p50')} | {_lat(s, 'p95')} | "
-                             f"{_lat(s, 'mean')} | {_lat(s, 'max')} |")
+                lines.append(f"| {name} | {stage} | {s['n']} | {fmt_latency(s, 'p50')} | {fmt_latency(s, 'p95')} | "
+                             f"{fmt_latency(s, 'mean')} | {fmt_latency(s, 'max')} |")
     return "\n".join(lines)
 
 

@@ -515,3 +515,30 @@ def test_limit_keeps_conversations_whole() -> None:
     cases = _fake_cases()  # q1..q4, then conversation c (2 turns)
     assert [c.id for c in _limit(cases, 2)] == ["q1", "q2"]
     assert [c.id for c in _limit(cases, 5)] == ["q1", "q2", "q3", "q4", "c#1", "c#2"]
+
+
+def test_compare_table_over_reports(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import _register_eval
+    from assistant.cli import app as assistant_app
+
+    FakeBot.instances.clear()
+    for name, engine in (("a", "extractive"), ("b", "local")):
+        run = run_eval(_fake_cases(), corpus=tmp_path, configs=[EvalConfig(engine, "hybrid")],
+                       store=tmp_path / "store", bot_factory=FakeBot, allow_fallback=True)
+        write_report(run, tmp_path / name)
+    _register_eval()
+    out = tmp_path / "engines.md"
+    result = CliRunner().invoke(
+        assistant_app, ["eval-compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = out.read_text(encoding="utf-8").splitlines()
+    assert table[0].startswith("| engine | model | retriever | n | right + cited |")
+    rows = [line.split(" | ") for line in table[2:]]
+    assert [r[0] for r in rows] == ["| extractive", "| local"]
+    overall = summarize(run)["configs"]["local/hybrid"]["overall"]
+    assert rows[1][4] == f"{overall['correct_with_citation']:.3f}"
+    missing = CliRunner().invoke(assistant_app, ["eval-compare", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "metrics.json not found" in missing.output
