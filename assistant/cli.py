@@ -99,18 +99,27 @@ def ask(
     k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Passages to retrieve.")] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="Answer engine: auto, extractive, local, openai.")] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not sync the corpus first.")] = False,
+    session: Annotated[Path | None, typer.Option(
+        help="A conversation file (JSON): earlier turns are read from it, so follow-up questions "
+        "work across calls, and this turn is added to it.")] = None,
 ) -> None:
     """Answer a question with cited passages from the articles.
 
     Example: assistant ask "Kim ngạch xuất khẩu của Thanh Hóa sang Nga 9 tháng năm 2025?" --json
+
+    Follow-ups: assistant ask "Ai dẫn đầu đoàn Thanh Hóa sang Nga?" --session s.json, then
+    assistant ask "Ông ấy đã làm việc với vị Đại sứ nào?" --session s.json
     """
     settings = _settings(llm=llm)
+    history = _read_session(session) if session else []
     with _bot(settings) as bot:
         if not no_ingest and Path(settings.corpus_dir).exists():
             ingest_with_progress(bot)
-        answer = bot.stream(question, k=k)
+        answer = bot.stream(question, history, k=k)
         if as_json:
             answer.finish()
+            if session:
+                _write_session(session, history, question, answer.text)
             out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
             return
         streamed = False
@@ -132,6 +141,33 @@ def ask(
             out.print(f"    {c.quote or c.text[:300]}", markup=False, highlight=False)
         timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
         err.print(f"[dim]{answer.engine} · {timings}[/]")
+        if session:
+            _write_session(session, history, question, answer.text)
+
+
+def _read_session(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AssistantError(f"cannot read the session file {path}: {exc}") from exc
+    if not isinstance(turns, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in turns
+    ):
+        raise AssistantError(
+            f"{path} is not a session file: expected a JSON list of "
+            '{"role": "user" | "assistant", "content": "..."} turns'
+        )
+    return turns
+
+
+def _write_session(path: Path, history: list[dict[str, str]], question: str, answer: str) -> None:
+    turns = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(turns, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)  # a crash never leaves half a file
 
 
 @app.command()

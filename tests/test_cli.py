@@ -51,6 +51,22 @@ def test_ask_text_prints_sources(cli_env: dict[str, str]) -> None:
     assert "[1]" in proc.stdout or "[2]" in proc.stdout
 
 
+def test_ask_session_carries_follow_ups(cli_env: dict[str, str], tmp_path: Path) -> None:
+    session = tmp_path / "talk.json"
+    first = run(["ask", "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?", "--session", str(session)], cli_env)
+    assert first.returncode == 0, first.stderr
+    follow = run(["ask", "Ông ấy đã làm việc với vị Đại sứ nào?", "--session", str(session), "--json"], cli_env)
+    assert follow.returncode == 0, follow.stderr
+    assert "Đặng Minh Khôi" in json.loads(follow.stdout)["answer"]
+    turns = json.loads(session.read_text(encoding="utf-8"))
+    assert [t["role"] for t in turns] == ["user", "assistant", "user", "assistant"]
+    assert "Nguyễn Doãn Anh" in turns[1]["content"] and "Đặng Minh Khôi" in turns[3]["content"]
+    session.write_text('{"not": "a list"}', encoding="utf-8")
+    broken = run(["ask", "Ông ấy là ai?", "--session", str(session)], cli_env)
+    assert broken.returncode == 1 and "is not a session file" in broken.stderr
+    assert session.read_text(encoding="utf-8") == '{"not": "a list"}'  # left as it was
+
+
 def test_ingest_reports_counts(cli_env: dict[str, str]) -> None:
     proc = run(["ingest"], cli_env)
     assert proc.returncode == 0, proc.stderr
