@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,14 @@ from assistant.types import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Run:
+    """One answer's working state, shared by its producer and its finishing step."""
+
+    result: GenerationResult = field(default_factory=GenerationResult)
+    started: float = 0.0
 
 REFUSALS = {
     "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
@@ -139,14 +148,19 @@ class Assistant:
         """An :class:`Answer` that produces its text as it is iterated."""
         query = self._clean_question(question)
         turns = _clean_history(history)
-        answer = Answer(query, iter(()), finish=self._finish)
+        run = _Run()
+
+        def pieces() -> Iterator[str]:  # runs when the answer is iterated, after it exists
+            yield from self._produce(answer, run, turns, k or self.settings.top_k, filters)
+
+        answer = Answer(query, pieces(), finish=lambda a: self._finish(a, run))
         if len(nfc(question).strip()) > self.settings.max_question_chars:
             answer.notice = f"The question was cut to its first {self.settings.max_question_chars} characters."
-        answer._pieces = self._produce(answer, turns, k or self.settings.top_k, filters)
         return answer
 
-    def _produce(self, answer: Answer, history: list[ChatMessage], k: int, filters: Filters | None) -> Iterator[str]:
-        started = time.perf_counter()
+    def _produce(self, answer: Answer, run: _Run, history: list[ChatMessage], k: int,
+                 filters: Filters | None) -> Iterator[str]:
+        started = run.started = time.perf_counter()
         answer.timings = {}
         info = analyse(answer.question)
         answer.language = info.language
@@ -166,10 +180,8 @@ class Assistant:
         answer.timings["retrieve"] = time.perf_counter() - t
         answer.passages = passages
         evidence = self.gate.assess(analyse(standalone), passages, self._doc_freq if passages else None)
-        answer._evidence = evidence  # type: ignore[attr-defined]
-        result = GenerationResult(engine=engine.name)
-        answer._result = result  # type: ignore[attr-defined]
-        answer._started = started  # type: ignore[attr-defined]
+        answer.evidence = evidence
+        result = run.result = GenerationResult(engine=engine.name)
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
             answer.refused = True
@@ -196,16 +208,15 @@ class Assistant:
                 raise
             log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)
             answer.notice = f"{engine.name} engine unavailable ({exc}); answered extractively."
-            result = GenerationResult(engine=self.extractive.name)
-            answer._result = result  # type: ignore[attr-defined]
+            result = run.result = GenerationResult(engine=self.extractive.name)
             for piece in self.extractive.stream(request, result):
                 if "first_token" not in answer.timings:
                     answer.timings["first_token"] = time.perf_counter() - started
                 yield piece
         answer.timings["generate"] = time.perf_counter() - t
 
-    def _finish(self, answer: Answer) -> None:
-        result: GenerationResult = getattr(answer, "_result", GenerationResult())
+    def _finish(self, answer: Answer, run: _Run) -> None:
+        result = run.result
         answer.engine = result.engine or self.engine.name
         answer.model = result.model
         answer.prompt_name = result.prompt_name
@@ -230,7 +241,7 @@ class Assistant:
                 answer.text = refusal
                 answer.citations = []
         answer.timings["verify"] = time.perf_counter() - t
-        answer.timings["total"] = time.perf_counter() - getattr(answer, "_started", t)
+        answer.timings["total"] = time.perf_counter() - (run.started or t)
 
     def _doc_freq(self, terms: list[str]) -> tuple[dict[str, int], int]:
         return document_frequencies(self.index.lexical(), terms)

@@ -16,17 +16,9 @@ from dataclasses import dataclass
 
 from assistant.extractive import idf
 from assistant.questions import QuestionInfo, content_terms, missing_concepts
-from assistant.types import Passage
+from assistant.types import Evidence, Passage
 
 DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    coverage: float
-    similarity: float | None
-    sufficient: bool
-    reason: str
 
 
 @dataclass(frozen=True)

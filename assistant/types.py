@@ -84,6 +84,16 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The refusal gate's judgement: do the passages cover the question well enough?"""
+
+    coverage: float  # idf-weighted share of the question's content words found
+    similarity: float | None  # best dense similarity, when known
+    sufficient: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class Citation:
     """A passage that the answer cites as ``[index]``."""
 
@@ -183,6 +193,7 @@ class Answer:
         self.prompt_name = ""
         self.prompt_hash = ""
         self.verification = Verification()
+        self.evidence: Evidence | None = None  # the refusal gate's judgement of the passages
         self.notice = ""  # e.g. why a fallback engine answered
         self.raw_text = ""  # the text as the engine produced it, before checking
         self._pieces = pieces

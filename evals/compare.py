@@ -3,7 +3,8 @@
 Each folder is the ``--out`` of an ``assistant eval`` run (its ``metrics.json``). The table
 has a row per configuration: the share of answerable questions answered correctly *with a
 verified citation to a gold source*, plain accuracy, refusal accuracy / precision / recall,
-false refusals, latency (p50/p95 of the whole answer and of the first streamed token) and
+false refusals (and who refused: the evidence gate, the engine, or the citation
+check), latency (p50/p95 of the whole answer and of the first streamed token) and
 the mean prompt size.
 """
 
@@ -20,7 +21,7 @@ __all__ = ["compare_table", "load_rows"]
 
 COLUMNS = (
     "engine", "model", "retriever", "n", "right + cited", "accuracy", "refusal acc", "refusal P", "refusal R",
-    "false refusals", "p50 s", "p95 s", "TTFT p50 s", "TTFT p95 s", "prompt tokens", "errors",
+    "false refusals", "by gate/engine/check", "p50 s", "p95 s", "TTFT p50 s", "TTFT p95 s", "prompt tokens", "errors",
 )
 
 
@@ -59,6 +60,7 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> str:
             row["engine"], row["model"].replace("|", "/"), row["retriever"], fmt(m.get("n")),
             fmt(m.get("correct_with_citation")), fmt(m.get("accuracy")), fmt(m.get("refusal_accuracy")),
             fmt(m.get("refusal_precision")), fmt(m.get("refusal_recall")), fmt(m.get("false_refusal_rate")),
+            "/".join(str(n) for n in (m.get("false_refusals_by") or {}).values()) or "–",
             fmt_latency(latency.get("total"), "p50"), fmt_latency(latency.get("total"), "p95"),
             fmt_latency(latency.get("first_token"), "p50"), fmt_latency(latency.get("first_token"), "p95"),
             fmt(tokens.get("prompt_mean"), 0) if tokens.get("answers_with_usage") else "–",

@@ -67,6 +67,11 @@ def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
         out["f1"] = metrics.mean(r.f1 for r in squad)
         out.update(metrics.refusal_stats((r.unanswerable, bool(r.refused)) for r in answered))
         out["fallback_answers"] = sum(1 for r in answered if r.notice)
+        # who refused the answerable questions: the evidence gate, the engine, or the check
+        out["false_refusals_by"] = {
+            by: sum(1 for r in answered_answerable if r.refused and r.refusal_by == by)
+            for by in ("gate", "engine", "check")
+        }
         prompt = [r.usage.get("prompt_tokens", r.usage.get("input_tokens", 0)) for r in answered if r.usage]
         completion = [r.usage.get("completion_tokens", r.usage.get("output_tokens", 0)) for r in answered if r.usage]
         out["tokens"] = {

@@ -136,6 +136,8 @@ class CaseResult:
     # answer
     answered: bool = False  # the engine was asked
     answer: str = ""
+    raw_answer: str = ""  # what the engine wrote, before the citation check
+    refusal_by: str = ""  # "gate" (weak evidence), "engine" (it declined) or "check" (unsupported)
     refused: bool | None = None
     correct: bool | None = None  # answerable cases only
     groups_matched: int = 0
@@ -186,7 +188,16 @@ def score_retrieval(result: CaseResult, case: Case, passages: Sequence[Any]) -> 
 def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
     result.answered = True
     result.answer = answer.text
+    result.raw_answer = getattr(answer, "raw_text", "") or ""
     result.refused = bool(answer.refused)
+    if result.refused:
+        evidence = getattr(answer, "evidence", None)
+        if evidence is not None and not evidence.sufficient:
+            result.refusal_by = "gate"
+        elif not result.raw_answer.strip():
+            result.refusal_by = "engine"
+        else:
+            result.refusal_by = "check"
     result.standalone_question = getattr(answer, "standalone_question", "") or case.question
     result.timings = {k: round(float(v), 6) for k, v in (answer.timings or {}).items()}
     result.usage = dict(getattr(answer, "usage", {}) or {})
