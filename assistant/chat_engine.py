@@ -203,7 +203,7 @@ class ChatEngine:
 
         def factory() -> BaseChatModel:
             path = resolve_local_model(settings)
-            server = shared_server(path)
+            server = shared_server(path, n_threads=settings.local_threads)
             engine.base_url = server.base_url
             return _chat_openai(
                 model=server.alias,

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         "qwen2.5-coder-1.5b",
         description="Bundled model name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b) or a .gguf path.",
     )
+    local_threads: int | None = Field(
+        None, ge=1, le=256, description="CPU threads for llama.cpp (default: cores, at most 4)."
+    )
     openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
     openai_api_key: SecretStr | None = Field(
         None,

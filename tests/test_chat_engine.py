@@ -435,3 +435,27 @@ def test_lazy_model_is_rebuilt_after_the_server_went_away() -> None:
     with pytest.raises(ModelUnavailableError, match="http://x/v1"):
         list(engine.stream(request(), GenerationResult()))
     assert "".join(engine.stream(request(), GenerationResult())) == "Ông Nguyễn Doãn Anh [1]."
+
+
+def test_local_engine_starts_its_server_with_the_thread_setting(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    import assistant.llama_server as llama_server
+    import assistant.local_models as local_models
+
+    started: list[dict] = []
+
+    class Server:
+        base_url, alias, api_key = "http://127.0.0.1:9/v1", "local", None
+
+    def fake_shared_server(path, **options):
+        started.append({"path": path, **options})
+        return Server()
+
+    monkeypatch.setattr(local_models, "resolve_local_model", lambda settings: tmp_path / "m.gguf")
+    monkeypatch.setattr(llama_server, "shared_server", fake_shared_server)
+    engine = ChatEngine.local(Settings(local_threads=1))
+    assert started == []  # nothing starts before the first question
+    engine.warm_up()
+    assert started == [{"path": tmp_path / "m.gguf", "n_threads": 1}]
+    assert engine.base_url == "http://127.0.0.1:9/v1"
