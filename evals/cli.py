@@ -14,6 +14,7 @@ Register it on the main typer app with ``register(app)`` (adds the ``eval`` and
 from __future__ import annotations
 
 import logging
+import random
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CORPUS = Path("corpus")
 
 
-def _resolve_datasets(datasets: Sequence[Path], limit: int | None) -> tuple[list[Case], Path | None, list[Path]]:
+def _resolve_datasets(datasets: Sequence[Path], limit: int | None,
+                      sample: int | None = None) -> tuple[list[Case], Path | None, list[Path]]:
     """Cases from every dataset; the XQuAD folder (if one is given) for the corpus."""
     cases: list[Case] = []
     files: list[Path] = []
@@ -53,6 +55,8 @@ def _resolve_datasets(datasets: Sequence[Path], limit: int | None) -> tuple[list
     ids = [c.id for c in cases]
     if len(ids) != len(set(ids)):
         raise DatasetError("the datasets given share case ids; give each case a unique id")
+    if sample is not None and sample < len(cases):
+        cases = _sample(cases, sample)
     if limit is not None:
         cases = _limit(cases, limit)
     return cases, xquad_folder, files
@@ -66,6 +70,33 @@ def _limit(cases: list[Case], limit: int) -> list[Case]:
             break
         out.append(case)
     return out
+
+
+def _sample(cases: list[Case], n: int, seed: int = 0) -> list[Case]:
+    """About ``n`` cases drawn at random (``seed``) in proportion from each question type
+    and from the conversations, which are kept whole; in their original order."""
+    units: list[list[Case]] = []
+    for case in cases:
+        if case.conversation is not None and case.turn > 0 and units and units[-1][0].conversation == case.conversation:
+            units[-1].append(case)
+        else:
+            units.append([case])
+    strata: dict[str, list[list[Case]]] = {}
+    for unit in units:
+        strata.setdefault("conversation" if unit[0].conversation else unit[0].type, []).append(unit)
+    rng = random.Random(seed)
+    keep: set[str] = set()
+    for name in sorted(strata):
+        group = strata[name]
+        quota = max(1, round(n * sum(len(u) for u in group) / len(cases)))
+        rng.shuffle(group)
+        taken = 0
+        for unit in group:
+            if taken >= quota:
+                break
+            keep.update(c.id for c in unit)
+            taken += len(unit)
+    return [c for c in cases if c.id in keep]
 
 
 def _corpus_folder(corpus: Path | None, xquad_folder: Path | None, workdir: Path) -> Path:
@@ -106,6 +137,9 @@ def eval_command(
         "--baselines/--no-baselines", help="Also run BM25-only and dense-only retrieval on the same questions.")] = False,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: reports/eval-<time>).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+    sample: Annotated[int | None, typer.Option(
+        min=1, help="About N cases at random (seed 0), in proportion from each question type and "
+        "from the conversations (kept whole).")] = None,
     store: Annotated[Path | None, typer.Option(
         help="Chroma folder to index into (collection 'hoitin-eval'); default: a temporary folder.")] = None,
     retrieval_only: Annotated[bool, typer.Option(
@@ -136,7 +170,7 @@ def eval_command(
             handler.setLevel(logging.INFO)
     try:
         configs = configurations(engine, retriever, baselines=baselines, answer=not retrieval_only)
-        cases, xquad_folder, files = _resolve_datasets(dataset, limit)
+        cases, xquad_folder, files = _resolve_datasets(dataset, limit, sample)
         out = out or Path("reports") / f"eval-{datetime.now():%Y%m%d-%H%M%S}"
         with tempfile.TemporaryDirectory(prefix="hoitin-eval-") as tmp:
             folder = _corpus_folder(corpus, xquad_folder, Path(tmp))
@@ -159,6 +193,8 @@ def eval_command(
                                progress=advance, allow_fallback=allow_fallback, datasets=files)
             if limit is not None:
                 run.meta["limit"] = limit
+            if sample is not None:
+                run.meta["sample"] = {"n": sample, "seed": 0, "ids": [c.id for c in cases]}
             if xquad_folder is not None:
                 run.meta["corpus"] = f"{xquad_folder}/passages.jsonl" + (f" + {corpus}" if corpus else "")
             summary = write_report(run, out)

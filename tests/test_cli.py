@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
+from assistant.text import detect_language
+from tests._llm import LARGE, model_settings, needs_large_model, needs_llama
+
 
 def run(args: list[str], env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))} | env
@@ -89,3 +92,41 @@ def test_errors_are_one_plain_line(cli_env: dict[str, str], args: list[str], env
     assert "Traceback" not in proc.stderr
     assert message in proc.stderr
     assert proc.stderr.strip().startswith("error:")
+
+
+THANH_HOA_2025 = {
+    "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga",  # seed 001
+    "2025-11-25-thanh-hoa-lam-viec-voi-nguoi-viet-tai-nga",  # seed 000
+}
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+@needs_llama
+@needs_large_model
+def test_local_engine_from_the_command_line(
+    cli_env: dict[str, str], tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The issue's acceptance check, as a user types it: the default 1.5B model, end to end."""
+    settings = model_settings(tmp_path_factory, LARGE)
+    env = cli_env | {
+        "ASSISTANT_LLM": "local",
+        "ASSISTANT_LOCAL_MODEL": LARGE.name,
+        "ASSISTANT_DATA_DIR": str(settings.data_dir),
+    }
+    session = str(tmp_path / "talk.json")
+
+    def ask(question: str, *extra: str) -> dict:
+        proc = run(["ask", question, "--json", "--no-ingest", *extra], env, timeout=900)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    first = ask("Who led the Thanh Hóa delegation to Russia?", "--session", session)
+    assert first["engine"] == "local" and not first["refused"], first
+    assert "Nguyễn Doãn Anh" in first["answer"] and detect_language(first["answer"]) == "en", first
+    cited = {c["doc_id"] for c in first["citations"]}
+    assert cited and cited <= THANH_HOA_2025 and all(c["verified"] for c in first["citations"])
+    follow = ask("Ông ấy đã làm việc với vị Đại sứ nào?", "--session", session)
+    assert "Đặng Minh Khôi" in follow["answer"] and not follow["refused"], follow
+    unanswerable = ask("Who won the 2022 World Cup?")
+    assert unanswerable["refused"] and unanswerable["citations"] == []

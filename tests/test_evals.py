@@ -542,3 +542,25 @@ def test_compare_table_over_reports(tmp_path: Path) -> None:
     assert rows[1][4] == f"{overall['correct_with_citation']:.3f}"
     missing = CliRunner().invoke(assistant_app, ["eval-compare", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "metrics.json not found" in missing.output
+
+
+def test_sample_is_stratified_deterministic_and_keeps_conversations_whole() -> None:
+    from collections import Counter
+
+    from evals.cli import _resolve_datasets
+
+    files = [SEEDS, SEEDS.parent / "conversations.jsonl"]
+    everything, _, _ = _resolve_datasets(files, None)
+    cases, _, _ = _resolve_datasets(files, None, 70)
+    assert [c.id for c in cases] == [c.id for c in _resolve_datasets(files, None, 70)[0]]
+    assert 65 <= len(cases) <= 80
+    assert [c.id for c in cases] == [c.id for c in everything if c in cases]  # original order
+    total, picked = Counter(c.type for c in everything), Counter(c.type for c in cases)
+    for kind, n in total.items():
+        assert abs(picked[kind] - n * 70 / len(everything)) <= 3, (kind, picked[kind], n)
+    conversations = {c.conversation for c in cases if c.conversation}
+    assert len(conversations) >= 3
+    for name in conversations:
+        assert [c.turn for c in cases if c.conversation == name] == [
+            c.turn for c in everything if c.conversation == name
+        ]
