@@ -13,7 +13,9 @@ occur in the passage it cites:
   "Province", "Ông") split a run of capitalised words.
 
 A sentence without facts is supported when it shares enough content words with the
-passage (same-language passages only; across languages it is kept, unverified).
+passage (same-language passages only; across languages it is kept, unverified). A sentence
+without any marker is cited when one passage holds all its facts or, without facts, shares
+most of its content words (``"->[n]"`` in :attr:`Verification.repaired`).
 
 What happens to a sentence that is not supported by the passage it cites: if another
 passage holds all its facts, the marker is re-pointed (``"[2]->[1]"`` in
@@ -362,6 +364,7 @@ _STOPWORDS = set(
     """.split()
 )
 _OVERLAP_MIN_SHARE = 0.5
+_UNCITED_OVERLAP_MIN_SHARE = 0.6  # stricter when the answer did not say where it came from
 
 
 def _content_words(text: str) -> set[str]:
@@ -497,8 +500,8 @@ def check_answer(
         seg.facts = extract_facts(seg.claim, vocabulary=vocabulary)
         if seg.markers:
             _check_cited(seg, evidence, language, verification)
-        elif seg.facts:
-            _check_uncited(seg, evidence, verification)
+        else:
+            _check_uncited(seg, evidence, language, verification)
 
     kept = [s for s in segments if s.status != "dropped"]
     verified = [s for s in kept if s.status == "verified"]
@@ -616,31 +619,40 @@ def _reject(seg: _Sentence, verification: Verification, reason: str) -> None:
     log.info("dropping unsupported sentence (%s): %s", reason, seg.claim)
 
 
-def _check_uncited(seg: _Sentence, evidence: list[_Evidence], verification: Verification) -> None:
-    """Cite an uncited sentence with facts when a passage holds all of them."""
+def _check_uncited(
+    seg: _Sentence, evidence: list[_Evidence], language: str, verification: Verification
+) -> None:
+    """Cite an uncited sentence when a passage supports it: one that holds all its facts or,
+    for a sentence without facts, one in its language that shares most of its content words
+    (small models often leave out the markers)."""
+    if not seg.facts:
+        words = _content_words(seg.claim)
+        scored = sorted(
+            ((ev.overlap(words), ev.index) for ev in evidence if ev.language == language),
+            key=lambda t: (-t[0], t[1]),
+        )
+        if words and scored and scored[0][0] >= _UNCITED_OVERLAP_MIN_SHARE:
+            _cite(seg, [scored[0][1]], verification, "shares most of its words")
+        return
     holders = [ev.index for ev in evidence if not ev.missing(seg.facts)]
     if len(holders) == 1:
-        verification.checked += 1
-        verification.supported += 1
-        verification.repaired.append(f"->[{holders[0]}]")
-        verification.notes.append(f"cited an uncited sentence as [{holders[0]}]: {seg.claim}")
-        seg.text = _set_markers(seg.text, holders)
-        seg.markers = holders
-        seg.status = "verified"
+        _cite(seg, holders, verification, "holds its facts")
     elif holders:
         # Several passages hold every fact: any of them supports the claim; cite the first
         # (the best-ranked) rather than leave a supported claim uncited.
-        verification.checked += 1
-        verification.supported += 1
-        verification.repaired.append(f"->[{holders[0]}]")
-        verification.notes.append(
-            f"cited an uncited sentence as [{holders[0]}] (also in {holders[1:]}): {seg.claim}"
-        )
-        seg.text = _set_markers(seg.text, holders[:1])
-        seg.markers = holders[:1]
-        seg.status = "verified"
+        _cite(seg, holders[:1], verification, f"holds its facts (so do {holders[1:]})")
     else:
         verification.notes.append(f"uncited sentence with facts in no passage: {seg.claim}")
+
+
+def _cite(seg: _Sentence, indexes: list[int], verification: Verification, why: str) -> None:
+    verification.checked += 1
+    verification.supported += 1
+    verification.repaired.append(f"->[{indexes[0]}]")
+    verification.notes.append(f"cited an uncited sentence as [{indexes[0]}] ({why}): {seg.claim}")
+    seg.text = _set_markers(seg.text, indexes)
+    seg.markers = indexes
+    seg.status = "verified"
 
 
 def _citations(kept: list[_Sentence], evidence: list[_Evidence]) -> list[Citation]:

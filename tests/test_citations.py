@@ -263,6 +263,19 @@ CASES = [
         language="en",
     ),
     Case(
+        id="uncited-sentence-without-facts-cited-by-its-words",
+        answer="Tập đoàn TH vận hành nhà máy sữa tươi tại tỉnh Kaluga.",
+        text="Tập đoàn TH vận hành nhà máy sữa tươi tại tỉnh Kaluga [4].",
+        cited=[4],
+        repaired=["->[4]"],
+    ),
+    Case(
+        id="uncited-sentence-without-facts-sharing-few-words-stays-unsupported",
+        answer="Nhà máy sữa được xây dựng với công nghệ hiện đại nhất thế giới.",
+        text="Nhà máy sữa được xây dựng với công nghệ hiện đại nhất thế giới.",
+        supported=False,
+    ),
+    Case(
         id="uncited-plain-sentence-untouched",
         answer="Theo các bài báo:\n- Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1].",
         text="Theo các bài báo:\n- Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1].",
