@@ -63,7 +63,8 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> str:
             "/".join(str(n) for n in (m.get("false_refusals_by") or {}).values()) or "–",
             fmt_latency(latency.get("total"), "p50"), fmt_latency(latency.get("total"), "p95"),
             fmt_latency(latency.get("first_token"), "p50"), fmt_latency(latency.get("first_token"), "p95"),
-            fmt(tokens.get("prompt_mean"), 0) if tokens.get("answers_with_usage") else "–",
+            fmt(tokens.get("prompt_mean"), 0) if tokens.get("prompt_total") else "–",  # servers
+            # streaming without usage report none
             fmt(m.get("errors")),
         ]
         lines.append("| " + " | ".join(cells) + " |")

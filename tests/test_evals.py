@@ -564,3 +564,31 @@ def test_sample_is_stratified_deterministic_and_keeps_conversations_whole() -> N
         assert [c.turn for c in cases if c.conversation == name] == [
             c.turn for c in everything if c.conversation == name
         ]
+
+
+@pytest.mark.slow
+def test_recheck_scores_recorded_answers_with_the_current_checker(tmp_path: Path) -> None:
+    from evals.recheck import recheck
+
+    nghe_an = "2025-11-24-nghe-an-kaluga-hop-tac-cong-nghiep"
+    base = {"lang": "vi", "sources": [nghe_an], "citation_correct": None, "correct": False}
+    rows = [
+        base | {"case_id": "uncited", "unanswerable": False, "answers": [["TH"]], "refused": True,
+                "refusal_by": "check", "standalone_question": "Tập đoàn nào vận hành nhà máy sữa tươi ở Kaluga?",
+                "raw_answer": "Tập đoàn TH vận hành nhà máy sữa tươi tại tỉnh Kaluga."},
+        base | {"case_id": "gated", "unanswerable": False, "answers": [["TH"]], "refused": True,
+                "refusal_by": "gate", "standalone_question": "Tập đoàn nào?", "raw_answer": ""},
+        base | {"case_id": "invented", "unanswerable": True, "answers": [], "refused": True, "refusal_by": "check",
+                "standalone_question": "Nghệ An có bao nhiêu khu công nghiệp?",
+                "raw_answer": "Nghệ An có 17 khu công nghiệp [1]."},
+    ]
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = recheck(path)
+    assert out["before"]["accuracy"] == 0.0 and out["after"]["accuracy"] == 0.5
+    assert out["after"]["right_cited"] == 0.5  # cited the Nghệ An article, a gold source
+    assert out["after"]["refusal_recall"] == 1.0  # the invented number is still refused
+    assert [c["case_id"] for c in out["changed"]] == ["uncited"]
+    path.write_text(json.dumps({"case_id": "x"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="no raw answers"):
+        recheck(path)
