@@ -185,10 +185,15 @@ _EN_HINTS = {
 
 
 def detect_language(text: str) -> str:
-    """"vi" or "en": Vietnamese diacritics or mostly non-English words mean Vietnamese."""
-    toks = _WORD_RE.findall(nfc(text).lower())
-    if not toks:
+    """"vi" or "en": Vietnamese diacritics or mostly non-English words mean Vietnamese.
+
+    Capitalised words (names: "Nguyễn Doãn Anh", "Thanh Hóa") count for neither language,
+    so an English sentence about Vietnamese people stays English."""
+    raw = _WORD_RE.findall(nfc(text))
+    if not raw:
         return "vi"
+    kept = [t.lower() for t in raw if not t[0].isupper() or t.lower() in _EN_HINTS]
+    toks = kept or [t.lower() for t in raw]
     english = sum(1 for t in toks if t in _EN_HINTS) / len(toks)
     vietnamese = sum(1 for t in toks if not t.isascii()) / len(toks)
     if english >= 0.15 and vietnamese < 0.4:
