@@ -77,10 +77,24 @@ _PRONOUNS = set(
 )
 
 
+_ASKING_RE = re.compile(
+    r"\?|\b(?:ai|gi|nao|bao nhieu|bao gio|o dau|dau|sao|khong|chua|who|whom|whose|what|which|"
+    r"when|where|why|how)\b"
+)
+
+
+def _asks(text: str) -> bool:
+    return bool(_ASKING_RE.search(fold(text)))
+
+
 def _plausible_rewrite(question: str, rewrite: str, history: list[ChatMessage]) -> bool:
-    """A rewrite keeps the follow-up's own words (only pronouns replaced) and is not simply
-    an earlier question repeated — small models often do either."""
+    """A rewrite keeps the follow-up's own words (only pronouns replaced), still asks
+    something, and is not simply an earlier question repeated — small models do all three
+    ("Ông ấy đã gặp vị Đại sứ nào?" came back as the statement "Nguyễn Doãn Anh đã làm việc
+    với Đại sứ Russian.")."""
     if not rewrite or len(rewrite) > 4 * len(question) + 200:
+        return False
+    if _asks(question) and not _asks(rewrite):
         return False
     key = " ".join(re.findall(r"\w+", fold(rewrite)))
     if any(key == " ".join(re.findall(r"\w+", fold(str(m["content"])))) for m in history):

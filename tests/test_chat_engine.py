@@ -172,6 +172,7 @@ HISTORY = [
         "   ",
         "Ai dẫn đầu đoàn công tác tỉnh Thanh Hóa sang Nga?",  # the previous question repeated
         "What did the delegation do in Russia?",  # a different question
+        "Nguyễn Doãn Anh đã làm việc với Đại sứ Russian.",  # a statement: it no longer asks
     ],
 )
 def test_condense_falls_back_to_the_entity_heuristic(reply: str) -> None:
@@ -419,7 +420,9 @@ def test_connection_refused_is_model_unavailable() -> None:
 
 
 def test_http_condense(fake_server: str) -> None:
-    out = openai_engine(fake_server).condense("Ông Anh?", [{"role": "user", "content": "x"}])
+    # the fake server always replies "Ông Nguyễn Doãn Anh [1]." — a statement, so the
+    # follow-up here is one too (a question must stay a question)
+    out = openai_engine(fake_server).condense("Ông Anh", [{"role": "user", "content": "x"}])
     assert out == "Ông Nguyễn Doãn Anh [1]."
     assert FakeOpenAI.calls[0]["body"].get("stream") in (None, False)
 
