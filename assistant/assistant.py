@@ -32,7 +32,6 @@ from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
-from assistant.lexical import document_frequencies
 from assistant.questions import analyse
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
@@ -97,7 +96,7 @@ class Assistant:
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
         )
-        extractive = ExtractiveEngine(embeddings, doc_freq=lambda terms: document_frequencies(index.lexical(), terms))
+        extractive = ExtractiveEngine(embeddings, doc_freq=index.document_frequencies)
         focus = PassageFocus(
             lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
             settings.context_tokens,
@@ -179,7 +178,9 @@ class Assistant:
         passages = self.retriever().retrieve(standalone, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
         answer.passages = passages
-        evidence = self.gate.assess(analyse(standalone), passages, self._doc_freq if passages else None)
+        evidence = self.gate.assess(
+            analyse(standalone), passages, self.index.document_frequencies if passages else None
+        )
         answer.evidence = evidence
         result = run.result = GenerationResult(engine=engine.name)
         if not evidence.sufficient:
@@ -242,9 +243,6 @@ class Assistant:
                 answer.citations = []
         answer.timings["verify"] = time.perf_counter() - t
         answer.timings["total"] = time.perf_counter() - (run.started or t)
-
-    def _doc_freq(self, terms: list[str]) -> tuple[dict[str, int], int]:
-        return document_frequencies(self.index.lexical(), terms)
 
     def _clean_question(self, question: Any) -> str:
         if not isinstance(question, str):

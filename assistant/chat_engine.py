@@ -25,6 +25,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.context import Focus
 from assistant.errors import AuthenticationError, ConfigError, ModelError, ModelUnavailableError
 from assistant.prompts import Prompt, load_prompt
 from assistant.settings import Settings
@@ -161,7 +162,7 @@ class ChatEngine:
         model: str,
         base_url: str = "",
         max_passage_chars: int = 1600,
-        focus: Callable[[str, list[Passage]], list[str]] | None = None,
+        focus: Focus | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
@@ -186,7 +187,7 @@ class ChatEngine:
 
     @classmethod
     def openai(
-        cls, settings: Settings, *, focus: Callable[[str, list[Passage]], list[str]] | None = None
+        cls, settings: Settings, *, focus: Focus | None = None
     ) -> ChatEngine:
         """OpenAI, or any OpenAI-compatible server at ``OPENAI_BASE_URL``."""
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
@@ -209,7 +210,7 @@ class ChatEngine:
 
     @classmethod
     def local(
-        cls, settings: Settings, *, focus: Callable[[str, list[Passage]], list[str]] | None = None
+        cls, settings: Settings, *, focus: Focus | None = None
     ) -> ChatEngine:
         """The bundled (or user) GGUF model behind a llama.cpp server started on demand."""
         from assistant.llama_server import shared_server

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import AssistantError
+from assistant.files import write_text_atomic
 from assistant.settings import Settings
 
 app = typer.Typer(
@@ -165,9 +166,7 @@ def _read_session(path: Path) -> list[dict[str, str]]:
 
 def _write_session(path: Path, history: list[dict[str, str]], question: str, answer: str) -> None:
     turns = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer}]
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(turns, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)  # a crash never leaves half a file
+    write_text_atomic(path, json.dumps(turns, ensure_ascii=False, indent=1))
 
 
 @app.command()

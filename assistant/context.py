@@ -18,12 +18,14 @@ from assistant.text import split_sentences
 from assistant.tokens import count_tokens
 from assistant.types import Passage
 
-__all__ = ["PassageFocus", "SentenceScorer"]
+__all__ = ["Focus", "PassageFocus", "SentenceScorer"]
 
 log = logging.getLogger(__name__)
 
 # (question, passages) -> [(1-based passage number, sentence text)], best first
 SentenceScorer = Callable[[str, list[Passage]], Sequence[tuple[int, str]]]
+# (question, passages) -> the text of each passage a chat model reads
+Focus = Callable[[str, list[Passage]], list[str]]
 
 _GAP = " … "
 

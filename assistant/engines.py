@@ -14,15 +14,14 @@ that on its first question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from assistant.chat_engine import ChatEngine
+from assistant.context import Focus
 from assistant.errors import ConfigError
 from assistant.generation import AnswerEngine
 from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
 from assistant.local_models import BUNDLED, local_model_available, local_model_name
 from assistant.settings import Settings
-from assistant.types import Passage
 
 __all__ = ["build_engine", "local_unavailable_reason"]
 
@@ -53,7 +52,7 @@ def build_engine(
     settings: Settings,
     *,
     fallback: AnswerEngine,
-    focus: Callable[[str, list[Passage]], list[str]] | None = None,
+    focus: Focus | None = None,
 ) -> tuple[AnswerEngine, str]:
     """Return ``(engine, notice)``; the notice is "" unless the engine is not the one asked for.
     ``focus`` (see :mod:`assistant.context`) trims the passages a chat model reads."""

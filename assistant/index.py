@@ -188,6 +188,10 @@ class Index:
             log.info("BM25 index rebuilt over %d chunks", len(index))
             return index
 
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many chunks contain each (folded) term, and how many chunks there are."""
+        return self.lexical().document_frequencies(terms)
+
     def lexical(self) -> LexicalIndex:
         """The BM25 index, loaded once; rebuilt if it does not match the store."""
         with self._lock:

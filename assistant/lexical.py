@@ -67,6 +67,15 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many chunks contain each (folded) term, and how many chunks there are."""
+        if self.model is None:
+            return {}, 0
+        for term in terms:
+            if term not in self._doc_freq:  # the gate and the extractive engine ask alike
+                self._doc_freq[term] = int(np.count_nonzero(self.model.get_scores([term])))  # type: ignore[attr-defined]
+        return {t: self._doc_freq[t] for t in terms}, len(self.entries)
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(position in ``entries``, score) of the best ``k`` chunks with a positive score."""
         if self.model is None or not self.entries:
@@ -126,14 +135,3 @@ class LexicalIndex:
         if index.fingerprint != meta.get("fingerprint"):
             return None
         return index
-
-
-def document_frequencies(index: LexicalIndex, terms: list[str]) -> tuple[dict[str, int], int]:
-    """How many chunks contain each (folded) term, and how many chunks there are."""
-    if index.model is None:
-        return {}, 0
-    cache = index._doc_freq
-    for term in terms:
-        if term not in cache:  # the gate and the extractive engine ask for the same terms
-            cache[term] = int(np.count_nonzero(index.model.get_scores([term])))  # type: ignore[attr-defined]
-    return {t: cache[t] for t in terms}, len(index.entries)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ConfigError, ModelUnavailableError
+from assistant.files import write_text_atomic
 from assistant.settings import Settings
 
 __all__ = [
@@ -232,13 +233,6 @@ def _assemble(model: BundledModel, target: Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     marker = {"name": model.name, "sha256": model.sha256, "size": size, "parts": model.parts}
-    _write_atomic(_marker_path(target), json.dumps(marker, indent=2))
+    write_text_atomic(_marker_path(target), json.dumps(marker, indent=2))
     log.info("assembled %s (%.0f MB, sha256 ok)", target, size / 1e6)
     return target
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp_name, path)

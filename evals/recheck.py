@@ -1,12 +1,14 @@
-"""Re-check recorded answers with the current citation checker: no model is called.
+"""Replay an eval's recorded model answers through today's pipeline; no model is called.
 
-    python -m evals.recheck reports/engines/local-1.5b/results.jsonl
+    python -m evals.recheck reports/engines/local-1.5b --out reports/engines/local-1.5b-rechecked
 
-Each answerable or unanswerable case's raw answer (``raw_answer`` in ``results.jsonl``) is
-checked again against the passages retrieved for its standalone question, and scored as the
-eval scores it. Cases the evidence gate refused stay refused (the gate ran before the model).
-This measures a change to :mod:`assistant.citations` on real model output in seconds,
-instead of the model's minutes.
+Every case of the report is asked again through the real :class:`assistant.Assistant` —
+retrieval, evidence gate, citation check — and scored and reported by the eval's own runner,
+with an answer engine that replays what the model wrote then (its raw answer and its
+rewrite of each follow-up). A change to the gate or to :mod:`assistant.citations` is so
+measured on real model output in a minute instead of the model's half hour. Cases the model
+was never asked (the gate refused them then) have nothing to replay and stay refused.
+Latencies in the replayed report are the pipeline's alone, without the model.
 """
 
 from __future__ import annotations
@@ -14,79 +16,99 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals import metrics
-from evals.runner import base_settings
+from evals.compare import compare_table, load_rows
+from evals.dataset import Case
+from evals.report import write_report
+from evals.runner import EvalConfig, EvalError, EvalRun, run_eval
 
-__all__ = ["recheck"]
+__all__ = ["ReplayEngine", "recheck"]
 
 
-def recheck(results: Path, corpus: Path = Path("corpus")) -> dict[str, Any]:
-    """``{"before": {...}, "after": {...}, "changed": [...]}`` for one ``results.jsonl``."""
+class ReplayEngine:
+    """An answer engine that writes, for the case at hand, what a model wrote before."""
+
+    def __init__(self, name: str, model: str):
+        self.name = name
+        self.model_name = model
+        self.row: dict[str, Any] = {}
+
+    def condense(self, question: str, history: list) -> str:
+        return self.row.get("standalone_question") or question
+
+    def stream(self, request: Any, result: Any) -> Iterator[str]:
+        result.engine, result.model = self.name, self.model_name
+        result.prompt_name, result.prompt_hash = self.row.get("prompt_name", ""), self.row.get("prompt_hash", "")
+        raw = self.row.get("raw_answer") or ""
+        if not raw.strip():
+            result.refused = True
+            return
+        yield raw
+
+
+class _ReplayBot:
+    """The assistant, with the replay engine set to each case's row as the runner asks it."""
+
+    def __init__(self, bot: Any, engine: ReplayEngine, rows: list[dict[str, Any]]):
+        self.bot, self.engine, self.rows = bot, engine, iter(rows)
+
+    def ask(self, question: str, history: list[Any] | None = None) -> Any:
+        row = next(self.rows)
+        if row["question"] != question:
+            raise EvalError(f"replay out of step: asked {question!r}, recorded {row['question']!r}")
+        self.engine.row = row
+        return self.bot.ask(question, history)
+
+    def __getattr__(self, name: str) -> Any:  # ingest, retrieve, describe, close
+        return getattr(self.bot, name)
+
+
+def _case(row: dict[str, Any]) -> Case:
+    return Case(id=row["case_id"], question=row["question"], answers=row["answers"], sources=row["sources"],
+                type=row["type"], lang=row["lang"], conversation=row["conversation"], turn=row["turn"])
+
+
+def recheck(report: Path, corpus: Path = Path("corpus")) -> EvalRun:
+    """Replay the report at ``report`` (a folder written by ``assistant eval --out``)."""
     from assistant import Assistant
-    from assistant.citations import check_answer
 
-    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if rows and "raw_answer" not in rows[0]:
-        raise ValueError(f"{results} has no raw answers: it was written by an older eval")
-    before = {"correct": 0, "right_cited": 0, "false_refusals": 0, "refused_unanswerable": 0}
-    after = dict(before)
-    changed = []
-    with tempfile.TemporaryDirectory(prefix="hoitin-recheck-") as tmp, \
-            Assistant.from_settings(base_settings(corpus, Path(tmp), llm="extractive")) as bot:
-        bot.ingest()
-        for r in rows:
-            raw = r.get("raw_answer") or ""
-            if r.get("refusal_by") == "gate" or not raw.strip():
-                refused, text, citations = True, "", []
-            else:
-                checked = check_answer(raw, bot.retrieve(r["standalone_question"]), language=r["lang"])
-                refused = not (checked.supported and checked.citations)
-                text, citations = ("", []) if refused else (checked.text, checked.citations)
-            if r["unanswerable"]:
-                before["refused_unanswerable"] += bool(r["refused"])
-                after["refused_unanswerable"] += refused
-                continue
-            correct = metrics.answer_correct(text, r["answers"])
-            cited = bool(correct and metrics.citation_correct(citations, r["answers"], r["sources"]))
-            before["correct"] += bool(r["correct"])
-            before["right_cited"] += bool(r["correct"] and r["citation_correct"])
-            before["false_refusals"] += bool(r["refused"])
-            after["correct"] += correct
-            after["right_cited"] += cited
-            after["false_refusals"] += refused
-            if correct != bool(r["correct"]):
-                changed.append({"case_id": r["case_id"], "now_correct": correct, "answer": text or raw})
-    answerable = sum(1 for r in rows if not r["unanswerable"])
-    unanswerable = len(rows) - answerable
+    rows = [json.loads(line) for line in (report / "results.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    if not rows:
+        raise EvalError(f"{report}/results.jsonl holds no results")
+    if "raw_answer" not in rows[0]:
+        raise EvalError(f"{report} has no raw answers: it was written by an older eval")
+    configs = list(dict.fromkeys(row["config"] for row in rows))
+    if len(configs) != 1:
+        raise EvalError(f"{report} holds several configurations ({', '.join(configs)}); replay one")
+    engine_name, retriever = configs[0].split("/")
+    model = next((row["model"] for row in rows if row.get("model")), engine_name)
 
-    def rates(counts: dict[str, int]) -> dict[str, float | None]:
-        return {
-            "accuracy": counts["correct"] / answerable if answerable else None,
-            "right_cited": counts["right_cited"] / answerable if answerable else None,
-            "false_refusal_rate": counts["false_refusals"] / answerable if answerable else None,
-            "refusal_recall": counts["refused_unanswerable"] / unanswerable if unanswerable else None,
-        }
+    def factory(settings: Any) -> _ReplayBot:
+        bot = Assistant.from_settings(settings.model_copy(update={"llm": "extractive"}))
+        bot.engine = ReplayEngine(engine_name, model)
+        return _ReplayBot(bot, bot.engine, rows)
 
-    return {"cases": len(rows), "before": rates(before), "after": rates(after), "changed": changed}
+    return run_eval([_case(row) for row in rows], corpus=corpus, configs=[EvalConfig(engine_name, retriever)],
+                    bot_factory=factory)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.recheck", description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", type=Path, nargs="+", help="results.jsonl files from `assistant eval`")
+    parser.add_argument("report", type=Path, help="a folder written by `assistant eval --out`")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the replayed report")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     args = parser.parse_args(argv)
-    for path in args.results:
-        try:
-            out = recheck(path, args.corpus)
-        except (OSError, ValueError, KeyError) as exc:
-            sys.stderr.write(f"error: {path}: {exc}\n")
-            return 2
-        sys.stdout.write(json.dumps({"results": str(path), **out}, ensure_ascii=False, indent=1) + "\n")
+    try:
+        write_report(recheck(args.report, args.corpus), args.out)
+        table = compare_table(load_rows([args.report, args.out]))
+    except (OSError, EvalError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    sys.stdout.write(table + "\n")
     return 0
 
 

@@ -567,28 +567,43 @@ def test_sample_is_stratified_deterministic_and_keeps_conversations_whole() -> N
 
 
 @pytest.mark.slow
-def test_recheck_scores_recorded_answers_with_the_current_checker(tmp_path: Path) -> None:
+def test_recheck_replays_recorded_answers_through_todays_pipeline(tmp_path: Path) -> None:
     from evals.recheck import recheck
+    from evals.runner import CaseResult
 
     nghe_an = "2025-11-24-nghe-an-kaluga-hop-tac-cong-nghiep"
-    base = {"lang": "vi", "sources": [nghe_an], "citation_correct": None, "correct": False}
+    embassy = "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga"
+
+    def row(case_id: str, question: str, answers: list, sources: list, raw: str, **extra: Any) -> dict:
+        result = CaseResult(config="local/hybrid", case_id=case_id, question=question, type="factoid", lang="vi",
+                            answers=answers, sources=sources, unanswerable=not answers, raw_answer=raw,
+                            refused=True, correct=False if answers else None, model="qwen", **extra)
+        return result.to_dict()
+
     rows = [
-        base | {"case_id": "uncited", "unanswerable": False, "answers": [["TH"]], "refused": True,
-                "refusal_by": "check", "standalone_question": "Tập đoàn nào vận hành nhà máy sữa tươi ở Kaluga?",
-                "raw_answer": "Tập đoàn TH vận hành nhà máy sữa tươi tại tỉnh Kaluga."},
-        base | {"case_id": "gated", "unanswerable": False, "answers": [["TH"]], "refused": True,
-                "refusal_by": "gate", "standalone_question": "Tập đoàn nào?", "raw_answer": ""},
-        base | {"case_id": "invented", "unanswerable": True, "answers": [], "refused": True, "refusal_by": "check",
-                "standalone_question": "Nghệ An có bao nhiêu khu công nghiệp?",
-                "raw_answer": "Nghệ An có 17 khu công nghiệp [1]."},
+        # no [n] marker: refused when it was recorded, cited by today's check
+        row("uncited", "Tập đoàn nào vận hành nhà máy sữa tươi ở Kaluga?", [["TH"]], [nghe_an],
+            "Tập đoàn TH vận hành nhà máy sữa tươi tại tỉnh Kaluga."),
+        row("invented", "Nghệ An có bao nhiêu khu công nghiệp?", [], [], "Nghệ An có 17 khu công nghiệp [1]."),
+        row("c#0", "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?", [["Nguyễn Doãn Anh"]], [embassy],
+            "Nguyễn Doãn Anh [1].", conversation="c", turn=0),
+        row("c#1", "Ông ấy đã làm việc với vị Đại sứ nào?", [["Đặng Minh Khôi"]], [embassy],
+            "Đại sứ Đặng Minh Khôi [1].", conversation="c", turn=1,
+            standalone_question="Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"),
     ]
-    path = tmp_path / "results.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    out = recheck(path)
-    assert out["before"]["accuracy"] == 0.0 and out["after"]["accuracy"] == 0.5
-    assert out["after"]["right_cited"] == 0.5  # cited the Nghệ An article, a gold source
-    assert out["after"]["refusal_recall"] == 1.0  # the invented number is still refused
-    assert [c["case_id"] for c in out["changed"]] == ["uncited"]
-    path.write_text(json.dumps({"case_id": "x"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="no raw answers"):
-        recheck(path)
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "results.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                         encoding="utf-8")
+    run = recheck(report)
+    results = {r.case_id: r for r in run.results}
+    assert results["uncited"].correct and results["uncited"].citation_correct
+    assert results["invented"].refused  # 17 is in no passage
+    assert results["c#1"].standalone_question == "Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
+    assert results["c#1"].correct and results["c#0"].correct
+    assert {r.engine for r in run.results if not r.refused} == {"local"}
+    overall = summarize(run)["configs"]["local/hybrid"]["overall"]
+    assert overall["accuracy"] == 1.0 and overall["refusal_recall"] == 1.0
+    (report / "results.jsonl").write_text(json.dumps({"case_id": "x", "config": "local/hybrid"}), encoding="utf-8")
+    with pytest.raises(EvalError, match="no raw answers"):
+        recheck(report)
