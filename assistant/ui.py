@@ -22,7 +22,6 @@ import os
 import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -30,8 +29,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.articles import UPLOAD_SUFFIXES, prepare_article, write_article
 from assistant.assistant import Assistant
-from assistant.errors import AssistantError, CorpusError, QuestionError
+from assistant.errors import AssistantError, QuestionError
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.types import Answer, ChatMessage, Citation
@@ -52,7 +52,6 @@ RATINGS: dict[str, str] = {
     "wrong": "✗ Wrong answer",
     "wrong_citation": "✗ Wrong citation",
 }
-UPLOAD_SUFFIXES = (".txt", ".md")
 CHAT_CONCURRENCY = 2  # answers streamed at once; the rest wait in the queue
 QUEUE_MAX_SIZE = 64
 MAX_SOURCE_SECTIONS = 20  # answers whose sources the panel keeps
@@ -61,7 +60,6 @@ DOCUMENT_HEADERS = ["Title", "Date", "Source", "Chunks", "File id"]
 _MARKER_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _MARKER_RUN_RE = re.compile(r"(?:[ \t]*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+")
 _TRAILING_PUNCT_RE = re.compile(r"[.,;:!?…”’»)\]\"']+")
-_SAFE_NAME_RE = re.compile(r"[^a-z0-9]+")
 
 REFUSAL_LABEL = {"vi": "Không có trong các bài báo", "en": "Not in the articles"}
 THINKING = "…"
@@ -319,64 +317,6 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
 
-# --- adding articles ----------------------------------------------------------------------
-
-
-def safe_stem(name: str, *, fallback: str = "article") -> str:
-    """A file stem made of ``a-z0-9-`` only (Vietnamese letters folded), at most 80 chars."""
-    text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    stem = _SAFE_NAME_RE.sub("-", text).strip("-")[:80].strip("-")
-    return stem or fallback
-
-
-def corpus_target(corpus_dir: Path, stem: str, suffix: str) -> Path:
-    """A new file path directly inside ``corpus_dir``; never outside it, never overwriting."""
-    if suffix not in UPLOAD_SUFFIXES:
-        raise CorpusError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added, not {suffix!r}")
-    root = Path(corpus_dir).resolve()
-    stem = safe_stem(stem)
-    for n in range(1, 1000):
-        candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}").resolve()
-        if candidate.parent != root:  # cannot happen with a safe stem; checked all the same
-            raise CorpusError("refusing to write outside the corpus folder")
-        if not candidate.exists():
-            return candidate
-    raise CorpusError(f"too many articles named {stem!r}; rename the file")
-
-
-def decode_article(data: bytes, *, max_bytes: int, name: str = "the text") -> str:
-    """UTF-8 text of an article, or a :class:`CorpusError` saying what is wrong with it."""
-    if len(data) > max_bytes:
-        raise CorpusError(
-            f"{name} is {len(data):,} bytes; the largest article accepted is {max_bytes:,} bytes "
-            "(ASSISTANT_MAX_UPLOAD_BYTES)"
-        )
-    if not data.strip():
-        raise CorpusError(f"{name} is empty")
-    if b"\x00" in data:
-        raise CorpusError(f"{name} is a binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name} is not UTF-8 (byte {exc.start}); save it as UTF-8 and try again") from None
-
-
-def _front_matter_value(value: str) -> str:
-    return " ".join(value.replace("---", "—").split())
-
-
-def article_markdown(title: str, text: str, *, date_value: str = "", source: str = "") -> str:
-    """A corpus ``.md`` file with front matter for pasted text."""
-    lines = ["---", f"title: {_front_matter_value(title)}"]
-    if date_value:
-        lines.append(f"date: {_front_matter_value(date_value)}")
-    if source:
-        lines.append(f"source: {_front_matter_value(source)}")
-    lines += ["---", text.strip(), ""]
-    return "\n".join(lines)
-
-
 def _citation_dict(c: Citation) -> dict[str, Any]:
     return asdict(c)
 
@@ -532,41 +472,21 @@ class ChatUI:
 
         Returns a markdown status (what was added and the ingest summary, or why not).
         """
-        corpus_dir = Path(self.settings.corpus_dir)
-        limit = self.settings.max_upload_bytes
         try:
-            if upload:
-                src = Path(upload)
-                suffix = src.suffix.lower()
-                if suffix not in UPLOAD_SUFFIXES:
-                    raise CorpusError(f"{src.name}: only .txt and .md files can be added")
-                size = src.stat().st_size
-                if size > limit:
-                    raise CorpusError(
-                        f"{src.name} is {size:,} bytes; the largest article accepted is "
-                        f"{limit:,} bytes (ASSISTANT_MAX_UPLOAD_BYTES)"
-                    )
-                text = decode_article(src.read_bytes(), max_bytes=limit, name=src.name)
-                if title.strip() and not text.startswith("---"):
-                    text = article_markdown(title, text, date_value=date_value.strip(), source=source.strip())
-                    suffix = ".md"
-                target = corpus_target(corpus_dir, title.strip() or src.stem, suffix)
-            elif pasted and pasted.strip():
-                if not title.strip():
-                    raise CorpusError("give the pasted article a title")
-                body = decode_article(pasted.encode("utf-8"), max_bytes=limit, name="the pasted text")
-                if date_value.strip():
-                    try:
-                        date.fromisoformat(date_value.strip())
-                    except ValueError:
-                        raise CorpusError(f"the date {date_value!r} is not YYYY-MM-DD") from None
-                text = article_markdown(title, body, date_value=date_value.strip(), source=source.strip())
-                target = corpus_target(corpus_dir, title, ".md")
-            else:
+            if not upload and not (pasted and pasted.strip()):
                 return "Choose a .txt/.md file or paste the article text (with a title)."
-            corpus_dir.mkdir(parents=True, exist_ok=True)
+            article = prepare_article(
+                Path(self.settings.corpus_dir),
+                max_bytes=self.settings.max_upload_bytes,
+                upload=Path(upload) if upload else None,
+                pasted=pasted,
+                title=title,
+                date_value=date_value,
+                source=source,
+            )
+            target, text = article.target, article.text
             with self._ingest_lock:
-                target.write_text(text, encoding="utf-8")
+                write_article(target, text)
                 log.info("added %s to the corpus", target)
                 status = self._reindex()
             return f"Added **{target.name}**. {status}"

@@ -17,20 +17,19 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, AssistantError, Citation, Filters, Settings, StoreError
+from assistant.articles import corpus_target, safe_stem
 from assistant.evidence import EvidenceGate
 from assistant.testing import FakeEmbeddings
 from assistant.ui import (
     ChatUI,
     FeedbackLog,
     ReadWriteLock,
-    corpus_target,
     highlight_quote,
     make_filters,
     new_session,
     render_answer,
     render_markers,
     render_sources,
-    safe_stem,
     source_section,
 )
 
