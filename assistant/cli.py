@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import AssistantError
 from assistant.files import write_text_atomic
+from assistant.logs import setup_logging
 from assistant.settings import Settings
 
 app = typer.Typer(
@@ -187,6 +188,8 @@ def chat(
         credentials = (user, password)
     from assistant.ui import launch
 
+    if not os.environ.get("ASSISTANT_DEBUG"):  # a server says what it is doing: indexing, ready
+        setup_logging(logging.WARNING, own_level=logging.INFO)
     launch(_settings(), host=host, port=port, auth=credentials)
 
 
@@ -196,15 +199,6 @@ def _register_eval() -> None:
     except ImportError:
         return
     register(app)
-
-
-def setup_logging(level: int) -> None:
-    """Log to stderr at ``level``. The level is set on the handler too: some libraries (bm25s)
-    set their own loggers to DEBUG, which the root logger's level alone does not stop."""
-    handler = logging.StreamHandler()
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
 
 
 def main() -> None:

@@ -51,11 +51,8 @@ def free_port() -> int:
 
 
 def chat_command(port: int) -> list[str]:
-    """`python -m assistant chat` when the CLI has it, else the UI module's own entry point."""
-    cli = ROOT / "assistant" / "cli.py"
-    if (ROOT / "assistant" / "__main__.py").exists() and cli.exists() and "def chat(" in cli.read_text(encoding="utf-8"):
-        return [sys.executable, "-m", "assistant", "chat", "--port", str(port)]
-    return [sys.executable, "-m", "assistant.ui", "--port", str(port)]
+    """`python -m assistant chat`: the one way to start the UI."""
+    return [sys.executable, "-m", "assistant", "chat", "--port", str(port)]
 
 
 class App:
@@ -230,4 +227,8 @@ def test_chat_in_a_real_browser(app: App, browser: object) -> None:
         status = app.status("/gradio_api/file=" + urllib.parse.quote(str(private)))
         assert status in (403, 404), f"{private} is served ({status})"
     page.close()
+    # `assistant chat` says what it did: the index summary and the address, without library noise
+    server_log = app.log.read_text(errors="replace")
+    assert "INFO assistant.ui.app: index ready" in server_log and "hoitin is ready at" in server_log
+    assert "DEBUG" not in server_log, server_log[-2000:]
     assert not problems, "\n".join(problems)

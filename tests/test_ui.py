@@ -431,6 +431,34 @@ def test_build_app_has_the_elements_the_browser_test_uses(shared: tuple[Assistan
     assert demo.analytics_enabled is False
 
 
+def test_page_options_give_a_mounted_app_the_styles_script_and_blocked_paths(
+    shared: tuple[Assistant, Settings],
+) -> None:
+    """The HTTP server mounts the page with gr.mount_gradio_app: the CSS and the badge script
+    are files in the package, and must reach the page there as they do with launch()."""
+    import gradio as gr
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from assistant.ui import build_app, page_options
+
+    bot, settings = shared
+    static = ROOT / "assistant" / "ui" / "static"
+    css, js = (static / "app.css").read_text(encoding="utf-8"), (static / "app.js").read_text(encoding="utf-8")
+    private = Path(settings.data_dir) / "private.txt"
+    private.parent.mkdir(parents=True, exist_ok=True)
+    private.write_text("not for the web", encoding="utf-8")
+    api = FastAPI()
+    gr.mount_gradio_app(api, build_app(bot, settings), path="/chat", **page_options(settings))
+    with TestClient(api) as client:
+        config = client.get("/chat/config").json()
+        assert ".cite-glue { white-space: nowrap; }" in config["css"] and css.strip() in config["css"]
+        assert config["head"].count("<script>") == 1 and js.strip() in config["head"]
+        page = client.get("/chat/")
+        assert page.status_code == 200 and "a.cite" in page.text and "cite-glue" in page.text
+        assert client.get("/chat/gradio_api/file=" + str(private.resolve())).status_code in (403, 404)
+
+
 def test_importing_the_ui_module_does_not_import_gradio() -> None:
     code = "import sys, assistant.ui; assert 'gradio' not in sys.modules, 'gradio imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
