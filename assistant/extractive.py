@@ -14,30 +14,23 @@ fact with enough support it declines (``result.refused``).
 from __future__ import annotations
 
 import logging
-import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.facts import capitalised_phrases, has_date, has_number, person_names
 from assistant.glossary import expand_query
-from assistant.questions import (
-    QuestionInfo,
-    analyse,
-    capitalised_phrases,
-    content_terms,
-    has_date,
-    has_number,
-    person_names,
-)
+from assistant.questions import QuestionInfo, analyse
+from assistant.terms import DocFreq, content_terms, term_weights
 from assistant.text import fold, split_sentences, words
 from assistant.types import ChatMessage, GenerationRequest, GenerationResult, Passage
 
-log = logging.getLogger(__name__)
+__all__ = ["ExtractiveEngine", "ScoredSentence"]
 
-DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]  # terms -> (df per term, N chunks)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -165,18 +158,7 @@ class ExtractiveEngine:
         return picked
 
     def _term_weights(self, info: QuestionInfo) -> dict[str, float]:
-        terms = list(info.terms)
-        if not terms:
-            return {}
-        if self.doc_freq is None:
-            return {t: 1.0 for t in terms}
-        df, n = self.doc_freq(terms)
-        # two-syllable units that no chunk has are mostly words that merely touch
-        return {t: idf(df.get(t, 0), n) for t in terms if "_" not in t or df.get(t, 0) > 0}
-
-
-def idf(df: int, n: int) -> float:
-    return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        return term_weights(list(info.terms), self.doc_freq)
 
 
 def _coverage(weights: dict[str, float], sentence: str, title: str) -> float:
