@@ -23,11 +23,12 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
+from assistant.condense import Condenser, EntityCondenser
 from assistant.context import PassageFocus
 from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
-from assistant.engines import build_engine
-from assistant.errors import AssistantError, ModelError, QuestionError
+from assistant.engines import build_condenser, build_engine
+from assistant.errors import AssistantError, ModelUnavailableError, QuestionError
 from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
@@ -63,7 +64,12 @@ REFUSALS = {
 
 
 class Assistant:
-    """Composed from its parts by keyword; use :meth:`from_settings` for the usual set-up."""
+    """Composed from its parts by keyword; use :meth:`from_settings` for the usual set-up.
+
+    ``engine`` writes the answers; ``extractive`` answers instead when ``engine``'s model is
+    unavailable (:class:`ModelUnavailableError`); ``condenser`` rewrites follow-up questions
+    (by default the one that goes with ``engine``, see
+    :func:`assistant.engines.build_condenser`)."""
 
     def __init__(
         self,
@@ -73,6 +79,7 @@ class Assistant:
         extractive: ExtractiveEngine,
         settings: Settings,
         gate: EvidenceGate | None = None,
+        condenser: Condenser | None = None,
         notice: str = "",
     ):
         self.index = index
@@ -80,12 +87,16 @@ class Assistant:
         self.extractive = extractive
         self.settings = settings
         self.gate = gate or EvidenceGate(min_coverage_vi=settings.min_evidence)
+        self.condenser = condenser or build_condenser(engine)
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None) -> Assistant:
+    def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None,
+                      engine: AnswerEngine | None = None) -> Assistant:
+        """The usual set-up for ``settings``. ``embeddings`` and ``engine`` replace the ones
+        the settings name (e.g. :mod:`assistant.testing`'s fakes in tests)."""
         settings = settings or Settings()
         embeddings = embeddings or make_embeddings(settings)
         store = ChromaStore.from_settings(settings, embedder_name(embeddings))
@@ -101,7 +112,9 @@ class Assistant:
             lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
             settings.context_tokens,
         )
-        engine, notice = build_engine(settings, fallback=extractive, focus=focus)
+        notice = ""
+        if engine is None:
+            engine, notice = build_engine(settings, fallback=extractive, focus=focus)
         if notice:
             log.info("%s", notice)
         return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)
@@ -168,10 +181,10 @@ class Assistant:
         if history:
             t = time.perf_counter()
             try:
-                standalone = engine.condense(answer.question, history)
-            except ModelError as exc:
-                log.warning("condensing with %s failed (%s); using the extractive heuristic", engine.name, exc)
-                standalone = self.extractive.condense(answer.question, history)
+                standalone = self.condenser.condense(answer.question, history)
+            except ModelUnavailableError as exc:
+                log.warning("condensing with %s failed (%s); using the entity heuristic", engine.name, exc)
+                standalone = EntityCondenser().condense(answer.question, history)
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
         t = time.perf_counter()
@@ -204,7 +217,7 @@ class Assistant:
                     answer.timings["first_token"] = time.perf_counter() - started
                     produced = True
                 yield piece
-        except ModelError as exc:
+        except ModelUnavailableError as exc:
             if produced or engine is self.extractive:
                 raise
             log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)

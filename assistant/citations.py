@@ -1,16 +1,10 @@
 """Check the ``[n]`` citations of an answer against the passages they point at.
 
 Every engine's answer goes through :func:`check_answer` before it is shown. The answer is
-split into sentences; each cited sentence's *facts* (numbers, dates, proper names) must
-occur in the passage it cites:
-
-- numbers are compared by value, whatever the format: "6,25" = "6.25", "1.559" = "1,559" =
-  "1559", "6,25 triệu" = "6.25 million" = "6.250.000", "0,12%" = "0.12 percent";
-- dates are compared as (day, month, year): "20/11", "ngày 20 tháng 11", "November 20",
-  "2025-11-25", "24/11/2025" (a passage's article date counts as part of the passage);
-- names (runs of two or more capitalised words) are compared with diacritics folded, so
-  "Thanh Hoá" = "Thanh Hóa" = "Thanh Hoa"; title words around a name ("Secretary",
-  "Province", "Ông") split a run of capitalised words.
+split into sentences; each cited sentence's *facts* (numbers, dates, proper names; see
+:mod:`assistant.facts`, which compares them across spellings: "6,25 triệu" = "6.25 million",
+"20/11" = "November 20", "Thanh Hoá" = "Thanh Hoa") must occur in the passage it cites (a
+passage's article date counts as part of the passage).
 
 A sentence without facts is supported when it shares enough content words with the
 passage (same-language passages only; across languages it is kept, unverified). A sentence
@@ -30,12 +24,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
-from assistant.text import fold, nfc, normalize, split_sentences
+from assistant.facts import Date, Facts, extract_facts, find_dates, find_numbers
+from assistant.language import detect_language
+from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
+from assistant.wordlists import CLAIM_STOPWORDS
 
-__all__ = ["CheckedAnswer", "Facts", "check_answer", "extract_facts", "normalize_markers"]
+__all__ = ["CheckedAnswer", "check_answer", "normalize_markers"]
 
 log = logging.getLogger(__name__)
 
@@ -126,249 +122,15 @@ def _set_markers(sentence: str, numbers: list[int]) -> str:
     return f"{bare} {marks}"
 
 
-# --- facts --------------------------------------------------------------------------------
-
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}  # fmt: skip
-_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_ORD = r"(?:st|nd|rd|th)?"
-_B = r"(?<![\d.,/])"  # number start
-_E = r"(?![\d/])"  # number end
-_DATE_PATTERNS = [
-    re.compile(_B + r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _E),
-    re.compile(_B + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _E),
-    re.compile(
-        r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
-        re.IGNORECASE,
-    ),
-    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
-    re.compile(
-        r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r"(?:,?\s+(?P<y>\d{4}))?\b", re.IGNORECASE
-    ),
-    re.compile(r"\b" + _MONTH + r",?\s+(?:of\s+)?(?P<y>\d{4})\b", re.IGNORECASE),
-    re.compile(_B + r"(?P<m>\d{1,2})/(?P<y>\d{4})" + _E),
-    re.compile(_B + r"(?P<d>\d{1,2})/(?P<m>\d{1,2})" + _E),
-]
-_NUMBER_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)*)(?!\d)(\s*%)?(?:\s*([^\W\d_]+))?")
-_SCALES = {
-    "nghìn": 3, "nghin": 3, "ngàn": 3, "ngan": 3, "thousand": 3, "k": 3,
-    "triệu": 6, "trieu": 6, "million": 6, "millions": 6, "mn": 6, "tr": 6,
-    "tỷ": 9, "tỉ": 9, "ty": 9, "billion": 9, "billions": 9, "bn": 9,
-    "trillion": 12,
-}  # fmt: skip
-
-Date = tuple[int | None, int, int | None]  # (day, month, year)
-
-
-def _to_decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _canon(value: Decimal) -> str:
-    value = value.normalize()
-    return format(value, "f")
-
-
-def number_values(token: str, scale_word: str = "") -> set[str]:
-    """Every value a written number may stand for, as canonical decimal strings.
-
-    "6,25" -> {"6.25"}; "1.559" -> {"1559", "1.559"}; "6,25" + "triệu" -> also "6250000".
-    """
-    seps = [c for c in token if c in ".,"]
-    groups = re.split(r"[.,]", token)
-    readings: list[str] = []
-    if not seps:
-        readings.append(token)
-    elif len(set(seps)) == 1:
-        if len(seps) == 1:
-            if len(groups[1]) == 3:
-                readings.append(groups[0] + groups[1])  # thousands separator
-            readings.append(groups[0] + "." + groups[1])  # decimal separator
-        else:
-            readings.append("".join(groups))  # thousands separators only
-    else:
-        # mixed: the last separator is the decimal one
-        last = max(token.rfind("."), token.rfind(","))
-        readings.append(re.sub(r"[.,]", "", token[:last]) + "." + token[last + 1 :])
-    values: set[str] = set()
-    exponent = _SCALES.get(scale_word.lower()) if scale_word else None
-    for reading in readings:
-        value = _to_decimal(reading)
-        if value is None:
-            continue
-        values.add(_canon(value))
-        if exponent:
-            values.add(_canon(value.scaleb(exponent)))
-    return values
-
-
-@dataclass
-class Facts:
-    """The checkable facts of a piece of text."""
-
-    numbers: list[tuple[str, set[str]]] = field(default_factory=list)  # (as written, values)
-    dates: list[tuple[str, Date]] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.numbers or self.dates or self.names)
-
-    def describe(self) -> list[str]:
-        return [n for n, _ in self.numbers] + [d for d, _ in self.dates] + list(self.names)
-
-
-def _extract_dates(text: str) -> tuple[list[tuple[str, Date]], str]:
-    """Dates in ``text`` and the text with them blanked out."""
-    dates: list[tuple[str, Date]] = []
-    chars = list(text)
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer("".join(chars)):
-            groups = m.groupdict()
-            day = int(groups["d"]) if groups.get("d") else None
-            if groups.get("mon"):
-                month = _MONTHS[groups["mon"].lower().rstrip(".")]
-            else:
-                month = int(groups["m"])
-            year = int(groups["y"]) if groups.get("y") else None
-            if day is not None and not 1 <= day <= 31:
-                continue
-            if not 1 <= month <= 12:
-                if day is not None and 1 <= day <= 12 and month <= 31:  # US order: 11/20
-                    day, month = month, day
-                else:
-                    continue
-            dates.append((m.group(0), (day, month, year)))
-            chars[m.start() : m.end()] = " " * (m.end() - m.start())
-    return dates, "".join(chars)
-
-
-def _extract_numbers(text: str) -> list[tuple[str, set[str]]]:
-    numbers = []
-    for m in _NUMBER_RE.finditer(text):
-        token, percent, word = m.group(1), m.group(2), m.group(3) or ""
-        values = number_values(token, "" if percent else word)
-        if values:
-            numbers.append((token + ("%" if percent else ""), values))
-    return numbers
-
-
-# Capitalised words that are titles, places in English, or sentence openers, not names.
-_GENERIC = set(
-    """
-    a an the this that these those there here in on at of for from by to with and or but as
-    it its he she his her they their we our you your i is was are were be been has have had
-    mr mrs ms dr sir mister madam comrade
-    secretary party provincial province city district commune ward committee people's peoples
-    people council chairman chairwoman chair vice deputy standing permanent president minister
-    ministry prime governor ambassador extraordinary plenipotentiary embassy consul consulate
-    general colonel major lieutenant director head leader member delegation department office
-    central federation republic socialist national state government association union chamber
-    commerce industry trade investment conference forum news agency group corporation company
-    vietnam viet vietnamese russia russian moscow hanoi saigon federal soviet ussr
-    according however also after before during on in since while when where which who whom
-    ông bà đồng chí ngài thưa theo tại ngày trong với và của do khi sau trước hôm các những
-    đoàn tỉnh huyện xã bí chủ tịch phó đại sứ thủ tướng bộ trưởng
-    """.split()
-)
-_GENERIC = {normalize(w) for w in _GENERIC}  # tone-sensitive: "Đoàn" is generic, "Doãn" not
-_GENERIC_PHRASES = {"viet nam", "lien bang nga", "lien xo"}
-_WORD_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
-
-
-def _key(text: str) -> str:
-    """Folded, lower-case words joined by single spaces (for containment checks)."""
-    return " ".join(re.findall(r"\w+", fold(text)))
-
-
-def _name_runs(text: str) -> list[list[str]]:
-    """Maximal runs of capitalised words separated by single spaces."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    last_end = -1
-    for m in _WORD_TOKEN_RE.finditer(text):
-        word = m.group(0)
-        capital = word[0].isupper()
-        joined = last_end >= 0 and text[last_end : m.start()] in (" ", "\u00a0")
-        if capital and current and joined:
-            current.append(word)
-        else:
-            if len(current) >= 2:
-                runs.append(current)
-            current = [word] if capital else []
-        last_end = m.end()
-    if len(current) >= 2:
-        runs.append(current)
-    return runs
-
-
-def _split_generic(run: list[str]) -> list[list[str]]:
-    """Split a run at title and function words: "Party Secretary Nguyen Doan Anh" -> [...]."""
-    parts: list[list[str]] = [[]]
-    for word in run:
-        if normalize(word.lower()) in _GENERIC:
-            parts.append([])
-        else:
-            parts[-1].append(word)
-    return [p for p in parts if len(p) >= 2]
-
-
-def _extract_names(text: str, vocabulary: set[str] | None) -> list[str]:
-    names: list[str] = []
-    for run in _name_runs(text):
-        for core in _split_generic(run):
-            name = " ".join(core)
-            key = _key(name)
-            if key in _GENERIC_PHRASES:
-                continue
-            if vocabulary is not None and name.isascii():
-                # An all-ASCII run none of whose words occur in any passage is English prose
-                # ("Foreign Affairs"), not a transliterated name from the articles.
-                if not any(w in vocabulary for w in key.split()):
-                    continue
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def extract_facts(text: str, *, vocabulary: set[str] | None = None) -> Facts:
-    """Numbers, dates and proper names in ``text`` (citation markers must be removed first)."""
-    text = nfc(_LIST_PREFIX_RE.sub("", text))
-    dates, rest = _extract_dates(text)
-    return Facts(
-        numbers=_extract_numbers(rest),
-        dates=dates,
-        names=_extract_names(text, vocabulary),
-    )
-
-
 # --- evidence -----------------------------------------------------------------------------
 
-_STOPWORDS = set(
-    """
-    la cua va cac nhung duoc co da voi trong cho nay do mot khi thi ma de tai tu ve theo nhu
-    cung se dang vao ra len sau truoc hon rat nhieu ong ba ay nen neu vi boi o tren duoi den
-    the a an of to in on at for from by with and or but as is was are were be been has have
-    had it its this that these those he she his her they their which who whom what when where
-    how also not no yes than then so such into about over after before there here
-    """.split()
-)
+_STOPWORDS = set(CLAIM_STOPWORDS)
 _OVERLAP_MIN_SHARE = 0.5
 _UNCITED_OVERLAP_MIN_SHARE = 0.6  # stricter when the answer did not say where it came from
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
 
 
 class _Evidence:
@@ -378,14 +140,14 @@ class _Evidence:
         self.index = index
         self.passage = passage
         full = "\n".join(p for p in (passage.title, passage.date, passage.text) if p)
-        self.key = f" {_key(full)} "
-        dates, _ = _extract_dates(nfc(full))
+        self.key = f" {folded_key(full)} "
+        dates, _ = find_dates(nfc(full))
         self.dates = [d for _, d in dates]
         self.numbers: set[str] = set()
-        for _, values in _extract_numbers(nfc(full)):
+        for _, values in find_numbers(nfc(full)):
             self.numbers |= values
         self.words = _content_words(full)
-        self.language = "vi" if fold(passage.text[:2000]) != passage.text[:2000].lower() else "en"
+        self.language = detect_language(passage.text[:2000])
         self.sentences = [passage.text[a:b] for a, b in split_sentences(passage.text)] or [
             passage.text
         ]
@@ -401,7 +163,7 @@ class _Evidence:
         )
 
     def has_name(self, name: str) -> bool:
-        return f" {_key(name)} " in self.key
+        return f" {folded_key(name)} " in self.key
 
     def missing(self, facts: Facts) -> list[str]:
         out = [t for t, v in facts.numbers if not self.has_number(v)]
@@ -679,17 +441,7 @@ def _citations(kept: list[_Sentence], evidence: list[_Evidence]) -> list[Citatio
         p = evidence[n - 1].passage
         quote, verified = by_index[n]
         citations.append(
-            Citation(
-                index=n,
-                doc_id=p.doc_id,
-                title=p.title,
-                date=p.date,
-                url=p.url,
-                text=p.text,
-                chunk_id=p.chunk_id,
-                source=p.source,
-                quote=quote,
-                verified=verified,
-            )
+            Citation(index=n, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url, text=p.text,
+                     chunk_id=p.chunk_id, source=p.source, quote=quote, verified=verified)
         )
     return citations

@@ -193,18 +193,24 @@ def chat(
     launch(_settings(), host=host, port=port, auth=credentials)
 
 
-def _register_eval() -> None:
-    try:
-        from evals.cli import register
-    except ImportError:
-        return
-    register(app)
+def _register_plugins() -> None:
+    """Add the commands of installed plugins: entry points in the ``hoitin.cli`` group, each
+    a function taking the typer app (``assistant eval`` comes from ``evals`` this way)."""
+    from importlib.metadata import entry_points
+
+    for plugin in entry_points(group="hoitin.cli"):
+        try:
+            register = plugin.load()
+        except ImportError as exc:  # declared but not installed
+            log.debug("no %s commands: %s", plugin.name, exc)
+            continue
+        register(app)
 
 
 def main() -> None:
     debug = bool(os.environ.get("ASSISTANT_DEBUG"))
     setup_logging(logging.DEBUG if debug else logging.WARNING)
-    _register_eval()
+    _register_plugins()
     try:
         app()
     except AssistantError as exc:

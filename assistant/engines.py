@@ -8,7 +8,8 @@
 - ``extractive``: the fallback (the no-model engine).
 
 The checks here are cheap (no model is assembled, no server started); the local engine does
-that on its first question.
+that on its first question. :func:`build_condenser` picks the follow-up condenser that goes
+with an engine.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from assistant.chat_engine import ChatEngine
+from assistant.condense import ChatCondenser, Condenser, EntityCondenser
 from assistant.context import Focus
 from assistant.errors import ConfigError
 from assistant.generation import AnswerEngine
@@ -23,7 +25,7 @@ from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
 from assistant.local_models import BUNDLED, local_model_available, local_model_name
 from assistant.settings import Settings
 
-__all__ = ["build_engine", "local_unavailable_reason"]
+__all__ = ["build_condenser", "build_engine", "local_unavailable_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +93,11 @@ def build_engine(
         f"unknown ASSISTANT_LLM={choice!r}: use auto, extractive, local or openai "
         f"(local model: {local_model_name(settings)})"
     )
+
+
+def build_condenser(engine: AnswerEngine) -> Condenser:
+    """The condenser for ``engine``: its chat model for a :class:`ChatEngine`, the entity
+    heuristic for any other engine."""
+    if isinstance(engine, ChatEngine):
+        return ChatCondenser(engine.client)
+    return EntityCondenser()

@@ -1,7 +1,9 @@
 """Errors raised by the assistant.
 
 Every error the library raises on purpose derives from :class:`AssistantError`, so the
-CLI and the UI can turn them into one plain sentence::
+CLI and the UI can turn them into one plain sentence. Errors of the parts underneath are
+translated only where their meaning is known (a chat model's: :mod:`assistant.model_errors`);
+anything else is a bug and propagates with its traceback::
 
     AssistantError
     ├── ConfigError            a setting is wrong or missing (the message names it)
@@ -11,7 +13,9 @@ CLI and the UI can turn them into one plain sentence::
     │   └── StoreUnavailableError   a Chroma server is down (host and port named)
     ├── IngestError            an ingest did not finish; nothing already indexed is lost
     ├── ModelError             an embedding or chat model failed
-    │   ├── ModelUnavailableError   a model is not installed or a server is unreachable
+    │   ├── ModelUnavailableError   a model is not installed, or its server cannot answer
+    │   │                           now (unreachable, timed out, 429/5xx after retries):
+    │   │                           the assistant answers with the extractive engine
     │   └── AuthenticationError     a server rejected the API key
     └── PromptError            a prompt file is missing or a variable was not given
 """
@@ -52,7 +56,8 @@ class ModelError(AssistantError):
 
 
 class ModelUnavailableError(ModelError):
-    """A model is not installed, or its server cannot be reached."""
+    """A model is not installed, or its server cannot answer now (unreachable, timed out,
+    overloaded or failing after retries)."""
 
 
 class AuthenticationError(ModelError):

@@ -11,14 +11,13 @@ Thresholds are calibrated on the eval questions (see evals/ and the README).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.extractive import idf
-from assistant.questions import QuestionInfo, content_terms, missing_concepts
+from assistant.questions import QuestionInfo, missing_concepts
+from assistant.terms import DocFreq, content_terms, term_weights
 from assistant.types import Evidence, Passage
 
-DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
+__all__ = ["EvidenceGate", "passage_coverage"]
 
 
 @dataclass(frozen=True)
@@ -62,14 +61,7 @@ def passage_coverage(info: QuestionInfo, passages: list[Passage], doc_freq: DocF
     terms = list(info.terms)
     if not terms:
         return 0.0
-    if doc_freq is not None:
-        df, n = doc_freq(terms)
-        # a two-syllable unit no chunk has is usually two words that merely touch
-        # ("Hóa sang"), not a missing concept: leave it out
-        terms = [t for t in terms if "_" not in t or df.get(t, 0) > 0]
-        weights = {t: idf(df.get(t, 0), n) for t in terms}
-    else:
-        weights = dict.fromkeys(terms, 1.0)
+    weights = term_weights(terms, doc_freq)
     total = sum(weights.values()) or 1.0
     best = 0.0
     for p in passages:

@@ -14,30 +14,22 @@ fact with enough support it declines (``result.refused``).
 from __future__ import annotations
 
 import logging
-import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.facts import has_date, has_number, person_names
 from assistant.glossary import expand_query
-from assistant.questions import (
-    QuestionInfo,
-    analyse,
-    capitalised_phrases,
-    content_terms,
-    has_date,
-    has_number,
-    person_names,
-)
+from assistant.questions import QuestionInfo, analyse
+from assistant.terms import DocFreq, content_terms, term_weights
 from assistant.text import fold, split_sentences, words
-from assistant.types import ChatMessage, GenerationRequest, GenerationResult, Passage
+from assistant.types import GenerationRequest, GenerationResult, Passage
+
+__all__ = ["ExtractiveEngine", "ScoredSentence"]
 
 log = logging.getLogger(__name__)
-
-DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]  # terms -> (df per term, N chunks)
 
 
 @dataclass
@@ -48,17 +40,6 @@ class ScoredSentence:
     lexical: float
     type_ok: bool
     score: float
-
-
-_FOLLOW_UP_RE = re.compile(
-    r"\b(ong ay|ba ay|anh ay|chi ay|ho|nguoi do|vi do|dieu do|viec do|o do|luc do|khi do|tinh do|"
-    r"doan do|chuyen di do|he|she|they|him|her|his|their|them|it|its|that|there|then|those)\b"
-)
-
-
-_PRONOUN_RE = re.compile(
-    r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her)\b", re.IGNORECASE
-)
 
 
 class ExtractiveEngine:
@@ -97,10 +78,6 @@ class ExtractiveEngine:
             if request.language == "en":
                 text = f"“{text}”"
             yield f"{lead}{text} [{s.passage}]"
-
-    def condense(self, question: str, history: list[ChatMessage]) -> str:
-        """Carry the previous turn's entities into a follow-up question."""
-        return condense_with_entities(question, history)
 
     # --- scoring -----------------------------------------------------------------------
 
@@ -165,18 +142,7 @@ class ExtractiveEngine:
         return picked
 
     def _term_weights(self, info: QuestionInfo) -> dict[str, float]:
-        terms = list(info.terms)
-        if not terms:
-            return {}
-        if self.doc_freq is None:
-            return {t: 1.0 for t in terms}
-        df, n = self.doc_freq(terms)
-        # two-syllable units that no chunk has are mostly words that merely touch
-        return {t: idf(df.get(t, 0), n) for t in terms if "_" not in t or df.get(t, 0) > 0}
-
-
-def idf(df: int, n: int) -> float:
-    return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        return term_weights(list(info.terms), self.doc_freq)
 
 
 def _coverage(weights: dict[str, float], sentence: str, title: str) -> float:
@@ -203,34 +169,3 @@ def _type_ok(info: QuestionInfo, sentence: str) -> bool:
 def _jaccard(a: str, b: str) -> float:
     sa, sb = set(words(a)), set(words(b))
     return len(sa & sb) / max(1, len(sa | sb))
-
-
-def condense_with_entities(question: str, history: list[ChatMessage]) -> str:
-    """A follow-up ("Ông ấy đã gặp ai?") gets the previous turn's names and key terms."""
-    if not history:
-        return question
-    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-    last_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
-    if not last_user:
-        return question
-    folded = fold(question)
-    short = len(words(question)) <= 6
-    if not (_FOLLOW_UP_RE.search(folded) or short):
-        return question
-    carried: list[str] = []
-    for name in person_names(last_answer)[:1] + person_names(last_user):
-        if fold(name) not in folded and name not in carried:
-            carried.append(name)
-    # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
-    for phrase in capitalised_phrases(last_user):
-        if fold(phrase) not in folded and phrase not in carried:
-            carried.append(phrase)
-    if not carried:
-        carried = [last_user]
-    people = [c for c in carried if person_names(c)]
-    if people:
-        replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
-        if n:
-            rest = [c for c in carried if c != people[0]]
-            return f"{replaced} ({'; '.join(rest)})" if rest else replaced
-    return f"{question} ({'; '.join(carried)})"

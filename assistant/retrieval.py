@@ -18,7 +18,8 @@ from pydantic import ConfigDict
 
 from assistant.glossary import expand_query
 from assistant.index import Index
-from assistant.text import detect_language, normalize
+from assistant.language import detect_language
+from assistant.text import normalize
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,24 @@
-"""Offline fakes for tests (and for users' own tests): a deterministic embedder.
+"""Offline fakes for tests — the project's and yours: no model, no network, no randomness.
+
+- :class:`FakeAnswerEngine` — an answer engine (:class:`~assistant.generation.AnswerEngine`)
+  that replies from a script and records every request it was given, like
+  ``httpx.MockTransport`` or simonw/llm's ``MockModel``;
+- :class:`ScriptedChatModel` — a langchain chat model with scripted replies, to test the
+  real :class:`~assistant.chat_engine.ChatEngine` (prompts, refusal token, usage) offline;
+- :class:`FakeEmbeddings` — a deterministic bag-of-words embedder.
+
+Every answer still goes through the real retrieval, evidence gate and citation check::
+
+    from assistant import Assistant, Settings
+    from assistant.testing import FakeAnswerEngine, FakeEmbeddings
+
+    engine = FakeAnswerEngine(["Nguyễn Doãn Anh dẫn đầu đoàn [1]."])
+    settings = Settings(corpus_dir="corpus", vectorstore_dir=tmp_path / "vs", llm="extractive")
+    bot = Assistant.from_settings(settings, embeddings=FakeEmbeddings(), engine=engine)
+    bot.ingest()
+    answer = bot.ask("Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?")
+    assert engine.requests[0].passages          # what the engine was shown
+    assert answer.citations or answer.refused   # [1] checked against passage 1
 
 They serve unit tests; every real part has its own tests against the real thing.
 """
@@ -7,10 +27,19 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from assistant.text import fold, words
+from assistant.types import GenerationRequest, GenerationResult
+
+__all__ = ["FakeAnswerEngine", "FakeEmbeddings", "Reply", "ScriptedChatModel"]
 
 
 class FakeEmbeddings(Embeddings):
@@ -36,15 +65,77 @@ class FakeEmbeddings(Embeddings):
         return self._embed(text)
 
 
+# --- a scripted answer engine ----------------------------------------------------------------
+
+# A reply: text (streamed in pieces), explicit pieces, None (the engine refuses), or an
+# exception raised when the engine is called.
+Reply = str | Sequence[str] | BaseException | None
+
+
+class FakeAnswerEngine:
+    """An answer engine that replies from a script and records every request.
+
+    ``FakeAnswerEngine(["Nguyễn Doãn Anh [1].", None, ModelUnavailableError("down")])``
+    answers the first question with that text (streamed in ``chunk_size`` pieces), refuses
+    the second (``result.refused``, as a model writing its refusal token does) and raises
+    on the third — the assistant then answers with its extractive engine, which is how to
+    test that path. ``enqueue([...])`` adds replies; ``handler`` (a function of the
+    :class:`~assistant.types.GenerationRequest`) answers once the script is used up, like
+    ``httpx.MockTransport``'s handler. With neither, a call fails with a message saying so.
+
+    ``requests`` holds every request (question, rewritten question, numbered passages,
+    history, language); ``prompts`` their standalone questions.
+    """
+
+    def __init__(
+        self,
+        replies: Sequence[Reply] = (),
+        *,
+        handler: Callable[[GenerationRequest], Reply] | None = None,
+        name: str = "fake",
+        model: str = "fake",
+        chunk_size: int = 8,
+    ) -> None:
+        self.name = name
+        self.model_name = model
+        self.handler = handler
+        self.chunk_size = chunk_size
+        self.queue: list[Reply] = list(replies)
+        self.requests: list[GenerationRequest] = []
+
+    def enqueue(self, replies: Sequence[Reply]) -> FakeAnswerEngine:
+        self.queue.extend(replies)
+        return self
+
+    @property
+    def prompts(self) -> list[str]:
+        """The standalone question of every request so far."""
+        return [r.standalone_question for r in self.requests]
+
+    def _next(self, request: GenerationRequest) -> Reply:
+        self.requests.append(request)
+        if self.queue:
+            return self.queue.pop(0)
+        if self.handler is not None:
+            return self.handler(request)
+        raise RuntimeError("FakeAnswerEngine has no reply left; pass replies, enqueue([...]) or a handler")
+
+    def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
+        result.engine, result.model, result.prompt_name = self.name, self.model_name, "fake"
+        reply = self._next(request)
+        if isinstance(reply, BaseException):
+            raise reply
+        if reply is None:
+            result.refused = True
+            return
+        if isinstance(reply, str):
+            step = max(1, self.chunk_size)
+            reply = [reply[i : i + step] for i in range(0, len(reply), step)]
+        result.usage = {"completion_tokens": len(reply)}
+        yield from reply
+
+
 # --- a scripted chat model ------------------------------------------------------------------
-
-from collections.abc import Iterator, Sequence  # noqa: E402
-from typing import Any  # noqa: E402
-
-from langchain_core.language_models.chat_models import BaseChatModel  # noqa: E402
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage  # noqa: E402
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult  # noqa: E402
-from pydantic import Field  # noqa: E402
 
 Scripted = str | list[str] | BaseException
 

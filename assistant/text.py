@@ -4,6 +4,7 @@ Stored text keeps the article's own spelling (NFC). Everything that *matches* te
 (BM25, embeddings, the citation check, the evals) goes through :func:`normalize`, which
 also puts every tone mark in one place, so "Thanh Hoá" and "Thanh Hóa" are the same
 string, and :func:`fold`, which drops diacritics for questions typed without them.
+Which language a text is in is :mod:`assistant.language`'s business.
 """
 
 from __future__ import annotations
@@ -119,6 +120,16 @@ def words(text: str) -> list[str]:
     return [_normalize_word(w) for w in _WORD_RE.findall(nfc(text).lower())]
 
 
+def word_tokens(text: str) -> list[str]:
+    """The word tokens of ``text`` as written (case and marks kept, no normalisation)."""
+    return _WORD_RE.findall(text)
+
+
+def normalize_word(word: str) -> str:
+    """One word token with its tone mark in the one placement :func:`normalize` uses."""
+    return _normalize_word(word)
+
+
 def has_diacritics(text: str) -> bool:
     return fold(text) != nfc(text).lower()
 
@@ -126,6 +137,11 @@ def has_diacritics(text: str) -> bool:
 def matching_key(text: str) -> str:
     """A key for "does A occur in B" checks: tone-normalised, lower case, single spaces."""
     return " ".join(words(text))
+
+
+def folded_key(text: str) -> str:
+    """Like :func:`matching_key`, without diacritics: "Thanh Hoá" -> "thanh hoa"."""
+    return " ".join(_WORD_RE.findall(fold(text)))
 
 
 def content_hash(*parts: str) -> str:
@@ -174,28 +190,3 @@ def _append_span(spans: list[tuple[int, int]], line: str, base: int, start: int,
 
 def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in split_sentences(text)]
-
-
-# --- language ------------------------------------------------------------------------------
-
-_EN_HINTS = {
-    "the", "what", "who", "when", "where", "which", "how", "did", "does", "is", "are", "was",
-    "were", "of", "to", "and", "in", "with", "many", "much", "why", "whom", "whose", "led",
-}
-
-
-def detect_language(text: str) -> str:
-    """"vi" or "en": Vietnamese diacritics or mostly non-English words mean Vietnamese.
-
-    Capitalised words (names: "Nguyễn Doãn Anh", "Thanh Hóa") count for neither language,
-    so an English sentence about Vietnamese people stays English."""
-    raw = _WORD_RE.findall(nfc(text))
-    if not raw:
-        return "vi"
-    kept = [t.lower() for t in raw if not t[0].isupper() or t.lower() in _EN_HINTS]
-    toks = kept or [t.lower() for t in raw]
-    english = sum(1 for t in toks if t in _EN_HINTS) / len(toks)
-    vietnamese = sum(1 for t in toks if not t.isascii()) / len(toks)
-    if english >= 0.15 and vietnamese < 0.4:
-        return "en"
-    return "vi"

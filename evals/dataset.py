@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.text import detect_language, normalize
+from assistant.language import detect_language
+from assistant.text import normalize
 
 _CASE_KEYS = {"id", "question", "answers", "sources", "evidence", "type", "lang", "squad"}
 _CONVERSATION_KEYS = {"id", "turns", "type", "lang"}

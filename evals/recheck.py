@@ -29,7 +29,8 @@ __all__ = ["ReplayEngine", "recheck"]
 
 
 class ReplayEngine:
-    """An answer engine that writes, for the case at hand, what a model wrote before."""
+    """An answer engine that writes, for the case at hand, what a model wrote before; also
+    the condenser, replaying the model's rewrite of each follow-up."""
 
     def __init__(self, name: str, model: str):
         self.name = name
@@ -89,8 +90,9 @@ def recheck(report: Path, corpus: Path = Path("corpus")) -> EvalRun:
 
     def factory(settings: Any) -> _ReplayBot:
         bot = Assistant.from_settings(settings.model_copy(update={"llm": "extractive"}))
-        bot.engine = ReplayEngine(engine_name, model)
-        return _ReplayBot(bot, bot.engine, rows)
+        engine = ReplayEngine(engine_name, model)
+        bot.engine = bot.condenser = engine
+        return _ReplayBot(bot, engine, rows)
 
     return run_eval([_case(row) for row in rows], corpus=corpus, configs=[EvalConfig(engine_name, retriever)],
                     bot_factory=factory)

@@ -1,5 +1,5 @@
-"""The chat engine with a scripted chat model, and its HTTP error paths against a tiny fake
-OpenAI-compatible server (a real HTTP server in a thread)."""
+"""The chat engine and the chat condenser with a scripted chat model, and their HTTP error
+paths against a tiny fake OpenAI-compatible server (a real HTTP server in a thread)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from typing import ClassVar
 
 import pytest
 
-from assistant.chat_engine import REFUSAL_TOKEN, ChatEngine, _RefusalFilter, format_passages
+from assistant.chat_engine import ChatEngine
 from assistant.citations import check_answer
+from assistant.condense import ChatCondenser
 from assistant.engines import build_engine
 from assistant.errors import AuthenticationError, ConfigError, ModelError, ModelUnavailableError
 from assistant.llama_server import free_port
+from assistant.messages import format_passages
 from assistant.prompts import load_prompt
+from assistant.refusal import REFUSAL_TOKEN, RefusalFilter
 from assistant.settings import Settings
 from assistant.testing import ScriptedChatModel
 from assistant.types import GenerationRequest, GenerationResult, Passage
@@ -125,7 +128,7 @@ def test_refusal_token_after_an_answer_is_removed_but_not_a_refusal() -> None:
 
 
 def test_refusal_filter_passes_look_alike_text() -> None:
-    f = _RefusalFilter()
+    f = RefusalFilter()
     out = "".join(f.feed(p) for p in ["NO", "RTH of ", "No", "vember"]) + f.flush()
     assert out == "NORTH of November"
     assert not f.seen
@@ -147,7 +150,7 @@ def test_condense_uses_history_and_returns_one_line() -> None:
         {"role": "user", "content": "Ai dẫn đầu đoàn Thanh Hóa sang Nga?"},
         {"role": "assistant", "content": "Ông Nguyễn Doãn Anh dẫn đầu đoàn [1]."},
     ]
-    out = engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
+    out = ChatCondenser(engine.client).condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
     assert out == "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
     prompt = model.prompts[0]
     assert "Ông Nguyễn Doãn Anh dẫn đầu đoàn." in prompt  # markers stripped from history
@@ -156,7 +159,7 @@ def test_condense_uses_history_and_returns_one_line() -> None:
 
 def test_condense_without_history_makes_no_call() -> None:
     engine, model = engine_with()
-    assert engine.condense("Ai dẫn đầu?", []) == "Ai dẫn đầu?"
+    assert ChatCondenser(engine.client).condense("Ai dẫn đầu?", []) == "Ai dẫn đầu?"
     assert model.history == []
 
 
@@ -177,14 +180,31 @@ HISTORY = [
 )
 def test_condense_falls_back_to_the_entity_heuristic(reply: str) -> None:
     engine, _ = engine_with(reply)
-    out = engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", HISTORY)
+    out = ChatCondenser(engine.client).condense("Ông ấy đã làm việc với vị Đại sứ nào?", HISTORY)
     assert "Nguyễn Doãn Anh" in out
     assert "Đại sứ nào" in out
 
 
-def test_model_errors_become_model_error() -> None:
+def test_unknown_errors_propagate_as_they_are() -> None:
+    # a bug (ours or a library's) is not a model failure: no ModelError, traceback kept
     engine, _ = engine_with(RuntimeError("boom"))
-    with pytest.raises(ModelError, match="boom"):
+    with pytest.raises(RuntimeError, match="boom") as caught:
+        list(engine.stream(request(), GenerationResult()))
+    assert not isinstance(caught.value, ModelError)
+    condenser, _ = engine_with(TypeError("a bug"))
+    with pytest.raises(TypeError, match="a bug"):
+        ChatCondenser(condenser.client).condense("Ông ấy là ai?", HISTORY)
+
+
+def test_known_errors_become_model_errors() -> None:
+    import httpx
+    import openai
+
+    engine, _ = engine_with(openai.APITimeoutError(request=httpx.Request("POST", "http://x/v1")))
+    with pytest.raises(ModelUnavailableError, match="did not answer in time"):
+        list(engine.stream(request(), GenerationResult()))
+    engine, _ = engine_with(httpx.RemoteProtocolError("peer closed connection"))
+    with pytest.raises(ModelUnavailableError, match="cannot reach"):
         list(engine.stream(request(), GenerationResult()))
 
 
@@ -224,9 +244,6 @@ class Fallback:
 
     def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
         yield ""
-
-    def condense(self, question: str, history: list) -> str:
-        return question
 
 
 @pytest.fixture
@@ -395,9 +412,17 @@ def test_http_retries_then_succeeds(fake_server: str, status: int) -> None:
 
 def test_http_gives_up_after_retries(fake_server: str) -> None:
     FakeOpenAI.script = [503, 503, 503]
-    with pytest.raises(ModelError, match="503"):
+    with pytest.raises(ModelUnavailableError, match="503"):  # the assistant answers around it
         list(openai_engine(fake_server, max_retries=1).stream(request(), GenerationResult()))
     assert len(FakeOpenAI.calls) == 2
+
+
+@pytest.mark.parametrize("status", [400, 403, 422])
+def test_http_rejected_request_is_a_model_error_not_unavailable(fake_server: str, status: int) -> None:
+    FakeOpenAI.script = [status]
+    with pytest.raises(ModelError, match=str(status)) as caught:
+        list(openai_engine(fake_server).stream(request(), GenerationResult()))
+    assert not isinstance(caught.value, ModelUnavailableError | AuthenticationError)
 
 
 def test_http_401_is_authentication_error(fake_server: str) -> None:
@@ -422,7 +447,8 @@ def test_connection_refused_is_model_unavailable() -> None:
 def test_http_condense(fake_server: str) -> None:
     # the fake server always replies "Ông Nguyễn Doãn Anh [1]." — a statement, so the
     # follow-up here is one too (a question must stay a question)
-    out = openai_engine(fake_server).condense("Ông Anh", [{"role": "user", "content": "x"}])
+    condenser = ChatCondenser(openai_engine(fake_server).client)
+    out = condenser.condense("Ông Anh", [{"role": "user", "content": "x"}])
     assert out == "Ông Nguyễn Doãn Anh [1]."
     assert FakeOpenAI.calls[0]["body"].get("stream") in (None, False)
 

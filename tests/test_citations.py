@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from assistant.citations import check_answer, extract_facts, normalize_markers, number_values
+from assistant.citations import check_answer, normalize_markers
 from assistant.types import Passage
 
 # Passages copied from the seed articles (001: the embassy visit; 000: the Russian trade
@@ -358,55 +358,3 @@ def test_empty_answer_and_no_passages() -> None:
 )
 def test_normalize_markers(text: str, count: int, expected: str, invalid: list[str]) -> None:
     assert normalize_markers(text, count) == (expected, invalid)
-
-
-@pytest.mark.parametrize(
-    ("token", "scale", "values"),
-    [
-        ("6,25", "", {"6.25"}),
-        ("6.25", "", {"6.25"}),
-        ("1.559", "", {"1559", "1.559"}),
-        ("1,559", "", {"1559", "1.559"}),
-        ("1559", "", {"1559"}),
-        ("1.234.567", "", {"1234567"}),
-        ("1.234,5", "", {"1234.5"}),
-        ("6,25", "triệu", {"6.25", "6250000"}),
-        ("6.25", "million", {"6.25", "6250000"}),
-        ("15", "tỷ", {"15", "15000000000"}),
-    ],
-)
-def test_number_values(token: str, scale: str, values: set[str]) -> None:
-    assert number_values(token, scale) == values
-
-
-def test_extract_facts() -> None:
-    facts = extract_facts(
-        "Ngày 24/11/2025, Bí thư Nguyễn Doãn Anh cho biết xuất khẩu đạt 0,12% (6,25 triệu USD)."
-    )
-    assert [d for _, d in facts.dates] == [(24, 11, 2025)]
-    assert [t for t, _ in facts.numbers] == ["0,12%", "6,25"]
-    assert facts.names == ["Nguyễn Doãn Anh"]
-
-
-def test_extract_dates_forms() -> None:
-    text = "20/11, 2025-11-25, ngày 6 tháng 7 năm 2020, tháng 5/2025, November 20, 3rd of May 2024"
-    facts = extract_facts(text)
-    assert sorted((d for _, d in facts.dates), key=str) == sorted(
-        [
-            (20, 11, None),
-            (25, 11, 2025),
-            (6, 7, 2020),
-            (None, 5, 2025),
-            (20, 11, None),
-            (3, 5, 2024),
-        ],
-        key=str,
-    )
-    assert facts.numbers == []
-
-
-def test_english_titles_are_trimmed_from_names() -> None:
-    facts = extract_facts(
-        "Thanh Hoa Provincial Party Secretary Nguyen Doan Anh met the Russian Ambassador."
-    )
-    assert facts.names == ["Thanh Hoa", "Nguyen Doan Anh"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from assistant.text import detect_language
+from assistant.language import detect_language
 from tests._llm import LARGE, model_settings, needs_large_model, needs_llama
 
 

@@ -520,15 +520,15 @@ def test_limit_keeps_conversations_whole() -> None:
 def test_compare_table_over_reports(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from assistant.cli import _register_eval
     from assistant.cli import app as assistant_app
+    from evals.cli import register  # what the `hoitin.cli` entry point names
 
     FakeBot.instances.clear()
     for name, engine in (("a", "extractive"), ("b", "local")):
         run = run_eval(_fake_cases(), corpus=tmp_path, configs=[EvalConfig(engine, "hybrid")],
                        store=tmp_path / "store", bot_factory=FakeBot, allow_fallback=True)
         write_report(run, tmp_path / name)
-    _register_eval()
+    register(assistant_app)
     out = tmp_path / "engines.md"
     result = CliRunner().invoke(
         assistant_app, ["eval-compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]

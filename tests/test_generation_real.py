@@ -11,6 +11,7 @@ import pytest
 
 from assistant.chat_engine import ChatEngine
 from assistant.citations import check_answer
+from assistant.condense import ChatCondenser
 from assistant.errors import AuthenticationError, ModelUnavailableError
 from assistant.llama_server import LlamaServer, free_port, stop_shared_servers
 from assistant.settings import Settings
@@ -137,7 +138,7 @@ def test_local_engine_condenses_a_follow_up(local_engine: ChatEngine) -> None:
         {"role": "user", "content": "Ai dẫn đầu đoàn công tác tỉnh Thanh Hóa sang Nga?"},
         {"role": "assistant", "content": "Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu đoàn [1]."},
     ]
-    out = local_engine.condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
+    out = ChatCondenser(local_engine.client).condense("Ông ấy đã làm việc với vị Đại sứ nào?", history)
     assert "nguyen doan anh" in fold(out), out
 
 

@@ -1,0 +1,147 @@
+"""Condensing: a follow-up question rewritten as a standalone one, for retrieval.
+
+"Ông ấy đã làm việc với vị Đại sứ nào?" after "Ai dẫn đầu đoàn Thanh Hóa sang Nga?" is
+retrieved as "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?". A :class:`Condenser` has
+one method, :meth:`~Condenser.condense`; there are two:
+
+- :class:`EntityCondenser` — no model: carries the previous turn's names and key terms into
+  the follow-up (the pronoun replaced by the person when there is one);
+- :class:`ChatCondenser` — asks the chat model (the ``condense`` prompt) and keeps its
+  rewrite only when it is plausible, else falls back to the entity heuristic.
+
+:class:`assistant.Assistant` picks one to match its answer engine
+(:func:`assistant.engines.build_condenser`); when the chat model is unavailable it condenses
+with the entity heuristic.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Protocol, runtime_checkable
+
+from assistant.chat_client import ChatClient
+from assistant.facts import capitalised_phrases, person_names
+from assistant.messages import condense_message
+from assistant.prompts import Prompt, load_prompt
+from assistant.text import fold, words
+from assistant.types import ChatMessage
+from assistant.wordlists import FOLLOW_UP_PRONOUNS
+
+__all__ = ["ChatCondenser", "Condenser", "EntityCondenser"]
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Condenser(Protocol):
+    """Anything that rewrites a follow-up question into a standalone one."""
+
+    def condense(self, question: str, history: list[ChatMessage]) -> str:
+        """``question`` made standalone using ``history`` (``question`` itself when it is)."""
+        ...
+
+
+# --- the entity heuristic ---------------------------------------------------------------------
+
+_FOLLOW_UP_RE = re.compile(
+    r"\b(ong ay|ba ay|anh ay|chi ay|ho|nguoi do|vi do|dieu do|viec do|o do|luc do|khi do|tinh do|"
+    r"doan do|chuyen di do|he|she|they|him|her|his|their|them|it|its|that|there|then|those)\b"
+)
+_PRONOUN_RE = re.compile(
+    r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her)\b", re.IGNORECASE
+)
+
+
+class EntityCondenser:
+    """A follow-up ("Ông ấy đã gặp ai?") gets the previous turn's names and key terms."""
+
+    def condense(self, question: str, history: list[ChatMessage]) -> str:
+        if not history:
+            return question
+        last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        last_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+        if not last_user:
+            return question
+        folded = fold(question)
+        short = len(words(question)) <= 6
+        if not (_FOLLOW_UP_RE.search(folded) or short):
+            return question
+        carried: list[str] = []
+        for name in person_names(last_answer)[:1] + person_names(last_user):
+            if fold(name) not in folded and name not in carried:
+                carried.append(name)
+        # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
+        for phrase in capitalised_phrases(last_user):
+            if fold(phrase) not in folded and phrase not in carried:
+                carried.append(phrase)
+        if not carried:
+            carried = [last_user]
+        people = [c for c in carried if person_names(c)]
+        if people:
+            replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
+            if n:
+                rest = [c for c in carried if c != people[0]]
+                return f"{replaced} ({'; '.join(rest)})" if rest else replaced
+        return f"{question} ({'; '.join(carried)})"
+
+
+# --- the chat model ---------------------------------------------------------------------------
+
+_PRONOUNS = set(FOLLOW_UP_PRONOUNS)
+_ASKING_RE = re.compile(
+    r"\?|\b(?:ai|gi|nao|bao nhieu|bao gio|o dau|dau|sao|khong|chua|who|whom|whose|what|which|"
+    r"when|where|why|how)\b"
+)
+
+
+def _asks(text: str) -> bool:
+    return bool(_ASKING_RE.search(fold(text)))
+
+
+def plausible_rewrite(question: str, rewrite: str, history: list[ChatMessage]) -> bool:
+    """A rewrite keeps the follow-up's own words (only pronouns replaced), still asks
+    something, and is not simply an earlier question repeated — small models do all three
+    ("Ông ấy đã gặp vị Đại sứ nào?" came back as the statement "Nguyễn Doãn Anh đã làm việc
+    với Đại sứ Russian.")."""
+    if not rewrite or len(rewrite) > 4 * len(question) + 200:
+        return False
+    if _asks(question) and not _asks(rewrite):
+        return False
+    key = " ".join(re.findall(r"\w+", fold(rewrite)))
+    if any(key == " ".join(re.findall(r"\w+", fold(str(m["content"])))) for m in history):
+        return False
+    own = {w for w in re.findall(r"\w+", fold(question)) if w not in _PRONOUNS}
+    kept = own & set(key.split())
+    return len(kept) >= 0.6 * len(own)
+
+
+class ChatCondenser:
+    """Asks the chat model behind ``client`` to rewrite the follow-up (one call, no
+    streaming); an implausible rewrite is replaced by ``fallback``'s. A failing model call
+    raises its :class:`~assistant.errors.ModelError`."""
+
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        prompt: Prompt | None = None,
+        fallback: Condenser | None = None,
+    ) -> None:
+        self.client = client
+        self.prompt = prompt or load_prompt("condense")
+        self.fallback = fallback or EntityCondenser()
+
+    def condense(self, question: str, history: list[ChatMessage]) -> str:
+        if not history:
+            return question
+        reply = self.client.invoke([condense_message(self.prompt, question, history)])
+        text = reply.strip().strip('"“”').strip()
+        text = re.sub(
+            r"^(?:rewritten|standalone question|câu hỏi)\s*:\s*", "", text, flags=re.IGNORECASE
+        ).strip('"“” ')
+        first = text.splitlines()[0].strip() if text else ""
+        if not plausible_rewrite(question, first, history):
+            log.info("condense gave an unusable rewrite (%r); using the fallback", first[:80])
+            return self.fallback.condense(question, history)
+        return first

@@ -1,0 +1,450 @@
+"""The checkable facts of a text: numbers with their units, dates, names, and titles by names.
+
+One home for every fact extractor: the citation check, the extractive engine, question
+analysis and follow-up condensing all read text through these functions.
+
+- :func:`extract_facts` — the numbers, dates and proper names a claim commits to, in a form
+  that compares across spellings: numbers by value ("6,25" = "6.25", "1.559" = "1559",
+  "6,25 triệu" = "6.25 million" = "6250000", "0,12%" = "0.12 percent"); dates as (day, month,
+  year) ("20/11", "ngày 20 tháng 11", "November 20", "2025-11-25"); names as runs of two or
+  more capitalised words, split at title and function words ("Party Secretary Nguyen Doan
+  Anh" -> "Nguyen Doan Anh").
+- :func:`person_names` — people: a Vietnamese surname and 1-3 more capitalised syllables, or a
+  run of capitalised Latin words; :func:`titled_names` — (name, title) pairs for people named
+  with their title ("Bí thư Tỉnh ủy Nguyễn Doãn Anh", "Governor Vladislav Shapsha").
+- :func:`has_number`, :func:`has_date`, :func:`capitalised_phrases` — looser tests of what a
+  sentence mentions (a number in words, a year alone), to judge candidate answer sentences.
+
+The word lists these rules read live in :mod:`assistant.wordlists`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from assistant.glossary import vietnamese_terms
+from assistant.text import fold, folded_key, nfc, normalize
+from assistant.wordlists import (
+    NAME_FUNCTION_WORDS,
+    NAME_HONORIFICS,
+    NAME_ORGANISATION_WORDS,
+    NAME_PLACE_WORDS,
+    NAME_TITLE_MODIFIERS,
+    NAME_TITLES,
+    NAME_VIETNAMESE_FUNCTION_WORDS,
+    NAME_VIETNAMESE_HONORIFICS,
+    NAME_VIETNAMESE_TITLES,
+    NOT_NAMES,
+    VIETNAMESE_SURNAMES,
+)
+
+__all__ = [
+    "Date", "Facts", "capitalised_phrases", "extract_facts", "find_dates", "find_numbers",
+    "has_date", "has_number", "number_values", "person_names", "proper_names", "titled_names",
+]  # fmt: skip
+
+# --- dates ------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+_B = r"(?<![\d.,/])"  # number start
+_E = r"(?![\d/])"  # number end
+_DATE_PATTERNS = [
+    re.compile(_B + r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _E),
+    re.compile(
+        r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
+        re.IGNORECASE,
+    ),
+    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
+    re.compile(
+        r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r"(?:,?\s+(?P<y>\d{4}))?\b", re.IGNORECASE
+    ),
+    re.compile(r"\b" + _MONTH + r",?\s+(?:of\s+)?(?P<y>\d{4})\b", re.IGNORECASE),
+    re.compile(_B + r"(?P<m>\d{1,2})/(?P<y>\d{4})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})/(?P<m>\d{1,2})" + _E),
+]
+
+Date = tuple[int | None, int, int | None]  # (day, month, year)
+
+
+def find_dates(text: str) -> tuple[list[tuple[str, Date]], str]:
+    """Dates in ``text`` (as written, as (day, month, year)) and the text with them blanked
+    out, so that their digits are not read as numbers too."""
+    dates: list[tuple[str, Date]] = []
+    chars = list(text)
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer("".join(chars)):
+            groups = m.groupdict()
+            day = int(groups["d"]) if groups.get("d") else None
+            if groups.get("mon"):
+                month = _MONTHS[groups["mon"].lower().rstrip(".")]
+            else:
+                month = int(groups["m"])
+            year = int(groups["y"]) if groups.get("y") else None
+            if day is not None and not 1 <= day <= 31:
+                continue
+            if not 1 <= month <= 12:
+                if day is not None and 1 <= day <= 12 and month <= 31:  # US order: 11/20
+                    day, month = month, day
+                else:
+                    continue
+            dates.append((m.group(0), (day, month, year)))
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return dates, "".join(chars)
+
+
+_DATE_MENTION_RE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+    r"\b(?:sáng|chiều|tối|trưa)\s+(?:qua\s+)?\d{1,2}/\d{1,2}\b",
+    re.IGNORECASE,
+)
+
+
+def has_date(sentence: str) -> bool:
+    """The sentence mentions a point in time, a year alone included ("năm 2025")."""
+    return bool(_DATE_MENTION_RE.search(sentence))
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)*)(?!\d)(\s*%)?(?:\s*([^\W\d_]+))?")
+_SCALES = {
+    "nghìn": 3, "nghin": 3, "ngàn": 3, "ngan": 3, "thousand": 3, "k": 3,
+    "triệu": 6, "trieu": 6, "million": 6, "millions": 6, "mn": 6, "tr": 6,
+    "tỷ": 9, "tỉ": 9, "ty": 9, "billion": 9, "billions": 9, "bn": 9,
+    "trillion": 12,
+}  # fmt: skip
+_DIGIT_RE = re.compile(r"\d")
+_NUMBER_WORDS_RE = re.compile(
+    r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+
+
+def _to_decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _canon(value: Decimal) -> str:
+    value = value.normalize()
+    return format(value, "f")
+
+
+def number_values(token: str, scale_word: str = "") -> set[str]:
+    """Every value a written number may stand for, as canonical decimal strings.
+
+    "6,25" -> {"6.25"}; "1.559" -> {"1559", "1.559"}; "6,25" + "triệu" -> also "6250000".
+    """
+    seps = [c for c in token if c in ".,"]
+    groups = re.split(r"[.,]", token)
+    readings: list[str] = []
+    if not seps:
+        readings.append(token)
+    elif len(set(seps)) == 1:
+        if len(seps) == 1:
+            if len(groups[1]) == 3:
+                readings.append(groups[0] + groups[1])  # thousands separator
+            readings.append(groups[0] + "." + groups[1])  # decimal separator
+        else:
+            readings.append("".join(groups))  # thousands separators only
+    else:
+        # mixed: the last separator is the decimal one
+        last = max(token.rfind("."), token.rfind(","))
+        readings.append(re.sub(r"[.,]", "", token[:last]) + "." + token[last + 1 :])
+    values: set[str] = set()
+    exponent = _SCALES.get(scale_word.lower()) if scale_word else None
+    for reading in readings:
+        value = _to_decimal(reading)
+        if value is None:
+            continue
+        values.add(_canon(value))
+        if exponent:
+            values.add(_canon(value.scaleb(exponent)))
+    return values
+
+
+def find_numbers(text: str) -> list[tuple[str, set[str]]]:
+    """Written numbers (with "%" when given) and the values each may stand for; run
+    :func:`find_dates` first and pass its blanked text, or dates count as numbers too."""
+    numbers = []
+    for m in _NUMBER_RE.finditer(text):
+        token, percent, word = m.group(1), m.group(2), m.group(3) or ""
+        values = number_values(token, "" if percent else word)
+        if values:
+            numbers.append((token + ("%" if percent else ""), values))
+    return numbers
+
+
+def has_number(sentence: str) -> bool:
+    """The sentence holds a number, in digits or in words ("hai", "million")."""
+    return bool(_DIGIT_RE.search(sentence) or _NUMBER_WORDS_RE.search(sentence))
+
+
+# --- proper names -----------------------------------------------------------------------------
+
+_NAME_SPLIT = {
+    normalize(w)  # tone-sensitive: "Đoàn" splits a run, "Doãn" does not
+    for w in (
+        *NAME_FUNCTION_WORDS,
+        *NAME_HONORIFICS,
+        *NAME_TITLES,
+        *NAME_TITLE_MODIFIERS,
+        *NAME_ORGANISATION_WORDS,
+        *NAME_PLACE_WORDS,
+        *NAME_VIETNAMESE_FUNCTION_WORDS,
+        *(s for phrase in NAME_VIETNAMESE_HONORIFICS + NAME_VIETNAMESE_TITLES for s in phrase.split()),
+    )
+}
+_NOT_NAMES = set(NOT_NAMES)
+_WORD_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+
+
+def _name_runs(text: str) -> list[list[str]]:
+    """Maximal runs of capitalised words separated by single spaces."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    last_end = -1
+    for m in _WORD_TOKEN_RE.finditer(text):
+        word = m.group(0)
+        capital = word[0].isupper()
+        joined = last_end >= 0 and text[last_end : m.start()] in (" ", "\u00a0")
+        if capital and current and joined:
+            current.append(word)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = [word] if capital else []
+        last_end = m.end()
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _split_generic(run: list[str]) -> list[list[str]]:
+    """Split a run at title and function words: "Party Secretary Nguyen Doan Anh" -> [...]."""
+    parts: list[list[str]] = [[]]
+    for word in run:
+        if normalize(word.lower()) in _NAME_SPLIT:
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return [p for p in parts if len(p) >= 2]
+
+
+def proper_names(text: str, vocabulary: set[str] | None = None) -> list[str]:
+    """Runs of two or more capitalised words, split at title and function words.
+
+    With ``vocabulary`` (folded words of the passages at hand), an all-ASCII run none of
+    whose words is in it is English prose ("Foreign Affairs"), not a name, and is skipped."""
+    names: list[str] = []
+    for run in _name_runs(text):
+        for core in _split_generic(run):
+            name = " ".join(core)
+            key = folded_key(name)
+            if key in _NOT_NAMES:
+                continue
+            if vocabulary is not None and name.isascii():
+                if not any(w in vocabulary for w in key.split()):
+                    continue
+            if name not in names:
+                names.append(name)
+    return names
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+_LIST_PREFIX_RE = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[-*•+]\s+|#+\s+)")
+
+
+@dataclass
+class Facts:
+    """The checkable facts of a piece of text."""
+
+    numbers: list[tuple[str, set[str]]] = field(default_factory=list)  # (as written, values)
+    dates: list[tuple[str, Date]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.dates or self.names)
+
+    def describe(self) -> list[str]:
+        return [n for n, _ in self.numbers] + [d for d, _ in self.dates] + list(self.names)
+
+
+def extract_facts(text: str, *, vocabulary: set[str] | None = None) -> Facts:
+    """Numbers, dates and proper names in ``text`` (citation markers must be removed first)."""
+    text = nfc(_LIST_PREFIX_RE.sub("", text))
+    dates, rest = find_dates(text)
+    return Facts(numbers=find_numbers(rest), dates=dates, names=proper_names(text, vocabulary))
+
+
+# --- people -----------------------------------------------------------------------------------
+
+_SURNAMES = {fold(s) for s in VIETNAMESE_SURNAMES}
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper() and word[1:].islower() and word.isalpha()
+
+
+def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, int]]:
+    """Token ranges of person names (:func:`person_names`) in runs of <= ``longest_run`` words."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and _is_cap(tokens[j]) and j - i < longest_run:
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        run = tokens[i:j]
+        # find a surname inside the run: "Nga Đặng Minh Khôi" -> "Đặng Minh Khôi"
+        for k, word in enumerate(run):
+            if fold(word) in _SURNAMES and len(run) - k >= 2:
+                spans.append((i + k, j))
+                break
+        else:
+            k = len(run)
+            while k > 0 and run[k - 1].isascii() and len(run[k - 1]) > 2:
+                k -= 1
+            if len(run) - k >= 2:
+                spans.append((i + k, j))
+        i = j
+    return spans
+
+
+def person_names(sentence: str) -> list[str]:
+    """Likely person names: a Vietnamese surname and 1-3 more capitalised syllables, or a
+    run of 2-3 capitalised Latin words (foreign names such as "Vladimir Platonov")."""
+    tokens = _TOKEN_RE.findall(sentence)
+    return [" ".join(tokens[a:b]) for a, b in _person_spans(tokens)]
+
+
+def capitalised_phrases(text: str) -> list[str]:
+    """Runs of two or more capitalised words ("Thanh Hóa", "Đặng Minh Khôi"), sentence
+    starts excluded."""
+    tokens = _TOKEN_RE.findall(text)
+    out: list[str] = []
+    i = 1  # the first word is capitalised anyway
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and _is_cap(tokens[j]):
+            j += 1
+        if j - i >= 2:
+            out.append(" ".join(tokens[i:j]))
+        i = max(j, i + 1)
+    return out
+
+
+# --- titles next to names ---------------------------------------------------------------------
+
+# A title is found by one of these (lower case, tone-normalised, as word tuples): the titles
+# of the name lists and their Vietnamese renderings in the glossary ("governor" -> "Thống
+# đốc", "secretary" -> "Bí thư"); modifiers and bodies before it belong to it ("Deputy
+# Governor", "Provincial Party Secretary"); an honorific ("Ngài", "Mr") ends it.
+_TITLE_HEADS = {
+    tuple(normalize(w).split())
+    for w in (*NAME_TITLES, *NAME_VIETNAMESE_TITLES, *(t.lower() for en in NAME_TITLES for t in vietnamese_terms(en)))
+}
+_TITLE_SPAN_WORDS = {normalize(w) for w in NAME_TITLES + NAME_TITLE_MODIFIERS + NAME_ORGANISATION_WORDS}
+_HONORIFICS = {normalize(w) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS for w in phrase.split()}
+_MAX_TITLE_WORDS = 12  # "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga Đặng Minh Khôi"
+_APPOSITIVE = {",", "–", "—", "-"}
+
+
+def _is_word(token: str) -> bool:
+    return token[:1].isalnum()
+
+
+def _head_at(tokens: list[str], i: int) -> int:
+    """Length of the title head starting at ``tokens[i]`` (capitalised), or 0."""
+    if not _is_cap(tokens[i]) and not tokens[i].isupper():
+        return 0
+    for size in (3, 2, 1):
+        words = tuple(normalize(t.lower()) for t in tokens[i : i + size])
+        if len(words) == size and all(_is_word(t) for t in tokens[i : i + size]) and words in _TITLE_HEADS:
+            return size
+    return 0
+
+
+def _title_before(tokens: list[str], end: int) -> str:
+    """The title right before ``tokens[end]``: the nearest title head within the clause,
+    extended left over adjacent title words ("Phó" + "Chủ tịch", "Provincial Party")."""
+    start = end - 1
+    while start >= 0 and end - start <= _MAX_TITLE_WORDS and _is_word(tokens[start]):
+        if normalize(tokens[start].lower()) in _HONORIFICS:
+            return ""
+        if _head_at(tokens, start):
+            break
+        start -= 1
+    else:
+        return ""
+    while start > 0 and _is_word(tokens[start - 1]) and (
+        _head_at(tokens, start - 1)
+        or (_is_cap(tokens[start - 1]) and normalize(tokens[start - 1].lower()) in _TITLE_SPAN_WORDS)
+    ):
+        start -= 1
+    return " ".join(tokens[start:end])
+
+
+def _titles_after(tokens: list[str], end: int) -> list[str]:
+    """Titles in apposition after a name: "X, Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy, ..."
+    or "X – Thống đốc tỉnh Kaluga, ...". Only whole segments (closed by punctuation within
+    a few words) count, so the title never runs into the rest of the sentence."""
+    titles: list[str] = []
+    i = end
+    for _ in range(3):
+        if i >= len(tokens) or tokens[i] not in _APPOSITIVE:
+            break
+        j = i + 1
+        while j < len(tokens) and _is_word(tokens[j]) and j - i <= 8:
+            j += 1
+        closed = j == len(tokens) or not _is_word(tokens[j])
+        if j == i + 1 or not closed or not (_is_cap(tokens[i + 1]) or tokens[i + 1].isupper()):
+            break
+        if _head_at(tokens, i + 1):
+            titles.append(" ".join(tokens[i + 1 : j]))
+        i = j
+    return titles
+
+
+def titled_names(text: str) -> list[tuple[str, str]]:
+    """(name, title) for each person named with a title or role next to the name:
+    "Bí thư Tỉnh ủy Nguyễn Doãn Anh" -> ("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy");
+    "Governor Vladislav Shapsha" -> ("Vladislav Shapsha", "Governor"); "Ngài Vladislav
+    Valerievich Shapsha – Thống đốc tỉnh Kaluga, ..." -> (..., "Thống đốc tỉnh Kaluga").
+
+    A title is one that starts with a title word of :mod:`assistant.wordlists` (or its
+    glossary rendering) and stands right before the name, in the same clause, or in
+    apposition after it. A name may come with several titles (one pair each); names
+    without one are left out."""
+    tokens = _TOKEN_RE.findall(nfc(text))
+    pairs: list[tuple[str, str]] = []
+    for a, b in _person_spans(tokens, longest_run=8):  # "Provincial Party Secretary Nguyen Doan Anh"
+        lead = a  # title words the name run swallowed: "Governor Vladislav Shapsha"
+        while b - lead > 2 and normalize(tokens[lead].lower()) in _NAME_SPLIT:
+            lead += 1
+        name = " ".join(tokens[lead:b])
+        for title in [_title_before(tokens, lead), *_titles_after(tokens, b)]:
+            if title and (name, title) not in pairs:
+                pairs.append((name, title))
+    return pairs
