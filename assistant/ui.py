@@ -23,7 +23,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.articles import UPLOAD_SUFFIXES, prepare_article, write_article
 from assistant.assistant import Assistant
 from assistant.errors import AssistantError, QuestionError
+from assistant.locks import ReadWriteLock as ReadWriteLock  # re-exported; shared with the API
+from assistant.locks import index_lock
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.types import Answer, ChatMessage, Citation
@@ -282,41 +283,6 @@ class FeedbackLog:
                 f.flush()
 
 
-class ReadWriteLock:
-    """Many answers at once, or one re-index alone (the index changes under the retriever)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._readers = 0
-        self._writer = False
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
-
-
 def _citation_dict(c: Citation) -> dict[str, Any]:
     return asdict(c)
 
@@ -335,7 +301,7 @@ class ChatUI:
         self.bot = bot
         self.settings = settings
         self.feedback = FeedbackLog(settings.feedback_path)
-        self.lock = ReadWriteLock()
+        self.lock = index_lock(bot)  # the same lock as the HTTP API serving this bot
         self._ingest_lock = threading.Lock()
 
     # chat -------------------------------------------------------------------------------
@@ -782,6 +748,49 @@ def _bind(fn: Any, rating: str) -> Any:
     return handler
 
 
+def page_options(settings: Settings) -> dict[str, Any]:
+    """How the page is served: the same for :func:`launch` and :func:`mount`."""
+    import gradio as gr
+
+    private = [str(Path(p).resolve()) for p in (settings.data_dir, settings.vectorstore_dir)]
+    return {
+        "show_error": False,
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "pwa": False,
+        "footer_links": [],
+        "allowed_paths": [],
+        "blocked_paths": private,
+        "max_file_size": max(settings.max_upload_bytes * 2, 1_000_000),
+        "theme": gr.themes.Soft(
+            font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
+            font_mono=["ui-monospace", "Consolas", "monospace"],
+        ),
+        "css": CSS,
+        "head": HEAD,
+    }
+
+
+def mount(
+    app: Any,
+    bot: Assistant,
+    settings: Settings,
+    *,
+    path: str = "/",
+    auth: tuple[str, str] | None = None,
+) -> gr.Blocks:
+    """Mount the chat on a FastAPI ``app`` at ``path`` (``assistant serve``: one process for
+    the UI and the HTTP API). The caller owns ``bot`` and runs the server."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    import gradio as gr
+
+    demo = build_app(bot, settings)
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    gr.mount_gradio_app(app, demo, path=path, auth=auth, **page_options(settings))
+    return demo
+
+
 def launch(
     settings: Settings,
     *,
@@ -801,31 +810,14 @@ def launch(
             log.warning("skipped %s", skipped)
         demo = build_app(bot, settings)
         demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
-        import gradio as gr
-
-        private = [str(Path(p).resolve()) for p in (settings.data_dir, settings.vectorstore_dir)]
         demo.launch(
             server_name=host,
             server_port=port,
             share=False,
             auth=auth,
             inbrowser=False,
-            show_error=False,
-            ssr_mode=False,
-            mcp_server=False,
-            enable_monitoring=False,
-            pwa=False,
-            footer_links=[],
-            allowed_paths=[],
-            blocked_paths=private,
-            max_file_size=max(settings.max_upload_bytes * 2, 1_000_000),
-            theme=gr.themes.Soft(
-                font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
-                font_mono=["ui-monospace", "Consolas", "monospace"],
-            ),
-            css=CSS,
-            head=HEAD,
             prevent_thread_lock=True,
+            **page_options(settings),
         )
         log.info(
             "hoitin is ready at http://%s:%d (started in %.1f s)",
