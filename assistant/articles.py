@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.files import write_text_atomic
+from assistant.types import Document
 
 UPLOAD_SUFFIXES = (".txt", ".md")
 _SAFE_NAME_RE = re.compile(r"[^a-z0-9]+")
@@ -134,3 +135,17 @@ def write_article(target: Path, text: str) -> None:
     """Write a prepared article (atomically: a crash leaves no half-written file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, text)
+
+
+def read_article(path: Path) -> Document:
+    """The document a corpus file holds, read as ingest reads it; a :class:`CorpusError`
+    with the reason when ingest would skip the file (e.g. broken front matter)."""
+    from assistant.corpus import LoadResult, load_file
+
+    result = LoadResult()
+    load_file(Path(path), result)
+    if result.skipped:
+        raise CorpusError(result.skipped[0].split(": ", 1)[-1])
+    if len(result.documents) != 1:
+        raise CorpusError(f"{Path(path).name} holds {len(result.documents)} articles, not one")
+    return result.documents[0]

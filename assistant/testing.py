@@ -56,6 +56,9 @@ class ScriptedChatModel(BaseChatModel):
     three calls: a string (streamed in ``chunk_size`` pieces), explicit stream pieces, and an
     exception raised when the call is made. Every call's messages are kept in ``history``.
     Token usage (words, roughly) is reported on the last chunk, like OpenAI's stream_usage.
+
+    ``hold`` (a ``threading.Event``) makes a slow model on demand: a stream yields its first
+    piece, then waits until the event is set (at most ``hold_timeout`` seconds, then fails).
     """
 
     model_name: str = "scripted"
@@ -63,6 +66,8 @@ class ScriptedChatModel(BaseChatModel):
     report_usage: bool = True
     queue: list[Any] = Field(default_factory=list)
     history: list[list[BaseMessage]] = Field(default_factory=list)
+    hold: Any = None
+    hold_timeout: float = 120.0
 
     @property
     def _llm_type(self) -> str:
@@ -120,7 +125,9 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         pieces = self._next(messages)
-        for piece in pieces:
+        for n, piece in enumerate(pieces):
+            if n == 1 and self.hold is not None and not self.hold.wait(self.hold_timeout):
+                raise TimeoutError(f"ScriptedChatModel was held for {self.hold_timeout} s")
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
