@@ -31,7 +31,8 @@ def safe_stem(name: str, *, fallback: str = "article") -> str:
 
 
 def corpus_target(corpus_dir: Path, stem: str, suffix: str) -> Path:
-    """A new file path directly inside ``corpus_dir``; never outside it, never overwriting."""
+    """A new file path directly inside ``corpus_dir``; never outside it, never overwriting,
+    never the stem (the document id) of another file there."""
     if suffix not in UPLOAD_SUFFIXES:
         raise CorpusError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added, not {suffix!r}")
     root = Path(corpus_dir).resolve()
@@ -40,8 +41,8 @@ def corpus_target(corpus_dir: Path, stem: str, suffix: str) -> Path:
         candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}").resolve()
         if candidate.parent != root:  # cannot happen with a safe stem; checked all the same
             raise CorpusError("refusing to write outside the corpus folder")
-        if not candidate.exists():
-            return candidate
+        if not any(candidate.with_suffix(s).exists() for s in (*UPLOAD_SUFFIXES, ".jsonl")):
+            return candidate  # a stem already used with another suffix would be the same doc id
     raise CorpusError(f"too many articles named {stem!r}; rename the file")
 
 

@@ -391,6 +391,8 @@ def test_upload_then_ask_then_delete(tmp_path: Path, seed_store: Path, e5: Any) 
                 r = httpx.post(f"{url}/v1/documents", files=files, timeout=120)
                 assert r.status_code == status, r.text
             assert not (tmp_path / "escape.txt").exists() and (corpus / "escape.txt").is_file()
+            same_stem = httpx.post(f"{url}/v1/documents", files={"file": ("escape.md", b"Another\nText of it.")})
+            assert same_stem.status_code == 201 and same_stem.json()["file"] == "escape-2.md"  # not doc id "escape" twice
             dup = httpx.post(f"{url}/v1/documents", files={"file": ("x.md", (
                 b"---\nid: 2020-07-06-thu-truong-ngoai-giao-lam-viec-tai-thanh-hoa\ntitle: Dup\n---\nText of it.\n"))})
             assert dup.status_code == 409 and "already indexed" in error_of(dup)["message"]
