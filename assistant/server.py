@@ -15,7 +15,9 @@ fastapi, starlette or uvicorn; only :mod:`assistant.ui` imports gradio.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -206,6 +208,10 @@ class BodyLimit:
 # --- running it ---------------------------------------------------------------------------------
 
 
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
@@ -222,6 +228,10 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     sock = _listen(host, port)  # first: a taken port fails before the models load
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again: exit cleanly
+        # instead of dying, so the assistant (and a local model's server) is closed below
+        signal.signal(signal.SIGTERM, _exit_cleanly)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     try:
         bot = Assistant.from_settings(settings)

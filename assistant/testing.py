@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 
 from langchain_core.embeddings import Embeddings
 
@@ -58,7 +59,8 @@ class ScriptedChatModel(BaseChatModel):
     Token usage (words, roughly) is reported on the last chunk, like OpenAI's stream_usage.
 
     ``hold`` (a ``threading.Event``) makes a slow model on demand: a stream yields its first
-    piece, then waits until the event is set (at most ``hold_timeout`` seconds, then fails).
+    piece, then waits until the event is set (at most ``hold_timeout`` seconds, then fails);
+    ``delay`` seconds pass before each later piece, as with a model writing at a real pace.
     """
 
     model_name: str = "scripted"
@@ -68,6 +70,7 @@ class ScriptedChatModel(BaseChatModel):
     history: list[list[BaseMessage]] = Field(default_factory=list)
     hold: Any = None
     hold_timeout: float = 120.0
+    delay: float = 0.0
 
     @property
     def _llm_type(self) -> str:
@@ -128,6 +131,8 @@ class ScriptedChatModel(BaseChatModel):
         for n, piece in enumerate(pieces):
             if n == 1 and self.hold is not None and not self.hold.wait(self.hold_timeout):
                 raise TimeoutError(f"ScriptedChatModel was held for {self.hold_timeout} s")
+            if n and self.delay:
+                time.sleep(self.delay)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)

@@ -475,7 +475,8 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
     base, settings = make_bot(tmp_path, seed_store, e5, api_workers=1)
     hold = threading.Event()
     reply = f"{NAME} dẫn đầu đoàn công tác [1]."
-    engine = ChatEngine(ScriptedChatModel(chunk_size=6, hold=hold).enqueue([reply, reply]), name="scripted", model="s")
+    model = ScriptedChatModel(chunk_size=4, hold=hold, delay=0.1).enqueue([reply, reply])  # ~1 s of pieces
+    engine = ChatEngine(model, name="scripted", model="s")
     bot = Assistant(index=base.index, engine=engine, extractive=base.extractive, settings=settings)
     try:
         with running(create_app(bot, settings, ui=False)) as url:
