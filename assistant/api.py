@@ -315,8 +315,13 @@ class Api:
                 prepared.target.unlink(missing_ok=True)
                 raise
             log.info("added %s to the corpus", prepared.target)
-            report = self.bot.ingest()
-            self._doc_count = None
+            try:
+                report = self.bot.ingest()
+            except AssistantError as exc:  # the file stays: the next re-index picks it up
+                raise type(exc)(f"{exc} (the article was saved as {prepared.target.name}; the "
+                                "next successful re-index adds it, do not send it again)") from exc
+            finally:
+                self._doc_count = None
         return {"doc_id": doc.doc_id, "title": doc.title, "file": prepared.target.name,
                 "ingest": asdict(report)}
 
@@ -360,10 +365,10 @@ class Api:
             self._doc_count = (chunks, len(self.bot.documents()))
         return self._doc_count
 
-    def models(self) -> Any:
-        return {"object": "list", "data": [self.model_card()]}
+    async def models(self) -> Any:
+        return {"object": "list", "data": [await self.model_card()]}
 
-    def model_card(self, model_id: str = MODEL_ID) -> Any:
+    async def model_card(self, model_id: str = MODEL_ID) -> Any:
         if model_id != MODEL_ID:
             raise ApiError(404, f"the model {model_id!r} does not exist; this server serves {MODEL_ID!r}",
                            code="model_not_found")
