@@ -116,6 +116,20 @@ def _citation(c: Citation) -> dict[str, Any]:
             "source": c.source, "quote": c.quote, "text": c.text}
 
 
+def _correction(streamed: str, answer: Answer) -> str:
+    """What to stream after the engine's text so a client that only joins the deltas ends
+    with the checked answer where it can: the rest of it when it extends what was streamed
+    (e.g. a refusal after nothing), the refusal after an answer the check withdrew. A marker
+    re-pointed or a sentence dropped cannot be taken back: the last chunk's ``answer`` has it."""
+    if answer.text == streamed:
+        return ""
+    if answer.text.startswith(streamed):
+        return answer.text[len(streamed):]
+    if answer.refused and streamed.strip():
+        return "\n\n" + answer.text
+    return ""
+
+
 def _sse(data: dict[str, Any] | str) -> str:
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"data: {text}\n\n"
@@ -218,11 +232,15 @@ class Api:
 
         try:
             yield chunk({"role": "assistant", "content": ""})
-            item = first
+            item, streamed = first, ""
             while not isinstance(item, Answer):
                 if item:
+                    streamed += item
                     yield chunk({"content": item})
                 item = await anext(answers)
+            tail = _correction(streamed, item)
+            if tail:
+                yield chunk({"content": tail})
             extra = {"citations": [_citation(c) for c in item.citations], "refused": item.refused,
                      "answer": item.text}
             if include_usage:

@@ -175,9 +175,11 @@ class ChatCompletionChunk(BaseModel):
     """One server-sent event of a streamed answer (``data: {...}``).
 
     The deltas are the engine's text as it is produced. The citation check runs after the
-    last piece: the last chunk before ``data: [DONE]`` adds ``citations``, ``refused`` and
-    ``answer`` (the checked text, which differs from the streamed text only when the check
-    re-pointed or removed a marker, dropped an unsupported sentence, or refused)."""
+    last piece: when the checked text extends the streamed one (a refusal after nothing was
+    streamed) the rest follows as a delta; when the check withdrew a streamed answer, the
+    refusal follows it. The last chunk before ``data: [DONE]`` adds ``citations``, ``refused``
+    and ``answer``: the checked text, which differs from the joined deltas only when the check
+    re-pointed or removed a marker, dropped an unsupported sentence or withdrew the answer."""
 
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"

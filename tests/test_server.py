@@ -33,6 +33,7 @@ from assistant.chat_engine import ChatEngine
 from assistant.locks import index_lock
 from assistant.server import create_app
 from assistant.testing import ScriptedChatModel
+from tests._llm import SMALL, model_settings, needs_llama, needs_small_model
 
 QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 NAME = "Nguyễn Doãn Anh"
@@ -499,6 +500,28 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
         base.close()
 
 
+def test_a_stream_ends_with_what_the_check_decided(tmp_path: Path, seed_store: Path, e5: Any) -> None:
+    """A client that only joins the deltas still ends with the refusal: when the model refused
+    before writing anything, and when the citation check withdrew a streamed answer."""
+    base, settings = make_bot(tmp_path, seed_store, e5)
+    made_up = "Lionel Messi and Kylian Mbappé led the delegation [1]."  # no passage names them
+    engine = ChatEngine(ScriptedChatModel(chunk_size=10).enqueue(["NO_ANSWER", made_up]), name="scripted", model="s")
+    bot = Assistant(index=base.index, engine=engine, extractive=base.extractive, settings=settings)
+    client_body = {"model": "hoitin", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    try:
+        with running(create_app(bot, settings, ui=False)) as url:
+            for expected_start in ("The articles do not contain", "Lionel Messi"):
+                with httpx.stream("POST", f"{url}/v1/chat/completions", json=client_body, timeout=60) as r:
+                    events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+                joined = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+                last = events[-1]
+                assert last["refused"] is True and last["citations"] == []
+                assert joined.startswith(expected_start), joined
+                assert joined.endswith(last["answer"]) and "do not contain" in last["answer"]
+    finally:
+        base.close()
+
+
 def test_the_ui_and_the_api_share_one_index_lock(tmp_path: Path, seed_store: Path, e5: Any) -> None:
     bot, settings = make_bot(tmp_path, seed_store, e5)
     try:
@@ -584,3 +607,42 @@ def test_a_chat_model_server_that_is_not_there_falls_back_to_extractive(tmp_path
         assert httpx.get(f"{url}/healthz").json()["engine"] == "openai"
         r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=120)
         assert r.status_code == 200 and r.json()["engine"] == "extractive" and NAME in r.json()["answer"]
+
+
+# --- the real local model ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+@pytest.mark.server
+@needs_llama
+@needs_small_model
+def test_the_local_model_through_the_api_reports_the_engines_usage(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, seed_store: Path, e5: Any
+) -> None:
+    """The local engine (llama.cpp server, the bundled 0.5B model) answers a streamed chat
+    completion; the usage chunk holds what the engine reported and nothing more (llama-cpp-
+    python's server sends no usage while streaming: the engine counts the streamed pieces)."""
+    shutil.copytree(seed_store, tmp_path / "vs")
+    settings = model_settings(tmp_path_factory, SMALL, llm="local", corpus_dir=CORPUS,
+                              vectorstore_dir=tmp_path / "vs")
+    with Assistant.from_settings(settings, embeddings=e5) as bot:
+        assert bot.engine.name == "local"
+        with running(create_app(bot, settings, ui=False)) as url:
+            assert httpx.get(f"{url}/healthz").json()["workers"] == 2
+            chunks = list(openai.OpenAI(base_url=f"{url}/v1", api_key="x", timeout=600).chat.completions.create(
+                model="hoitin", stream=True, stream_options={"include_usage": True},
+                messages=[{"role": "user", "content": QUESTION}]))
+    last = chunks[-1]
+    assert last.choices == [] and isinstance(last.refused, bool)  # type: ignore[attr-defined]
+    usage = last.usage.model_dump(exclude_none=True) if last.usage else {}
+    assert usage.get("completion_tokens", 0) > 0, usage
+    assert set(usage) <= {"prompt_tokens", "completion_tokens", "total_tokens"}
+    if "prompt_tokens" in usage:  # a server that reports usage: the counts add up
+        assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert streamed.strip()
+    if last.refused:  # type: ignore[attr-defined]  # the refusal is what a delta-joining client sees last
+        assert streamed.endswith(last.answer)  # type: ignore[attr-defined]
+    else:
+        assert last.citations and all(c["quote"] in c["text"] for c in last.citations)  # type: ignore[attr-defined]
