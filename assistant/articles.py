@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.files import write_text_atomic
+from assistant.types import Document
 
 UPLOAD_SUFFIXES = (".txt", ".md")
 _SAFE_NAME_RE = re.compile(r"[^a-z0-9]+")
@@ -30,7 +31,8 @@ def safe_stem(name: str, *, fallback: str = "article") -> str:
 
 
 def corpus_target(corpus_dir: Path, stem: str, suffix: str) -> Path:
-    """A new file path directly inside ``corpus_dir``; never outside it, never overwriting."""
+    """A new file path directly inside ``corpus_dir``; never outside it, never overwriting,
+    never the stem (the document id) of another file there."""
     if suffix not in UPLOAD_SUFFIXES:
         raise CorpusError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added, not {suffix!r}")
     root = Path(corpus_dir).resolve()
@@ -39,8 +41,8 @@ def corpus_target(corpus_dir: Path, stem: str, suffix: str) -> Path:
         candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}").resolve()
         if candidate.parent != root:  # cannot happen with a safe stem; checked all the same
             raise CorpusError("refusing to write outside the corpus folder")
-        if not candidate.exists():
-            return candidate
+        if not any(candidate.with_suffix(s).exists() for s in (*UPLOAD_SUFFIXES, ".jsonl")):
+            return candidate  # a stem already used with another suffix would be the same doc id
     raise CorpusError(f"too many articles named {stem!r}; rename the file")
 
 
@@ -134,3 +136,17 @@ def write_article(target: Path, text: str) -> None:
     """Write a prepared article (atomically: a crash leaves no half-written file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, text)
+
+
+def read_article(path: Path) -> Document:
+    """The document a corpus file holds, read as ingest reads it; a :class:`CorpusError`
+    with the reason when ingest would skip the file (e.g. broken front matter)."""
+    from assistant.corpus import LoadResult, load_file
+
+    result = LoadResult()
+    load_file(Path(path), result)
+    if result.skipped:
+        raise CorpusError(result.skipped[0].split(": ", 1)[-1])
+    if len(result.documents) != 1:
+        raise CorpusError(f"{Path(path).name} holds {len(result.documents)} articles, not one")
+    return result.documents[0]

@@ -33,6 +33,7 @@ app = typer.Typer(
         '  assistant ask "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"\n\n'
         '  assistant ask "Who led the Thanh Hóa delegation to Russia?" --json\n\n'
         "  assistant chat --port 7860\n\n"
+        "  assistant serve --port 8000    (the UI at /, the OpenAI-compatible API at /v1)\n\n"
         "Settings come from ASSISTANT_* environment variables (see the README)."
     ),
     no_args_is_help=True,
@@ -180,17 +181,51 @@ def chat(
 
     Example: assistant chat --port 7860
     """
-    credentials = None
-    if auth:
-        user, sep, password = auth.partition(":")
-        if not sep or not user or not password:
-            raise AssistantError("--auth must look like user:password")
-        credentials = (user, password)
+    credentials = _login(auth)
     from assistant.ui import launch
 
     if not os.environ.get("ASSISTANT_DEBUG"):  # a server says what it is doing: indexing, ready
         setup_logging(logging.WARNING, own_level=logging.INFO)
     launch(_settings(), host=host, port=port, auth=credentials)
+
+
+def _login(auth: str | None) -> tuple[str, str] | None:
+    """``user:password`` as a pair (``chat`` could use it too)."""
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError("--auth must look like user:password")
+    return user, password
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    auth: Annotated[str | None, typer.Option(help="Require a login for the UI, as user:password.")] = None,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Mount the chat UI at /.")] = True,
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not sync the corpus first.")] = False,
+) -> None:
+    """Serve the chat UI at / and the HTTP API at /v1 (OpenAI-compatible) in one process.
+
+    Example: assistant serve --port 8000, then
+    curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json'
+    -d '{"model": "hoitin", "messages": [{"role": "user", "content": "Ai dẫn đầu đoàn Thanh Hóa sang Nga?"}]}'
+
+    ASSISTANT_API_KEY set: every /v1 request needs 'Authorization: Bearer <key>'.
+    """
+    from assistant.server import serve as run
+
+    if not os.environ.get("ASSISTANT_DEBUG"):  # a server says what it is doing: indexing, ready
+        setup_logging(logging.WARNING, own_level=logging.INFO)
+
+    def ready(url: str) -> None:
+        err.print(f"hoitin is serving {url} — the chat UI at {url}/, the API at {url}/v1 "
+                  "(Ctrl-C stops)" if ui else f"hoitin is serving the API at {url}/v1 (Ctrl-C stops)",
+                  markup=False, highlight=False)
+
+    run(_settings(), host=host, port=port, auth=_login(auth), ingest=not no_ingest, ui=ui, on_ready=ready)
 
 
 def _register_plugins() -> None:

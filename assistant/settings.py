@@ -103,7 +103,21 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="Refuse below this evidence score (0-1)."
     )
 
-    @field_validator("chroma_host", "openai_base_url", "embedding_base_url", mode="before")
+    # HTTP API (`assistant serve`)
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer token every /v1 request must carry (ASSISTANT_API_KEY); "
+        "empty = no token needed.",
+    )
+    api_workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Answers `assistant serve` computes at once (the rest wait their turn); "
+        "default by engine: local 2, extractive 4, openai 8.",
+    )
+
+    @field_validator("chroma_host", "openai_base_url", "embedding_base_url", "api_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

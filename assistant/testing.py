@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -147,6 +148,10 @@ class ScriptedChatModel(BaseChatModel):
     three calls: a string (streamed in ``chunk_size`` pieces), explicit stream pieces, and an
     exception raised when the call is made. Every call's messages are kept in ``history``.
     Token usage (words, roughly) is reported on the last chunk, like OpenAI's stream_usage.
+
+    ``hold`` (a ``threading.Event``) makes a slow model on demand: a stream yields its first
+    piece, then waits until the event is set (at most ``hold_timeout`` seconds, then fails);
+    ``delay`` seconds pass before each later piece, as with a model writing at a real pace.
     """
 
     model_name: str = "scripted"
@@ -154,6 +159,9 @@ class ScriptedChatModel(BaseChatModel):
     report_usage: bool = True
     queue: list[Any] = Field(default_factory=list)
     history: list[list[BaseMessage]] = Field(default_factory=list)
+    hold: Any = None
+    hold_timeout: float = 120.0
+    delay: float = 0.0
 
     @property
     def _llm_type(self) -> str:
@@ -211,7 +219,11 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         pieces = self._next(messages)
-        for piece in pieces:
+        for n, piece in enumerate(pieces):
+            if n == 1 and self.hold is not None and not self.hold.wait(self.hold_timeout):
+                raise TimeoutError(f"ScriptedChatModel was held for {self.hold_timeout} s")
+            if n and self.delay:
+                time.sleep(self.delay)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)

@@ -21,7 +21,7 @@ This package is the only part of ``assistant`` that imports gradio, and only ins
 functions: importing it does not import gradio.
 """
 
-from assistant.ui.app import build_app, launch, page_options
+from assistant.ui.app import build_app, launch, mount, page_options
 from assistant.ui.callbacks import ChatUI, ReadWriteLock, make_filters, new_session
 from assistant.ui.feedback import FeedbackLog
 from assistant.ui.render import (
@@ -40,6 +40,7 @@ __all__ = [
     "highlight_quote",
     "launch",
     "make_filters",
+    "mount",
     "new_session",
     "page_options",
     "render_answer",

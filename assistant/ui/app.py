@@ -252,6 +252,25 @@ def _bind(fn: Any, rating: str) -> Any:
     return handler
 
 
+def mount(
+    app: Any,
+    bot: Assistant,
+    settings: Settings,
+    *,
+    path: str = "/",
+    auth: tuple[str, str] | None = None,
+) -> gr.Blocks:
+    """Mount the chat on a FastAPI ``app`` at ``path`` (``assistant serve``: one process for
+    the UI and the HTTP API). The caller owns ``bot`` and runs the server."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    import gradio as gr
+
+    demo = build_app(bot, settings)
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    gr.mount_gradio_app(app, demo, path=path, auth=auth, **page_options(settings))
+    return demo
+
+
 def launch(
     settings: Settings,
     *,

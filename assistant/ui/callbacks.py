@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from typing import Any
 from assistant.articles import prepare_article, write_article
 from assistant.assistant import Assistant
 from assistant.errors import AssistantError, QuestionError
+from assistant.locks import ReadWriteLock as ReadWriteLock  # re-exported; shared with the API
+from assistant.locks import index_lock
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.types import ChatMessage
@@ -73,41 +74,6 @@ def make_filters(
     return None if filters.empty else filters
 
 
-class ReadWriteLock:
-    """Many answers at once, or one re-index alone (the index changes under the retriever)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._readers = 0
-        self._writer = False
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
-
-
 class ChatUI:
     """The app's callbacks over one shared assistant. Every method is browser-free."""
 
@@ -115,7 +81,7 @@ class ChatUI:
         self.bot = bot
         self.settings = settings
         self.feedback = FeedbackLog(settings.feedback_path)
-        self.lock = ReadWriteLock()
+        self.lock = index_lock(bot)  # the same lock as the HTTP API serving this bot
         self._ingest_lock = threading.Lock()
 
     # chat -------------------------------------------------------------------------------
