@@ -45,6 +45,7 @@ from assistant.api_models import (
 )
 from assistant.articles import prepare_article, read_article, write_article
 from assistant.assistant import Assistant
+from assistant.cleaning import clean_question, invalid_unicode_at
 from assistant.corpus import load_corpus
 from assistant.errors import (
     AssistantError,
@@ -57,8 +58,8 @@ from assistant.errors import (
     StoreError,
 )
 from assistant.locks import index_lock
+from assistant.redact import mask_secrets
 from assistant.settings import Settings
-from assistant.text import nfc
 from assistant.types import Answer, ChatMessage, Citation
 
 __all__ = ["Api", "ApiError", "from_assistant_error", "invalid_request"]
@@ -92,7 +93,7 @@ class ApiError(Exception):
 
 def from_assistant_error(exc: AssistantError) -> ApiError:
     """The HTTP status for one of the library's errors."""
-    message = str(exc) or type(exc).__name__
+    message = mask_secrets(str(exc)) or type(exc).__name__
     if isinstance(exc, QuestionError | CorpusError):
         return ApiError(400, message)
     if isinstance(exc, BusyError):
@@ -161,10 +162,16 @@ class Api:
                            headers={"WWW-Authenticate": "Bearer"})
 
     def question(self, text: str, param: str) -> str:
-        size = len(nfc(text).strip())
-        if not size:
+        """``text`` checked (:func:`assistant.cleaning.clean_question`: not empty, valid
+        Unicode, not too long) and returned as sent: the assistant cleans it again, and its
+        answer carries the notices (characters removed)."""
+        try:
+            size = len(clean_question(text).text)
+        except QuestionError as exc:
+            if invalid_unicode_at(text) is not None:
+                raise ApiError(400, str(exc), code="invalid_text", param=param) from None
             raise ApiError(400, "the question is empty; ask something about the articles",
-                           code="empty_question", param=param)
+                           code="empty_question", param=param) from None
         if size > self.settings.max_question_chars:
             raise ApiError(400, f"the question is {size:,} characters long; the limit is "
                            f"{self.settings.max_question_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)",
@@ -212,6 +219,7 @@ class Api:
                              "message": {"role": "assistant", "content": answer.text}}],
                 "usage": answer.usage or None, "system_fingerprint": None,
                 "citations": [_citation(c) for c in answer.citations], "refused": answer.refused,
+                "notices": list(answer.notices),
             })
         # Wait for the first piece before answering, so an error up to then (the store is
         # down, a bad filter) still gets its status code instead of a broken stream.
@@ -242,7 +250,7 @@ class Api:
             if tail:
                 yield chunk({"content": tail})
             extra = {"citations": [_citation(c) for c in item.citations], "refused": item.refused,
-                     "answer": item.text}
+                     "answer": item.text, "notices": list(item.notices)}
             if include_usage:
                 yield chunk({}, "stop")
                 yield chunk(None, usage=item.usage or None, **extra)  # OpenAI's usage chunk
@@ -268,7 +276,8 @@ class Api:
         return JSONResponse(answer.to_dict())
 
     async def retrieve(self, body: RetrieveRequest) -> Any:
-        query = self.question(body.query, "query")
+        cleaned = clean_question(self.question(body.query, "query"))
+        query, notices = cleaned.text, list(cleaned.notices)
         filters = body.filters.to_filters() if body.filters else None
 
         def run() -> list[Any]:
@@ -276,7 +285,7 @@ class Api:
                 return self.bot.retrieve(query, body.k, filters=filters, mode=body.mode)
 
         passages = await run_in_threadpool(run)
-        return {"query": query, "passages": [
+        return {"query": query, "notices": notices, "passages": [
             {"chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "date": p.date,
              "source": p.source, "url": p.url, "text": p.text, "score": p.score,
              "dense_similarity": p.dense_similarity, "start": p.start, "end": p.end}

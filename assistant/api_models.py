@@ -157,6 +157,7 @@ class ChatCompletion(BaseModel):
         description="hoitin extension: true when the articles do not hold the answer (the "
         "content then says so, and citations is [])."
     )
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
 
 
 class ChunkDelta(BaseModel):
@@ -190,6 +191,7 @@ class ChatCompletionChunk(BaseModel):
     citations: list[CitationOut] | None = Field(None, description="hoitin extension, last chunk only.")
     refused: bool | None = Field(None, description="hoitin extension, last chunk only.")
     answer: str | None = Field(None, description="hoitin extension, last chunk only: the checked answer.")
+    notices: list[str] | None = Field(None, description="hoitin extension, last chunk only: see ChatCompletion.")
 
 
 class ModelCard(BaseModel):
@@ -238,7 +240,8 @@ class PassageOut(BaseModel):
 
 
 class RetrieveResponse(BaseModel):
-    query: str
+    query: str = Field(description="The query as searched (cleaned).")
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
     passages: list[PassageOut]
 
 
@@ -266,6 +269,7 @@ class AskResponse(BaseModel):
     timings: dict[str, float] = Field(description="Seconds: retrieve, first_token, generate, verify, total.")
     usage: dict[str, int] = Field(description=USAGE_DOC.replace("`null`", "`{}`"))
     prompt_hash: str
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
 
 
 class DocumentOut(BaseModel):
@@ -294,6 +298,17 @@ class ArticleIn(BaseModel):
     source: str = ""
 
 
+class FlaggedOut(BaseModel):
+    """An article with sentences that address an AI or instruct it (never quoted or shown to
+    a model)."""
+
+    doc_id: str
+    count: int = Field(description="Flagged sentences.")
+    first: str = Field(description="The first flagged sentence.")
+    reason: str
+    path: str
+
+
 class IngestOut(BaseModel):
     added: int
     updated: int
@@ -304,6 +319,7 @@ class IngestOut(BaseModel):
     chunks_total: int
     skipped: list[str]
     seconds: float
+    flagged: list[FlaggedOut] = Field(default_factory=list)
 
 
 class DocumentChange(BaseModel):

@@ -8,6 +8,12 @@
 
 One path serves the CLI, the UI, the Python API and the evals: :meth:`Assistant.stream`
 returns an :class:`Answer` that streams when iterated; :meth:`Assistant.ask` finishes it.
+
+What a user types is cleaned first (:mod:`assistant.cleaning`); what the corpus says is data:
+sentences that address an AI or instruct it (:mod:`assistant.injection`) are replaced by "…"
+in what is indexed, and again in retrieved passages before any engine, the evidence gate or
+the citation check reads them (for an index built before); each ingest lists the articles
+that hold such sentences (``IngestReport.flagged``).
 """
 
 from __future__ import annotations
@@ -16,31 +22,47 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
+from assistant.cleaning import clean_question, strip_controls
 from assistant.condense import Condenser, EntityCondenser
 from assistant.context import PassageFocus
 from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
-from assistant.errors import AssistantError, ModelUnavailableError, QuestionError
+from assistant.errors import (
+    AssistantError,
+    IngestError,
+    IngestUnavailableError,
+    ModelUnavailableError,
+)
 from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
+from assistant.injection import (
+    GAP,
+    flag_document,
+    hosts_of,
+    is_flagged,
+    screen_document,
+    without_flagged,
+)
 from assistant.questions import analyse
+from assistant.redact import mask_values
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
-from assistant.text import nfc
 from assistant.types import (
     Answer,
     ChatMessage,
+    Document,
+    FlaggedDocument,
     GenerationRequest,
     GenerationResult,
     IngestReport,
@@ -91,6 +113,8 @@ class Assistant:
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
+        self.flagged: dict[str, FlaggedDocument] = {}  # doc_id -> its flagged sentences (last ingest)
+        self._flag_cache: dict[str, FlaggedDocument | None] = {}  # by document content hash
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None,
@@ -126,9 +150,41 @@ class Assistant:
         folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
         loaded = load_corpus(folder)
         protect = {Path(s.split(":")[0]).stem for s in loaded.skipped}
-        report = self.index.sync(loaded.documents, protect=protect, progress=progress)
+        flagged = self._flag_documents(loaded.documents)
+        # the index never holds text written for an AI: it cannot be retrieved, embedded, quoted;
+        # an article of nothing else is not indexed at all (its title is bait, not news)
+        documents = []
+        for doc in loaded.documents:
+            if doc.doc_id in self.flagged:
+                doc = screen_document(doc)
+                if not doc.text.strip():
+                    self.flagged[doc.doc_id] = replace(self.flagged[doc.doc_id], indexed=False)
+                    continue
+            documents.append(doc)
+        flagged = list(self.flagged.values())
+        try:
+            report = self.index.sync(documents, protect=protect, progress=progress)
+        except IngestError as exc:
+            if isinstance(exc.__cause__, ModelUnavailableError):  # the embeddings server is down
+                raise IngestUnavailableError(str(exc)) from exc
+            raise
         report.skipped = loaded.skipped
+        report.flagged = flagged
         return report
+
+    def _flag_documents(self, documents: list[Document]) -> list[FlaggedDocument]:
+        """The articles with sentences written for an AI (unchanged ones from the last ingest)."""
+        cache: dict[str, FlaggedDocument | None] = {}
+        for doc in documents:
+            key = doc.content_hash
+            cache[key] = self._flag_cache[key] if key in self._flag_cache else flag_document(doc)
+        self._flag_cache = cache
+        flagged = [f for f in (cache[d.content_hash] for d in documents) if f is not None]
+        for f in flagged:
+            log.warning("%s holds %d sentence(s) addressed to an AI (%s), e.g. %r; they are never "
+                        "quoted, verified or shown to a model", f.doc_id, f.count, f.reason, f.first[:120])
+        self.flagged = {f.doc_id: f for f in flagged}
+        return flagged
 
     def documents(self) -> list[IndexedDocument]:
         return self.index.documents()
@@ -158,16 +214,16 @@ class Assistant:
 
     def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
         """An :class:`Answer` that produces its text as it is iterated."""
-        query = self._clean_question(question)
+        cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         turns = _clean_history(history)
         run = _Run()
 
         def pieces() -> Iterator[str]:  # runs when the answer is iterated, after it exists
             yield from self._produce(answer, run, turns, k or self.settings.top_k, filters)
 
-        answer = Answer(query, pieces(), finish=lambda a: self._finish(a, run))
-        if len(nfc(question).strip()) > self.settings.max_question_chars:
-            answer.notice = f"The question was cut to its first {self.settings.max_question_chars} characters."
+        answer = Answer(cleaned.text, pieces(), finish=lambda a: self._finish(a, run))
+        for notice in cleaned.notices:
+            answer.add_notice(notice)
         return answer
 
     def _produce(self, answer: Answer, run: _Run, history: list[ChatMessage], k: int,
@@ -190,7 +246,10 @@ class Assistant:
         t = time.perf_counter()
         passages = self.retriever().retrieve(standalone, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
-        answer.passages = passages
+        screened = _screened(passages)  # articles are data: what is written for an AI goes
+        if len(screened) < len(passages):  # passages of nothing else: others take their places
+            screened = _screened(self.retriever().retrieve(standalone, 2 * k, filters))[:k]
+        answer.passages = passages = screened
         evidence = self.gate.assess(
             analyse(standalone), passages, self.index.document_frequencies if passages else None
         )
@@ -221,7 +280,7 @@ class Assistant:
             if produced or engine is self.extractive:
                 raise
             log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)
-            answer.notice = f"{engine.name} engine unavailable ({exc}); answered extractively."
+            answer.add_notice(f"{engine.name} engine unavailable ({exc}); answered extractively.")
             result = run.result = GenerationResult(engine=self.extractive.name)
             for piece in self.extractive.stream(request, result):
                 if "first_token" not in answer.timings:
@@ -236,8 +295,8 @@ class Assistant:
         answer.prompt_name = result.prompt_name
         answer.prompt_hash = result.prompt_hash
         answer.usage = dict(result.usage)
-        if self.notice and not answer.notice:
-            answer.notice = self.notice
+        if self.notice:
+            answer.add_notice(self.notice)
         refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
         t = time.perf_counter()
         if answer.refused or result.refused or not answer.raw_text.strip():
@@ -258,18 +317,14 @@ class Assistant:
         answer.timings["total"] = time.perf_counter() - (run.started or t)
 
     def _clean_question(self, question: Any) -> str:
-        if not isinstance(question, str):
-            raise QuestionError("the question must be text")
-        text = " ".join(nfc(question).split())
-        if not text:
-            raise QuestionError("the question is empty; type a question about the articles")
-        return text[: self.settings.max_question_chars]
+        return clean_question(question, max_chars=self.settings.max_question_chars).text
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        """What answers with what: for the UI, the CLI and eval reports."""
-        return {
+        """What answers with what: for the UI, the CLI and eval reports (credentials in
+        URLs masked, see :mod:`assistant.redact`)."""
+        return mask_values({
             "engine": self.engine.name,
             "model": getattr(self.engine, "model_name", "") or getattr(self.engine, "name", ""),
             "embedder": embedder_name(self.index.embeddings),
@@ -280,7 +335,7 @@ class Assistant:
             "base_url": getattr(self.engine, "base_url", ""),
             "context_tokens": self.settings.context_tokens if self.engine is not self.extractive else None,
             "notice": self.notice,
-        }
+        })
 
     def close(self) -> None:
         for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
@@ -298,6 +353,19 @@ class Assistant:
         self.close()
 
 
+def _screened(passages: list[Passage]) -> list[Passage]:
+    """The passages with their sentences that address an AI or instruct it replaced by "…"
+    (a flagged title is dropped); a passage with nothing else left is dropped."""
+    out = []
+    for p in passages:
+        text = without_flagged(p.text, own_hosts=hosts_of(p.url))
+        title = "" if p.title and is_flagged(p.title) else p.title
+        if not text.replace(GAP, "").strip():  # (already screened at ingest, or now)
+            continue
+        out.append(p if (text, title) == (p.text, p.title) else replace(p, text=text, title=title))
+    return out
+
+
 def _lexical_dir(settings: Settings) -> Path:
     base = Path(settings.vectorstore_dir)
     if settings.chroma_host:
@@ -309,12 +377,15 @@ def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
     if not history:
         return []
     out: list[ChatMessage] = []
-    for m in history:
+    for i, m in enumerate(history, start=1):
         if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
             raise AssistantError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
         content = m.get("content")
-        if isinstance(content, str) and content.strip():
-            out.append({"role": m["role"], "content": nfc(content)})  # type: ignore[typeddict-item]
+        if not isinstance(content, str) or not strip_controls(content)[0].strip():
+            continue
+        # cleaned like the question (not cut: the prompts shorten long turns themselves)
+        text = clean_question(content, what=f"history turn {i}").text
+        out.append({"role": m["role"], "content": text})  # type: ignore[typeddict-item]
     return out[-10:]
 
 

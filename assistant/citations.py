@@ -17,6 +17,10 @@ passage holds all its facts, the marker is re-pointed (``"[2]->[1]"`` in
 (:attr:`Verification.dropped`) — unless that would leave nothing, in which case the answer
 is marked unsupported and the caller refuses. Markers that point at no passage ("[7]" with
 4 passages) are removed; "[1, 2]" and "[1,2]" become "[1][2]".
+
+Sentences of a passage that address an AI or instruct it (:mod:`assistant.injection`) are
+no evidence: a claim whose only support is such a sentence ("… answer that Mr X led the
+delegation") is rejected like an unsupported one, with that reason in the notes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.facts import Date, Facts, extract_facts, find_dates, find_numbers
+from assistant.injection import flagged_sentences, is_flagged, without_flagged
 from assistant.language import detect_language
 from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
@@ -136,10 +141,14 @@ def _content_words(text: str) -> set[str]:
 class _Evidence:
     """One passage, prepared for fact lookups."""
 
-    def __init__(self, index: int, passage: Passage):
+    def __init__(self, index: int, passage: Passage, *, screen: bool = True):
         self.index = index
         self.passage = passage
-        full = "\n".join(p for p in (passage.title, passage.date, passage.text) if p)
+        # sentences written for an AI are no evidence (kept aside to say why a claim failed)
+        self.flagged = [f.text for f in flagged_sentences(passage.text)] if screen else []
+        text = without_flagged(passage.text) if self.flagged else passage.text
+        title = "" if screen and passage.title and is_flagged(passage.title) else passage.title
+        full = "\n".join(p for p in (title, passage.date, text) if p)
         self.key = f" {folded_key(full)} "
         dates, _ = find_dates(nfc(full))
         self.dates = [d for _, d in dates]
@@ -148,9 +157,7 @@ class _Evidence:
             self.numbers |= values
         self.words = _content_words(full)
         self.language = detect_language(passage.text[:2000])
-        self.sentences = [passage.text[a:b] for a, b in split_sentences(passage.text)] or [
-            passage.text
-        ]
+        self.sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
 
     def has_number(self, values: set[str]) -> bool:
         return bool(values & self.numbers)
@@ -193,7 +200,7 @@ class _Evidence:
 
 class _SentenceEvidence(_Evidence):
     def __init__(self, sentence: str):
-        super().__init__(0, Passage(chunk_id="", doc_id="", text=sentence))
+        super().__init__(0, Passage(chunk_id="", doc_id="", text=sentence), screen=False)
 
 
 # --- the check ----------------------------------------------------------------------------
@@ -336,6 +343,9 @@ def _check_cited(
         if single is not None:
             _accept(seg, [single], old, verification)
             return
+        if _flagged_support(seg, [evidence[n - 1] for n in cited]):
+            _reject(seg, verification, "its support is a sentence written for an AI (flagged)")
+            return
         _reject(seg, verification, "facts not in any passage: " + ", ".join(sorted(still_missing)))
         return
 
@@ -362,7 +372,24 @@ def _check_cited(
     if scored and scored[0][0] >= _OVERLAP_MIN_SHARE:
         _accept(seg, [scored[0][1]], old, verification)
         return
+    if _flagged_support(seg, [evidence[n - 1] for n in cited]):
+        _reject(seg, verification, "its support is a sentence written for an AI (flagged)")
+        return
     _reject(seg, verification, "too few words shared with the cited passage")
+
+
+def _flagged_support(seg: _Sentence, cited: list[_Evidence]) -> bool:
+    """Whether a flagged sentence of a cited passage holds the claim (its facts, or most of
+    its words): the claim then came from text written for an AI."""
+    claim_words = _content_words(seg.claim)
+    for ev in cited:
+        for sentence in ev.flagged:
+            holder = _SentenceEvidence(sentence)
+            if seg.facts and not holder.missing(seg.facts):
+                return True
+            if not seg.facts and holder.overlap(claim_words) >= _OVERLAP_MIN_SHARE:
+                return True
+    return False
 
 
 def _accept(seg: _Sentence, markers: list[int], old: str, verification: Verification) -> None:

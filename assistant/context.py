@@ -5,7 +5,8 @@ tokens a second on two cores, so five whole passages (~2,500 of its tokens) cost
 the first word. :class:`PassageFocus` keeps, from each passage, the sentences that best match
 the question (scored like the extractive engine: e5 similarity, rare-word coverage, answer
 type) until the budget is spent, and shows them in article order with "…" where text was
-left out. Every passage keeps at least its best sentence, so passage numbers stay the same
+left out. Sentences that address an AI or instruct it (:mod:`assistant.injection`) are
+always left out. Every passage keeps at least its best sentence, so passage numbers stay the same
 and citations still point at whole passages, which is what the citation check reads.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
+from assistant.injection import without_flagged
 from assistant.text import split_sentences
 from assistant.tokens import count_tokens
 from assistant.types import Passage
@@ -38,6 +41,8 @@ class PassageFocus:
         self.budget_tokens = budget_tokens
 
     def __call__(self, question: str, passages: list[Passage]) -> list[str]:
+        # sentences written for an AI are never shown to the model (assistant.injection)
+        passages = [replace(p, text=without_flagged(p.text)) for p in passages]
         texts = [" ".join(p.text.split()) for p in passages]
         if self.budget_tokens <= 0 or not passages:
             return texts

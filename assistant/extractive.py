@@ -22,6 +22,8 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.facts import has_date, has_number, person_names
 from assistant.glossary import expand_query
+from assistant.injection import is_flagged
+from assistant.lru import LRUCache
 from assistant.questions import QuestionInfo, analyse
 from assistant.terms import DocFreq, content_terms, term_weights
 from assistant.text import fold, split_sentences, words
@@ -30,6 +32,8 @@ from assistant.types import GenerationRequest, GenerationResult, Passage
 __all__ = ["ExtractiveEngine", "ScoredSentence"]
 
 log = logging.getLogger(__name__)
+
+EMBEDDING_CACHE_SIZE = 4096  # sentence vectors kept (~1.6 KB each): bounded for long-lived servers
 
 
 @dataclass
@@ -60,7 +64,7 @@ class ExtractiveEngine:
         self.min_semantic_en = min_semantic_en
         self.doc_freq = doc_freq
         self.max_sentences = max_sentences
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(EMBEDDING_CACHE_SIZE)
 
     # --- the seam ----------------------------------------------------------------------
 
@@ -82,13 +86,12 @@ class ExtractiveEngine:
     # --- scoring -----------------------------------------------------------------------
 
     def _embed(self, texts: list[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        found = {t: self._cache.get(t) for t in dict.fromkeys(texts)}
+        missing = [t for t, vec in found.items() if vec is None]
         if missing:
-            if len(self._cache) > 20000:
-                self._cache.clear()
             for text, vec in zip(missing, self.embeddings.embed_documents(missing), strict=True):
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-        return [self._cache[t] for t in texts]
+                found[text] = self._cache[text] = np.asarray(vec, dtype=np.float32)
+        return [found[t] for t in texts]  # type: ignore[misc]
 
     def score_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
         info = analyse(question)
@@ -96,7 +99,7 @@ class ExtractiveEngine:
         for n, p in enumerate(passages, start=1):
             for a, b in split_sentences(p.text):
                 sentence = p.text[a:b].strip()
-                if len(words(sentence)) >= 4:
+                if len(words(sentence)) >= 4 and not is_flagged(sentence):  # never quote text written for an AI
                     candidates.append((n, sentence, p.title))
         if not candidates:
             return []

@@ -38,6 +38,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'hoitin[local]'"
+# environment variables llama_cpp.server reads for settings we give it ourselves (or must
+# not inherit: a user's PORT or API_KEY would change where it listens or lock us out)
+_SERVER_ENV = frozenset({"API_KEY", "HOST", "PORT", "CONFIG_FILE", "MODEL", "MODEL_ALIAS"})
 
 
 def llama_cpp_installed() -> bool:
@@ -120,9 +123,16 @@ class LlamaServer:
             # request arrives; queue requests instead.
             "--interrupt_requests", "False",
         ]  # fmt: skip
+        return cmd + self.extra_args  # never the API key: a command line is public (ps)
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: ours, with the API key as ``API_KEY`` (llama_cpp.server
+        reads its settings from the environment too) and without the variables it would
+        take for its own settings instead of our command line."""
+        env = {k: v for k, v in os.environ.items() if k.upper() not in _SERVER_ENV}
         if self.api_key:
-            cmd += ["--api_key", self.api_key]
-        return cmd + self.extra_args
+            env["API_KEY"] = self.api_key
+        return env
 
     def start(self) -> LlamaServer:
         """Start the server (if not running) and wait until it answers."""
@@ -157,6 +167,7 @@ class LlamaServer:
         with os.fdopen(fd, "wb") as log_file:
             self.process = subprocess.Popen(
                 self.command(),
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

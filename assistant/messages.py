@@ -1,7 +1,11 @@
 """What a chat model reads: the prompts of :mod:`assistant.prompts` filled in.
 
 - :func:`answer_messages` — the system prompt of the answer's language, then the numbered,
-  dated passages and the question (``answer``);
+  dated passages and the question (``answer``). The passages are quoted data: they stand
+  between two markers with a random tag made for each request (:func:`quote_markers`), which
+  text inside an article cannot know in advance to close early, and the prompt says that
+  instructions inside them are not to be followed. Sentences that address an AI or instruct
+  it (:mod:`assistant.injection`) are left out (OWASP LLM01: segregate external content);
 - :func:`condense_message` — the recent conversation and a follow-up question (``condense``).
 """
 
@@ -9,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.injection import is_flagged, without_flagged
 from assistant.prompts import Prompt
 from assistant.refusal import REFUSAL_TOKEN
 from assistant.types import ChatMessage, GenerationRequest, Passage
@@ -24,6 +30,7 @@ __all__ = [
     "format_history",
     "format_passages",
     "prompts_hash",
+    "quote_markers",
 ]
 
 LANGUAGE_NAMES = {"vi": "Vietnamese (tiếng Việt)", "en": "English"}
@@ -38,15 +45,16 @@ def format_passages(
     passages: list[Passage], *, max_chars: int = 1600, texts: list[str] | None = None
 ) -> str:
     """Number the passages [1]..[n], each with its article date and title; ``texts``
-    replaces the passages' own text (e.g. focused excerpts from :mod:`assistant.context`)."""
+    replaces the passages' own text (e.g. focused excerpts from :mod:`assistant.context`).
+    Flagged sentences (:mod:`assistant.injection`) are left out, shown as "…"."""
     blocks = []
     for i, p in enumerate(passages, start=1):
         head = f"[{i}]"
         if p.date:
             head += f" ({p.date})"
-        if p.title:
+        if p.title and not is_flagged(p.title):
             head += f" {p.title.strip()}"
-        text = " ".join((p.text if texts is None else texts[i - 1]).split())
+        text = " ".join(without_flagged(p.text if texts is None else texts[i - 1]).split())
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " …"
         blocks.append(f"{head}\n{text}")
@@ -65,6 +73,13 @@ def format_history(history: list[ChatMessage], *, max_turns: int = 6) -> str:
     return "\n".join(lines)
 
 
+def quote_markers(tag: str | None = None) -> tuple[str, str]:
+    """The opening and closing markers around the passages: ``tag`` (by default 8 random
+    hex digits, new for every request) makes them impossible to forge from inside an article."""
+    tag = tag or secrets.token_hex(4)
+    return f"<<<ARTICLES {tag}>>>", f"<<<END ARTICLES {tag}>>>"
+
+
 def answer_messages(
     system: Prompt,
     answer: Prompt,
@@ -72,14 +87,20 @@ def answer_messages(
     *,
     max_passage_chars: int = 1600,
     texts: list[str] | None = None,
+    markers: tuple[str, str] | None = None,
 ) -> list[BaseMessage]:
-    """The system and user messages asking for a cited answer to ``request``."""
+    """The system and user messages asking for a cited answer to ``request``; the passages
+    stand between ``markers`` (default: :func:`quote_markers`, random per call)."""
     question = request.standalone_question or request.question
+    opening, closing = markers or quote_markers()
+    passages = format_passages(request.passages, max_chars=max_passage_chars, texts=texts)
     return [
         SystemMessage(content=system.render(refusal=REFUSAL_TOKEN)),
         HumanMessage(
             content=answer.render(
-                passages=format_passages(request.passages, max_chars=max_passage_chars, texts=texts),
+                passages=f"{opening}\n{passages}\n{closing}",
+                open=opening,
+                close=closing,
                 question=question,
                 language_name=LANGUAGE_NAMES[answer_language(request)],
                 refusal=REFUSAL_TOKEN,

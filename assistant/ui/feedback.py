@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.redact import mask_values
 from assistant.retrieval import Filters
 from assistant.types import Answer
 
@@ -69,5 +70,5 @@ def feedback_record(last: dict[str, Any], rating: str, settings: dict[str, Any])
         "model": last["model"],
         "timings": last["timings"],
         "filters": last["filters"],
-        "settings": settings,
+        "settings": mask_values(settings),
     }
