@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         description="Bearer token every /v1 request must carry (ASSISTANT_API_KEY); "
         "empty = no token needed.",
     )
+    ui_max_sessions: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        description="Chat sessions the UI keeps in memory (about 0.2 MB each on a small corpus); "
+        "beyond that the least recently used are forgotten (that tab starts a new conversation).",
+    )
     api_workers: int | None = Field(
         None,
         ge=1,

@@ -5,15 +5,22 @@ speaks it: ``POST /gradio_api/queue/join`` then the ``/gradio_api/queue/data`` e
 A UI client behaves like a person opening the page: a new session (session hash), a few
 questions in it, then the tab is closed and another one opened — so a long load creates many
 sessions, which is what a server has to forget. Used by ``tests/test_server_process.py`` and
-the memory benchmark ``tests/serve_memory.py``.
+the memory benchmark ``tests/serve_memory.py``, as is :func:`served`, which runs
+``assistant serve`` itself.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +30,62 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS_FILE = ROOT / "evals" / "datasets" / "seeds.jsonl"
+CORPUS = ROOT / "corpus"
 UI_QUESTIONS_PER_SESSION = 3
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    return env | {"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"} | extra
+
+
+@contextmanager
+def served(workdir: Path, store: Path | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """``assistant serve`` (extractive engine) over copies of the seed corpus (and of
+    ``store``, when given: an index of it; else the server indexes the corpus first) in
+    ``workdir``; yields its URL, process and log file, and stops it (SIGTERM) at the end."""
+    shutil.copytree(CORPUS, workdir / "corpus")
+    if store is not None:
+        shutil.copytree(store, workdir / "vs")
+    port = free_port()
+    environment_ = environment(
+        ASSISTANT_CORPUS_DIR=str(workdir / "corpus"), ASSISTANT_VECTORSTORE_DIR=str(workdir / "vs"),
+        ASSISTANT_DATA_DIR=str(workdir / "data"), ASSISTANT_LLM="extractive", **env)
+    log = workdir / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                                cwd=workdir, env=environment_, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"assistant serve exited with {proc.returncode}:\n"
+                                   f"{log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"assistant serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        yield url, proc, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def seed_questions() -> list[str]:
@@ -109,9 +171,11 @@ class ChatPage:
         """Ask in the session ``session_hash``; returns the event messages, the last one
         ``process_completed`` (or an error message)."""
         data: list[Any] = [question, None, [], [], "", ""][: self.inputs]
-        joined = self.http.post("/gradio_api/queue/join", json={
-            "data": data, "event_data": None, "fn_index": self.fn_index,
-            "trigger_id": self.trigger_id, "session_hash": session_hash})
+        body = {"data": data, "event_data": None, "fn_index": self.fn_index,
+                "trigger_id": self.trigger_id, "session_hash": session_hash}
+        # as a browser's JSON.stringify writes it: a lone surrogate as a \ud800 escape
+        joined = self.http.post("/gradio_api/queue/join", content=json.dumps(body).encode("ascii"),
+                                headers={"content-type": "application/json"})
         joined.raise_for_status()
         messages: list[dict[str, Any]] = []
         with self.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as r:

@@ -16,13 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import ROOT, run_load
-
-CORPUS = ROOT / "corpus"
+from loadgen import ROOT, run_load, served
 
 
 def rss_mb(pid: int) -> float:
@@ -41,59 +35,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
-    return env | {"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"} | extra
-
-
-@contextmanager
-def served(workdir: Path, store: Path | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """``assistant serve`` over copies of the seed corpus (and of ``store``, when given:
-    an index of it; else the server indexes the corpus first)."""
-    shutil.copytree(CORPUS, workdir / "corpus")
-    if store is not None:
-        shutil.copytree(store, workdir / "vs")
-    port = free_port()
-    environment = _environment(
-        ASSISTANT_CORPUS_DIR=str(workdir / "corpus"), ASSISTANT_VECTORSTORE_DIR=str(workdir / "vs"),
-        ASSISTANT_DATA_DIR=str(workdir / "data"), ASSISTANT_LLM="extractive", **env)
-    log = workdir / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                                cwd=workdir, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"assistant serve exited with {proc.returncode}:\n"
-                                   f"{log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"assistant serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
-        yield url, proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def measure(*, rounds: int = 3, seconds: float = 60.0, clients: int = 20, ui_share: float = 0.25,

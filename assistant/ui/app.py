@@ -39,11 +39,10 @@ EXAMPLES: tuple[str, ...] = (
 CHAT_CONCURRENCY = 2  # answers streamed at once; the rest wait in the queue
 QUEUE_MAX_SIZE = 64
 # Memory stays bounded however many people open the page: Gradio keeps a copy of the page's
-# state for every browser session, so at most UI_SESSIONS of them are kept (the least
-# recently used are forgotten first: a forgotten tab starts a new conversation), and a
-# conversation untouched for SESSION_TTL seconds is dropped. Uploaded files are deleted
-# from Gradio's cache after an hour.
-UI_SESSIONS = 500
+# state for every browser session, so at most ASSISTANT_UI_MAX_SESSIONS of them are kept (the
+# least recently used are forgotten first: a forgotten tab starts a new conversation), and a
+# conversation untouched for SESSION_TTL seconds is dropped. Uploaded files are deleted from
+# Gradio's cache after an hour.
 SESSION_TTL = 3 * 3600
 UPLOAD_CACHE = (3600, 3600)  # (every, older than) seconds
 
@@ -241,7 +240,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
             api_visibility="private",
         )
     demo.ui = ui  # type: ignore[attr-defined]  # for tests and launch
-    demo.state_session_capacity = UI_SESSIONS  # what launch() sets; mount_gradio_app reads it
+    demo.state_session_capacity = settings.ui_max_sessions  # launch() sets it; mount reads it
     return demo
 
 
@@ -305,7 +304,7 @@ def launch(
             auth=auth,
             inbrowser=False,
             prevent_thread_lock=True,
-            state_session_capacity=UI_SESSIONS,
+            state_session_capacity=settings.ui_max_sessions,
             **page_options(settings),
         )
         log.info(
