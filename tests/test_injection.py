@@ -231,7 +231,8 @@ def test_extractive_engine_never_quotes_a_flagged_sentence(e5: Any) -> None:
 
 
 def _bot(store: Path, corpus: Path, tmp: Path, e5: Any, **overrides: Any) -> Assistant:
-    settings = Settings(corpus_dir=corpus, vectorstore_dir=store, data_dir=tmp / "data", llm="extractive", **overrides)
+    settings = Settings(**{"corpus_dir": corpus, "vectorstore_dir": store, "data_dir": tmp / "data",
+                           "llm": "extractive", **overrides})
     return Assistant.from_settings(settings, embeddings=e5)
 
 

@@ -52,6 +52,7 @@ def answer_record(answer: Answer, filters: Filters | None) -> dict[str, Any]:
         "model": answer.model,
         "timings": dict(answer.timings),
         "filters": asdict(filters) if filters is not None else None,
+        "notices": mask_values(list(answer.notices)),
     }
 
 
@@ -70,5 +71,6 @@ def feedback_record(last: dict[str, Any], rating: str, settings: dict[str, Any])
         "model": last["model"],
         "timings": last["timings"],
         "filters": last["filters"],
+        "notices": last.get("notices", []),
         "settings": mask_values(settings),
     }
