@@ -34,6 +34,7 @@ from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
 from assistant.questions import analyse
+from assistant.reader import Reader
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
@@ -45,6 +46,7 @@ from assistant.types import (
     GenerationResult,
     IngestReport,
     Passage,
+    Refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class Assistant:
         self.engine = engine
         self.extractive = extractive
         self.settings = settings
-        self.gate = gate or EvidenceGate(min_coverage_vi=settings.min_evidence)
+        self.gate = gate or EvidenceGate(threshold=settings.min_answerability)
         self.condenser = condenser or build_condenser(engine)
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
@@ -107,9 +109,10 @@ class Assistant:
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
         )
-        extractive = ExtractiveEngine(embeddings, doc_freq=index.document_frequencies)
+        reader = Reader(embeddings, doc_freq=index.document_frequencies)
+        extractive = ExtractiveEngine(reader)
         focus = PassageFocus(
-            lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
+            lambda q, ps: [(s.passage, s.text) for s in reader.read(q, ps).sentences],
             settings.context_tokens,
         )
         notice = ""
@@ -191,14 +194,16 @@ class Assistant:
         passages = self.retriever().retrieve(standalone, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
         answer.passages = passages
-        evidence = self.gate.assess(
-            analyse(standalone), passages, self.index.document_frequencies if passages else None
-        )
+        t = time.perf_counter()
+        reading = self.extractive.reader.read(standalone, passages)
+        answer.timings["read"] = time.perf_counter() - t
+        evidence = self.gate.assess(reading)
         answer.evidence = evidence
         result = run.result = GenerationResult(engine=engine.name)
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
             answer.refused = True
+            answer.refusal = Refusal(evidence.code, evidence.reason, "gate")
             answer.engine = engine.name
             yield REFUSALS[info.language if info.language in REFUSALS else "vi"]
             return
@@ -208,6 +213,7 @@ class Assistant:
             passages=passages,
             history=history,
             language=info.language,  # type: ignore[arg-type]
+            reading=reading,
         )
         t = time.perf_counter()
         produced = False
@@ -241,6 +247,8 @@ class Assistant:
         refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
         t = time.perf_counter()
         if answer.refused or result.refused or not answer.raw_text.strip():
+            if answer.refusal is None:
+                answer.refusal = Refusal("engine_declined", f"the {answer.engine} engine declined to answer", "engine")
             answer.refused = True
             answer.text = refusal
             answer.citations = []
@@ -252,6 +260,9 @@ class Assistant:
                 answer.citations = _with_quotes(checked.citations, result.quotes)
             else:
                 answer.refused = True
+                answer.refusal = Refusal(
+                    "unsupported", "no claim of the answer is supported by the passage it cites", "check"
+                )
                 answer.text = refusal
                 answer.citations = []
         answer.timings["verify"] = time.perf_counter() - t

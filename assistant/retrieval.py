@@ -1,4 +1,11 @@
-"""Retrieval: dense (Chroma), BM25 (bm25s), or both fused with reciprocal rank fusion.
+"""Retrieval: dense (Chroma), BM25, or both.
+
+The default ("hybrid") takes the dense and the BM25 candidates and orders their union with a
+small fitted ranker (:func:`rank`, weights in ``assistant/models/ranker.json``, fitted on the
+tuning part of the development data by ``python -m evals.fit``): it learns how much to trust
+shared words against meaning, separately for English questions over Vietnamese articles,
+where shared words are mostly names and numbers. "rrf" is plain reciprocal rank fusion, the
+baseline the ranker is measured against.
 
 :class:`Retriever` returns :class:`Passage` objects; :class:`LangChainRetriever` wraps it
 as a langchain ``BaseRetriever`` so it drops into any LangChain chain.
@@ -7,7 +14,7 @@ as a langchain ``BaseRetriever`` so it drops into any LangChain chain.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -16,7 +23,6 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.glossary import expand_query
 from assistant.index import Index
 from assistant.language import detect_language
 from assistant.text import normalize
@@ -24,7 +30,7 @@ from assistant.types import Passage
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "dense", "bm25"]
+Mode = Literal["hybrid", "rrf", "dense", "bm25"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,6 @@ class Retriever:
             allowed = np.array(
                 [filters.allows(e.doc_id, e.source, e.date_num) for e in lexical.entries], dtype=bool
             )
-        query = expand_query(query, detect_language(query))
         hits = lexical.search(normalize(query), k, allowed)
         if not hits:
             return []
@@ -112,7 +117,8 @@ class Retriever:
         for rank, (i, score) in enumerate(hits, start=1):
             c = stored.get(lexical.entries[i].chunk_id)
             if c is not None:
-                out.append(_passage(c.chunk_id, c.text, c.metadata, score=score, ranks={"bm25": rank}))
+                out.append(replace(_passage(c.chunk_id, c.text, c.metadata, score=score, ranks={"bm25": rank}),
+                                   lexical_score=score))
         return out
 
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
@@ -121,7 +127,78 @@ class Retriever:
         if self.mode == "bm25":
             return self.bm25(query, k, filters)
         n = max(self.candidates, k)
-        return fuse([self.dense(query, n, filters), self.bm25(query, n, filters)], k, self.rrf_k)
+        dense, lexical = self.dense(query, n, filters), self.bm25(query, n, filters)
+        if self.mode == "rrf":
+            return fuse([dense, lexical], k, self.rrf_k)
+        return rank(dense, lexical, k, detect_language(query))
+
+
+# --- the learned ranker (the default "hybrid" mode) -----------------------------------------
+
+RANKER_FEATURES: tuple[str, ...] = tuple(
+    f"{prefix}{name}"
+    for prefix in ("", "en_")
+    for name in ("dense_cos", "dense_gap", "lexical_rel", "dense_rr", "lexical_rr")
+)
+_RANK_OFFSET = 10  # reciprocal ranks as 1 / (10 + rank): a gentle slope, as in RRF
+
+
+def ranker_candidates(
+    dense: list[Passage], lexical: list[Passage], language: str
+) -> tuple[list[Passage], np.ndarray]:
+    """The union of the dense and the BM25 candidates, with one row of
+    :data:`RANKER_FEATURES` each: the dense cosine (a candidate below the dense cut-off gets
+    the lowest cosine seen), its gap to the best one, the BM25 score relative to the best,
+    and both reciprocal ranks; the same again for English questions (English questions over
+    Vietnamese articles lean on meaning, not shared words)."""
+    by_id: dict[str, Passage] = {}
+    for p in [*dense, *lexical]:
+        by_id.setdefault(p.chunk_id, p)
+    cos = {p.chunk_id: p.dense_similarity for p in dense if p.dense_similarity is not None}
+    lex = {p.chunk_id: p.score for p in lexical}
+    dense_rank = {p.chunk_id: r for r, p in enumerate(dense, start=1)}
+    lexical_rank = {p.chunk_id: r for r, p in enumerate(lexical, start=1)}
+    floor = min(cos.values()) - 0.02 if cos else 0.0
+    top = max(cos.values()) if cos else 0.0
+    best_lex = max(lex.values()) if lex else 0.0
+    absent = max(len(dense), len(lexical)) + 1
+    en = 1.0 if language == "en" else 0.0
+    rows = []
+    for cid in by_id:
+        c = cos.get(cid, floor)
+        base = [
+            c,
+            c - top,
+            lex.get(cid, 0.0) / best_lex if best_lex > 0 else 0.0,
+            1.0 / (_RANK_OFFSET + dense_rank.get(cid, absent)),
+            1.0 / (_RANK_OFFSET + lexical_rank.get(cid, absent)),
+        ]
+        rows.append(base + [v * en for v in base])
+    return list(by_id.values()), np.asarray(rows, dtype=np.float64).reshape(len(by_id), len(RANKER_FEATURES))
+
+
+def rank(dense: list[Passage], lexical: list[Passage], k: int, language: str) -> list[Passage]:
+    """The best ``k`` candidates by the fitted ranker (``assistant/models/ranker.json``);
+    a passage's ``score`` is the ranker's probability that it answers the question."""
+    from assistant.linear import load_model
+
+    candidates, rows = ranker_candidates(dense, lexical, language)
+    if not candidates:
+        return []
+    probs = load_model("ranker", RANKER_FEATURES).probabilities(rows)
+    cos = {p.chunk_id: p.dense_similarity for p in dense if p.dense_similarity is not None}
+    lex = {p.chunk_id: p.score for p in lexical}
+    ranks: dict[str, dict[str, int]] = {}
+    for name, ranking in (("dense", dense), ("bm25", lexical)):
+        for r, p in enumerate(ranking, start=1):
+            ranks.setdefault(p.chunk_id, {})[name] = r
+    order = sorted(range(len(candidates)), key=lambda i: (-probs[i], candidates[i].chunk_id))[:k]
+    return [
+        replace(candidates[i], score=float(probs[i]), ranks=ranks.get(candidates[i].chunk_id, {}),
+                dense_similarity=cos.get(candidates[i].chunk_id),
+                lexical_score=lex.get(candidates[i].chunk_id))
+        for i in order
+    ]
 
 
 def fuse(rankings: list[list[Passage]], k: int, rrf_k: int = 60) -> list[Passage]:
@@ -138,8 +215,6 @@ def fuse(rankings: list[list[Passage]], k: int, rrf_k: int = 60) -> list[Passage
             if p.dense_similarity is not None:
                 similarity[p.chunk_id] = p.dense_similarity
     order = sorted(scores, key=lambda cid: (-scores[cid], cid))[:k]
-    from dataclasses import replace
-
     return [
         replace(best[c], score=scores[c], ranks=ranks[c], dense_similarity=similarity.get(c))
         for c in order
