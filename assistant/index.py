@@ -1,34 +1,72 @@
-"""The search index: chunks in Chroma (dense) and a BM25 index beside them, kept in step.
+"""The search index: chunks and vectors in Chroma, a catalog and a BM25 index beside them.
 
-:meth:`Index.sync` makes the index mirror a list of documents, incrementally and
-idempotently. Chunk ids come from content, so the plan is a set difference: write the
-chunks that are missing, then delete the ones no longer wanted. Writes come before deletes,
-so a crash mid-way leaves old answers searchable and the next sync finishes the job.
-Documents whose file could not be read this time keep their chunks (``protect``).
+Three parts, kept in step by the versioned manifest (:mod:`assistant.manifest`):
+
+- Chroma (:mod:`assistant.store`) holds chunks, vectors and the manifest; with ``chroma
+  run`` it is shared by every process on every machine.
+- The catalog (:mod:`assistant.catalog`, SQLite) is this machine's replica of the manifest,
+  plus each chunk's text and filter fields and each file's size, mtime and hash.
+- The BM25 index (:mod:`assistant.lexical`, tantivy) is derived from the catalog.
+
+Ingest (:meth:`Index.ingest`) costs what the change costs: a file whose size and mtime are
+unchanged is not read; a read file whose hash is unchanged is not parsed; a document whose
+content key is unchanged is not chunked; only new chunks are embedded. Reading and
+chunking (a thread), embedding (``embed_concurrency`` batches at once) and writing overlap
+in a bounded pipeline. One writer at a time: a lock file beside the catalog; readers never
+take it. Any process notices a newer manifest version within ``refresh_seconds`` and
+applies just the documents that changed (:meth:`Index.refresh`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import queue
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
+from assistant.catalog import Catalog, ChunkRow, DocChange, DocRow, FileState, Selection
 from assistant.chunking import chunk_document, chunk_id
+from assistant.corpus import Skipped, corpus_files, load_file
 from assistant.errors import IngestError
-from assistant.lexical import LexicalEntry, LexicalIndex, ids_fingerprint
+from assistant.lexical import LexicalFilter, LexicalIndex, embedding_text, lexical_tokens
+from assistant.manifest import COMPLETE, PENDING, REMOVED, DocRecord, Head, Manifest
 from assistant.store import ChromaStore
 from assistant.text import content_hash
 from assistant.types import Chunk, Document, IngestReport
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+__all__ = ["Index", "IndexedDocument", "IngestProgress", "Progress", "embedding_text"]
+
+
+@dataclass
+class IngestProgress:
+    """Where an ingest is, for a progress bar."""
+
+    files_total: int = 0
+    files_done: int = 0
+    documents: int = 0  # documents seen so far (new, changed or unchanged)
+    chunks_embedded: int = 0
+    chunks_written: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def chunks_per_second(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.chunks_written / elapsed if elapsed > 0 else 0.0
+
+
+Progress = Callable[[IngestProgress], None]
 
 
 @dataclass(frozen=True)
@@ -41,9 +79,34 @@ class IndexedDocument:
     chunks: int
 
 
-def embedding_text(title: str, text: str) -> str:
-    """What gets embedded and BM25-indexed for a chunk: its article title, then the text."""
-    return f"{title}\n{text}" if title else text
+@dataclass
+class _Work:
+    """One document to write: its chunks, their vectors once embedded."""
+
+    doc: Document
+    key: str
+    file: str
+    chunks: list[Chunk]
+    stored: set[str]  # chunk ids already in the store (left by an unfinished run)
+    vectors: list[list[float]] | None = None
+
+    @property
+    def to_embed(self) -> list[Chunk]:
+        return [c for c in self.chunks if c.chunk_id not in self.stored]
+
+
+@dataclass
+class _Group:
+    works: list[_Work] = field(default_factory=list)
+    files: list[FileState] = field(default_factory=list)
+    futures: list[tuple[list[_Work], Future]] = field(default_factory=list)
+
+    @property
+    def chunks(self) -> int:
+        return sum(len(w.to_embed) for w in self.works)
+
+
+_DONE = object()
 
 
 class Index:
@@ -55,186 +118,606 @@ class Index:
         *,
         chunk_tokens: int = 300,
         chunk_overlap: int = 60,
+        embed_batch: int = 32,
+        embed_concurrency: int = 1,
+        refresh_seconds: float = 2.0,
+        lock_timeout: float = 900.0,
     ):
         self.store = store
         self.embeddings = embeddings
         self.lexical_dir = lexical_dir
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
-        self._lexical: LexicalIndex | None = None
+        self.embed_batch = embed_batch
+        self.embed_concurrency = max(1, embed_concurrency)
+        self.refresh_seconds = refresh_seconds
+        self.lock_timeout = lock_timeout
+        lexical_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(lexical_dir / "catalog.sqlite")
+        self.manifest = Manifest(store)
+        self._bm25: LexicalIndex | None = None
+        self._file_lock = FileLock(str(lexical_dir / "ingest.lock"))
         self._lock = threading.RLock()
+        self._last_refresh = -1e9
+        self._settings_key = content_hash("chunks", str(chunk_tokens), str(chunk_overlap))
 
-    # --- ingest ------------------------------------------------------------------------
+    # --- locking -------------------------------------------------------------------------
 
-    def _doc_key(self, doc: Document) -> str:
-        return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
-
-    def sync(
-        self,
-        documents: Iterable[Document],
-        *,
-        protect: Iterable[str] = (),
-        progress: Progress | None = None,
-    ) -> IngestReport:
-        started = time.perf_counter()
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
         with self._lock:
-            report = self._sync(list(documents), set(protect), progress)
-        report.seconds = time.perf_counter() - started
-        log.info("ingest: %s", report.summary())
-        return report
-
-    def _sync(self, docs: list[Document], protect: set[str], progress: Progress | None) -> IngestReport:
-        report = IngestReport()
-        existing: dict[str, dict[str, str]] = defaultdict(dict)  # doc_id -> chunk_id -> doc_hash
-        for stored in self.store.iter_all():
-            existing[str(stored.metadata.get("doc_id", ""))][stored.chunk_id] = str(
-                stored.metadata.get("doc_hash", "")
-            )
-        wanted_ids: set[str] = set()
-        to_write: list[Chunk] = []
-        for doc in docs:
-            key = self._doc_key(doc)
-            have = existing.get(doc.doc_id, {})
-            if have and all(h == key for h in have.values()):
-                report.unchanged += 1
-                wanted_ids.update(have)
-                continue
-            chunks = [
-                _with_hash(c, key)
-                for c in chunk_document(doc, chunk_tokens=self.chunk_tokens, overlap=self.chunk_overlap)
-            ]
-            wanted_ids.update(c.chunk_id for c in chunks)
-            to_write.extend(c for c in chunks if c.chunk_id not in have)
-            if have:
-                report.updated += 1
-            else:
-                report.added += 1
-        corpus_ids = {d.doc_id for d in docs}
-        for doc_id, chunk_ids in existing.items():
-            if doc_id in protect:
-                wanted_ids.update(chunk_ids)
-                log.warning("kept the indexed chunks of %s: its file could not be read", doc_id)
-            elif doc_id not in corpus_ids:
-                report.removed += 1
-        all_existing = {cid for ids in existing.values() for cid in ids}
-        to_delete = sorted(all_existing - wanted_ids)
-
-        if to_write:
-            self._write(to_write, progress)
-        if to_delete:
-            self.store.delete(to_delete)
-        report.chunks_added = len(to_write)
-        report.chunks_removed = len(to_delete)
-        self._verify(wanted_ids)
-        report.chunks_total = len(wanted_ids)
-        if to_write or to_delete or self._lexical_stale(wanted_ids):
-            self.rebuild_lexical()
-        return report
-
-    def _write(self, chunks: list[Chunk], progress: Progress | None) -> None:
-        batch = 32
-        done = 0
-        if progress:
-            progress(0, len(chunks))
-        for start in range(0, len(chunks), batch):
-            part = chunks[start : start + batch]
             try:
-                vectors = self.embeddings.embed_documents([embedding_text(c.title, c.text) for c in part])
-            except Exception as exc:
+                self._file_lock.acquire(timeout=self.lock_timeout)
+            except Timeout as exc:
                 raise IngestError(
-                    f"embedding failed after {done} of {len(chunks)} new chunks ({exc}); "
-                    "what was written is kept, run ingest again to finish"
+                    f"another ingest has held {self._file_lock.lock_file} for {self.lock_timeout:.0f} s; "
+                    "try again when it has finished"
                 ) from exc
-            self.store.add(part, vectors)
-            done += len(part)
-            if progress:
-                progress(done, len(chunks))
+            try:
+                yield
+            finally:
+                self._file_lock.release()
 
-    def _verify(self, wanted_ids: set[str]) -> None:
-        """Chroma 1.5.x has reports of lost writes: check the count, re-check the ids."""
-        count = self.store.count()
-        if count == len(wanted_ids):
-            return
-        stored = {c.chunk_id for c in self.store.iter_all()}
-        missing, extra = wanted_ids - stored, stored - wanted_ids
-        raise IngestError(
-            f"the vector store holds {count} chunks but {len(wanted_ids)} were expected "
-            f"({len(missing)} missing, {len(extra)} unexpected); run ingest again to repair"
-        )
+    # --- reading side: refresh, search ----------------------------------------------------
 
-    # --- BM25 --------------------------------------------------------------------------
-
-    def _lexical_stale(self, wanted_ids: set[str]) -> bool:
-        current = self._lexical or LexicalIndex.load(self.lexical_dir)
-        return current is None or current.fingerprint != ids_fingerprint(list(wanted_ids))
-
-    def rebuild_lexical(self) -> LexicalIndex:
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index (opened on first use, then refreshed when due)."""
         with self._lock:
-            items = [
-                (
-                    LexicalEntry(
-                        c.chunk_id,
-                        str(c.metadata.get("doc_id", "")),
-                        str(c.metadata.get("source", "")),
-                        int(c.metadata.get("date_num", 0) or 0),
-                    ),
-                    embedding_text(str(c.metadata.get("title", "")), c.text),
-                )
-                for c in self.store.iter_all(documents=True)
-            ]
-            index = LexicalIndex.build(items)
-            index.save(self.lexical_dir)
-            self._lexical = index
-            log.info("BM25 index rebuilt over %d chunks", len(index))
-            return index
+            if self._bm25 is None:
+                self._bm25 = LexicalIndex(self.lexical_dir)
+                self._last_refresh = -1e9
+        self.refresh()
+        return self._bm25
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Apply what other processes have ingested since; at most every ``refresh_seconds``
+        (one read of the manifest head). Never waits for a running ingest: that one applies
+        its own changes. Returns True if something was applied."""
+        now = time.monotonic()
+        if not force and now - self._last_refresh < self.refresh_seconds:
+            return False
+        self._last_refresh = now
+        bm25 = self._bm25 or LexicalIndex(self.lexical_dir)
+        self._bm25 = bm25
+        head = self.manifest.head()
+        behind = head.version > self.catalog.applied_version or (
+            head.uid and head.uid != self.catalog.get_meta("uid")
+        )
+        bm25.reload()
+        if not behind and bm25.seq >= self.catalog.last_change:
+            return False
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            try:
+                self._file_lock.acquire(timeout=0)
+            except Timeout:
+                return False  # a writer is at work; it applies its own changes
+            try:
+                return self._catch_up()
+            finally:
+                self._file_lock.release()
+        finally:
+            self._lock.release()
+
+    def _catch_up(self, head: Head | None = None) -> bool:
+        """Bring the catalog to the manifest head and the BM25 index to the catalog (lock held)."""
+        head = head or self.manifest.head()
+        applied = self.catalog.applied_version
+        changed = False
+        if head.uid and head.uid != self.catalog.get_meta("uid"):
+            if self.catalog.get_meta("uid"):
+                log.warning("the catalog at %s belongs to another store; rebuilding it", self.catalog.path)
+            with self.catalog.transaction() as con:
+                for table in ("docs", "chunks", "files"):
+                    con.execute(f"DELETE FROM {table}")
+                Catalog.set_meta(con, "uid", head.uid)
+                Catalog.set_applied_version(con, 0)
+            applied = 0
+            self._reset_lexical()
+            changed = True
+        if head.version > applied:
+            records = self.manifest.changed_since(applied, head.version)
+            for start in range(0, len(records), 200):
+                self._apply_records(records[start : start + 200])
+            with self.catalog.transaction() as con:
+                Catalog.set_applied_version(con, head.version)
+            log.info("applied manifest versions %d..%d (%d documents)", applied + 1, head.version, len(records))
+            changed = True
+        bm25 = self._bm25 or LexicalIndex(self.lexical_dir)
+        self._bm25 = bm25
+        if bm25.seq > self.catalog.last_change:  # a catalog rebuilt from scratch
+            self._reset_lexical()
+            bm25 = self._bm25
+        if bm25.catch_up(self.catalog):
+            changed = True
+        return changed
+
+    def _reset_lexical(self) -> None:
+        import shutil
+
+        if self._bm25 is not None:
+            shutil.rmtree(self._bm25.path, ignore_errors=True)
+        self._bm25 = LexicalIndex(self.lexical_dir)
+
+    def _apply_records(self, records: list[DocRecord]) -> None:
+        wanted = [cid for r in records if r.state == COMPLETE for cid in r.chunk_ids]
+        stored = {c.chunk_id: c for c in self.store.get(wanted)}
+        changes = []
+        for r in records:
+            if r.state != COMPLETE:
+                changes.append(DocChange(r.doc_id, None))
+                continue
+            got = [stored[c] for c in r.chunk_ids if c in stored]
+            if len(got) < len(r.chunk_ids):
+                log.warning("%s: %d of its %d chunks are missing from the store",
+                            r.doc_id, len(r.chunk_ids) - len(got), len(r.chunk_ids))
+            if not got:
+                changes.append(DocChange(r.doc_id, None))
+                continue
+            m = got[0].metadata
+            doc = DocRow(r.doc_id, r.doc_key, r.file, str(m.get("title", "")), str(m.get("date", "")),
+                         str(m.get("source", "")), str(m.get("url", "")), len(got), r.version)
+            rows = tuple(
+                ChunkRow(c.chunk_id, r.doc_id, int(c.metadata.get("index", 0) or 0),
+                         int(c.metadata.get("start", 0) or 0), int(c.metadata.get("end", 0) or 0),
+                         int(c.metadata.get("date_num", 0) or 0), str(c.metadata.get("source", "")), c.text)
+                for c in got
+            )
+            changes.append(DocChange(r.doc_id, doc, rows))
+        with self.catalog.transaction() as con:
+            Catalog.apply(con, changes)
+
+    def lexical_search(self, query: str, k: int, where: LexicalFilter | None = None) -> list[tuple[ChunkRow, DocRow, float]]:
+        """BM25 hits with their chunk and document rows (no round trip to Chroma)."""
+        bm25 = self.lexical()
+        hits = bm25.search(lexical_tokens(query), k, where)
+        rows = self.catalog.hydrate([row for row, _ in hits])
+        return [(*rows[row], score) for row, score in hits if row in rows]
+
+    def select(self, selection: Selection, limit: int) -> list[str] | None:
+        """The chunk ids a filter allows, or None when there are more than ``limit``."""
+        ids = self.catalog.select(selection, limit + 1)
+        return ids if len(ids) <= limit else None
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each (folded) term, and how many chunks there are."""
         return self.lexical().document_frequencies(terms)
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index, loaded once; rebuilt if it does not match the store."""
-        with self._lock:
-            if self._lexical is None:
-                loaded = LexicalIndex.load(self.lexical_dir)
-                if loaded is not None and len(loaded) == self.store.count():
-                    ids = [c.chunk_id for c in self.store.iter_all()]
-                    if ids_fingerprint(ids) == loaded.fingerprint:
-                        self._lexical = loaded
-                if self._lexical is None:
-                    log.info("BM25 index missing or out of step with the store; rebuilding")
-                    self.rebuild_lexical()
-            assert self._lexical is not None
-            return self._lexical
-
-    # --- listing -----------------------------------------------------------------------
-
     def documents(self) -> list[IndexedDocument]:
-        by_doc: dict[str, dict] = {}
-        counts: dict[str, int] = defaultdict(int)
-        for c in self.store.iter_all():
-            doc_id = str(c.metadata.get("doc_id", ""))
-            counts[doc_id] += 1
-            by_doc.setdefault(doc_id, c.metadata)
+        self.refresh()
         return sorted(
-            (
-                IndexedDocument(
-                    doc_id=d,
-                    title=str(m.get("title", "")),
-                    date=str(m.get("date", "")),
-                    source=str(m.get("source", "")),
-                    url=str(m.get("url", "")),
-                    chunks=counts[d],
-                )
-                for d, m in by_doc.items()
-            ),
+            (IndexedDocument(d.doc_id, d.title, d.date, d.source, d.url, d.chunks) for d in self.catalog.documents()),
             key=lambda d: (d.date or "0000", d.doc_id),
             reverse=True,
         )
 
+    def close(self) -> None:
+        self.catalog.close()
+
+    # --- ingest --------------------------------------------------------------------------
+
+    def _doc_key(self, doc: Document) -> str:
+        return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
+
+    def ingest(self, path: Path | str, *, mirror: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Index the article files under ``path`` (a folder or one file): new and changed
+        documents are written, unchanged ones cost a ``stat``. With ``mirror``, documents
+        that are no longer there are removed (except those of files that could not be read)."""
+        files = corpus_files(path)
+        return self._run(files, None, mirror, set(), progress)
+
+    def sync(self, documents: Iterable[Document], *, protect: Iterable[str] = (),
+             progress: Progress | None = None) -> IngestReport:
+        """Make the index hold exactly ``documents`` (plus the ``protect``-ed doc ids)."""
+        return self._run([], list(documents), True, set(protect), progress)
+
+    def _run(self, files: list[Path], documents: list[Document] | None, mirror: bool,
+             protect: set[str], progress: Progress | None) -> IngestReport:
+        started = time.perf_counter()
+        with self._writing():
+            head = self.manifest.init_head()
+            self._catch_up(head)
+            run = _Run(self, head, progress)
+            run.execute(files, documents, mirror, protect)
+        report = run.report
+        report.seconds = time.perf_counter() - started
+        log.info("ingest: %s", report.summary())
+        return report
+
+
+class _Run:
+    """One ingest run (the writer lock is held)."""
+
+    def __init__(self, index: Index, head: Head, progress: Progress | None):
+        self.ix = index
+        self.store = index.store
+        self.catalog = index.catalog
+        self.manifest = index.manifest
+        self.head = head
+        self.version = max(head.version, self.catalog.applied_version)
+        self.report = IngestReport()
+        self.progress = IngestProgress()
+        self.on_progress = progress
+        self.keys = self.catalog.doc_keys()
+        self.pending = {r.doc_id: r for r in self.manifest.pending()}
+        self.stored: set[str] = set()
+        if self.pending:
+            self.stored = self.store.existing([c for r in self.pending.values() for c in r.pending_ids])
+            log.info("finishing %d documents an earlier ingest left unfinished", len(self.pending))
+        self.seen: dict[str, str] = {}  # doc_id -> file it came from in this run
+        self.protect: set[str] = set()
+        self.done_pending: set[str] = set()
+        self._last_lexical = time.monotonic()
+
+    # --- planning (the reader thread) ------------------------------------------------------
+
+    def _tell(self) -> None:
+        if self.on_progress:
+            self.on_progress(self.progress)
+
+    def _plan_files(self, files: list[Path]) -> Iterator[object]:
+        """Yields _Work for documents to write and FileState once a file is done."""
+        known = self.catalog.files()
+        settings = self.ix._settings_key
+        to_read = []
+        for path in files:
+            name = str(path.resolve())
+            try:
+                st = path.stat()
+            except OSError as exc:
+                self._skip_file(Skipped(str(path), f"cannot read ({exc.strerror})"), known.get(name))
+                continue
+            old = known.get(name)
+            if (old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.settings == settings
+                    and not old.problems and self._all_current(old.doc_ids)):
+                self._unchanged(old.doc_ids, name)
+                self.progress.files_done += 1
+                continue
+            to_read.append((path, name, st, old))
+        self._tell()
+        for path, name, st, old in to_read:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                self._skip_file(Skipped(str(path), f"cannot read ({exc.strerror})"), old)
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            if old and old.sha256 == sha and old.settings == settings and not old.problems \
+                    and self._all_current(old.doc_ids):
+                self._unchanged(old.doc_ids, name)
+                self.progress.files_done += 1
+                yield replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+                continue
+            loaded = load_file(path, data=data)
+            whole_file = [s for s in loaded.skipped if s.line is None]
+            if whole_file:
+                self._skip_file(whole_file[0], old)
+                continue
+            ids: list[str] = []
+            for doc in loaded.documents:
+                if doc.doc_id in self.seen:
+                    self._skipped(Skipped(str(path), f"duplicate document id {doc.doc_id!r} "
+                                                     f"(first in {self.seen[doc.doc_id]})", _line(doc)))
+                    continue
+                self.seen[doc.doc_id] = name
+                ids.append(doc.doc_id)
+                work = self._work(doc, name)
+                if work is not None:
+                    yield work
+            for s in loaded.skipped:
+                self._skipped(s)
+            if loaded.skipped and old:  # a broken line keeps what its file had indexed
+                kept = [d for d in old.doc_ids if d not in self.seen and d in self.keys]
+                self.protect.update(kept)
+                for d in kept:
+                    self.seen[d] = name
+                ids.extend(kept)
+            self.progress.files_done += 1
+            yield FileState(name, st.st_size, st.st_mtime_ns, sha, settings, tuple(ids), len(loaded.skipped))
+
+    def _plan_documents(self, documents: list[Document]) -> Iterator[object]:
+        for doc in documents:
+            if doc.doc_id in self.seen:
+                self._skipped(Skipped(doc.path or doc.doc_id, f"duplicate document id {doc.doc_id!r}"))
+                continue
+            self.seen[doc.doc_id] = doc.path
+            work = self._work(doc, doc.path)
+            if work is not None:
+                yield work
+
+    def _all_current(self, doc_ids: Iterable[str]) -> bool:
+        return all(d in self.keys and d not in self.pending for d in doc_ids)
+
+    def _unchanged(self, doc_ids: Iterable[str], name: str) -> None:
+        for d in doc_ids:
+            if d not in self.seen:
+                self.seen[d] = name
+                self.report.unchanged += 1
+                self.progress.documents += 1
+
+    def _skipped(self, item: Skipped) -> None:
+        log.warning("skipped %s", item)
+        self.report.skipped_files.append(item)
+        self.report.skipped.append(str(item))
+
+    def _skip_file(self, item: Skipped, old: FileState | None) -> None:
+        """A file that cannot be read keeps every document it produced last time."""
+        self._skipped(item)
+        if old:
+            kept = [d for d in old.doc_ids if d in self.keys or d in self.pending]
+            self.protect.update(kept)
+            for d in kept:
+                self.seen.setdefault(d, old.path)
+            if kept:
+                log.warning("kept the %d indexed documents of %s: it could not be read", len(kept), item.path)
+        self.progress.files_done += 1
+
+    def _work(self, doc: Document, file: str) -> _Work | None:
+        self.progress.documents += 1
+        key = self.ix._doc_key(doc)
+        if self.keys.get(doc.doc_id) == key and doc.doc_id not in self.pending:
+            self.report.unchanged += 1
+            return None
+        chunks = [_with_hash(c, key) for c in chunk_document(
+            doc, chunk_tokens=self.ix.chunk_tokens, overlap=self.ix.chunk_overlap)]
+        stored = {c.chunk_id for c in chunks} & self.stored
+        if doc.doc_id in self.keys:
+            self.report.updated += 1
+        else:
+            self.report.added += 1
+        return _Work(doc, key, file, chunks, stored)
+
+    # --- the pipeline (this thread: embed scheduling and writes) ---------------------------
+
+    def execute(self, files: list[Path], documents: list[Document] | None, mirror: bool,
+                protect: set[str]) -> None:
+        self.protect |= protect
+        self.progress.files_total = len(files)
+        source = self._plan_documents(documents) if documents is not None else self._plan_files(files)
+        items: queue.Queue = queue.Queue(maxsize=256)
+        failure: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                for item in source:
+                    items.put(item)
+            except BaseException as exc:  # handed to the writer thread, raised there
+                failure.append(exc)
+            finally:
+                items.put(_DONE)
+
+        reader = threading.Thread(target=produce, name="ingest-read", daemon=True)
+        reader.start()
+        group_chunks = max(self.ix.embed_batch * self.ix.embed_concurrency * 2, 128)
+        inflight: deque[_Group] = deque()
+        group = _Group()
+        with ThreadPoolExecutor(max_workers=self.ix.embed_concurrency, thread_name_prefix="ingest-embed") as pool:
+            try:
+                while True:
+                    item = items.get()
+                    if item is _DONE:
+                        break
+                    if isinstance(item, FileState):
+                        group.files.append(item)
+                        continue
+                    group.works.append(item)
+                    if group.chunks >= group_chunks:
+                        self._submit(pool, group)
+                        inflight.append(group)
+                        group = _Group()
+                        while len(inflight) > self.ix.embed_concurrency:
+                            self._commit(inflight.popleft())
+                if failure:
+                    raise failure[0]
+                self._submit(pool, group)
+                inflight.append(group)
+                while inflight:
+                    self._commit(inflight.popleft())
+            except BaseException:
+                for g in inflight:
+                    for _, f in g.futures:
+                        f.cancel()
+                self._drain(items, reader)
+                raise
+        reader.join()
+        if mirror:
+            self._remove_missing(files, documents is None)
+        self._revert_unfinished()
+        self._lexical(final=True)
+        self.report.chunks_total = self._verify()
+
+    def _drain(self, items: queue.Queue, reader: threading.Thread) -> None:
+        while reader.is_alive() or not items.empty():
+            try:
+                items.get(timeout=0.1)
+            except queue.Empty:
+                continue
+
+    def _submit(self, pool: ThreadPoolExecutor, group: _Group) -> None:
+        batch: list[tuple[_Work, Chunk]] = []
+        size = self.ix.embed_batch
+
+        def flush() -> None:
+            works = [w for w, _ in batch]
+            texts = [embedding_text(c.title, c.text) for _, c in batch]
+            group.futures.append((works, pool.submit(self._embed, texts)))
+
+        for work in group.works:
+            for c in work.to_embed:
+                batch.append((work, c))
+                if len(batch) >= size:
+                    flush()
+                    batch = []
+        if batch:
+            flush()
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.ix.embeddings.embed_documents(texts)
+        if len(vectors) != len(texts):
+            raise IngestError(f"the embedder returned {len(vectors)} vectors for {len(texts)} texts")
+        self.progress.chunks_embedded += len(texts)
+        return vectors
+
+    def _commit(self, group: _Group) -> None:
+        """Write one group: pending records, chunks, old chunks deleted, records complete,
+        catalog, head. Each step can be repeated after a crash."""
+        vectors: list[list[float]] = []
+        error: BaseException | None = None
+        done = 0
+        for _, future in group.futures:
+            try:
+                got = future.result()
+            except BaseException as exc:
+                error = exc
+                break
+            vectors.extend(got)
+            done += 1
+        to_write = [c for w in group.works for c in w.to_embed]
+        if error is not None:
+            # keep what was embedded: written under pending records, not embedded again
+            n = len(vectors)
+            if n:
+                self.manifest.put(self._pending_records(group.works))
+                self.store.add(to_write[:n], vectors)
+            if isinstance(error, IngestError):
+                raise error
+            raise IngestError(
+                f"embedding failed after {self.progress.chunks_written + n} new chunks ({error}); "
+                "what was written is kept, run ingest again to finish"
+            ) from error
+        if group.works:
+            self.manifest.put(self._pending_records(group.works))
+            if to_write:
+                self.store.add(to_write, vectors)
+            old = self.catalog.chunk_ids_of([w.doc.doc_id for w in group.works])
+            stale = [cid for w in group.works for cid in old.get(w.doc.doc_id, [])
+                     if cid not in {c.chunk_id for c in w.chunks}]
+            stale += [cid for w in group.works
+                      for cid in self.pending.get(w.doc.doc_id, DocRecord("", PENDING, 0)).pending_ids
+                      if cid not in {c.chunk_id for c in w.chunks}]
+            if stale:
+                self.store.delete(sorted(set(stale)))
+                self.report.chunks_removed += len(set(stale))
+        self.version += 1
+        v = self.version
+        self.manifest.put(
+            DocRecord(w.doc.doc_id, COMPLETE, v, w.key, tuple(c.chunk_id for c in w.chunks), w.file)
+            for w in group.works
+        )
+        changes = [
+            DocChange(w.doc.doc_id, DocRow(w.doc.doc_id, w.key, w.file, w.doc.title, w.doc.date, w.doc.source,
+                                           w.doc.url, len(w.chunks), v),
+                      tuple(ChunkRow(c.chunk_id, c.doc_id, c.index, c.start, c.end,
+                                     c.metadata()["date_num"], c.source, c.text) for c in w.chunks))
+            for w in group.works
+        ]
+        with self.catalog.transaction() as con:
+            Catalog.apply(con, changes)
+            Catalog.put_files(con, group.files)
+            Catalog.set_applied_version(con, v)
+        self.head = Head(v, self.head.uid)
+        self.manifest.set_head(self.head)
+        for w in group.works:
+            self.keys[w.doc.doc_id] = w.key
+            self.done_pending.add(w.doc.doc_id)
+        self.report.chunks_added += len(to_write)
+        self.progress.chunks_written += len(to_write)
+        self._lexical()
+        self._tell()
+
+    def _pending_records(self, works: list[_Work]) -> list[DocRecord]:
+        old = self.catalog.chunk_ids_of([w.doc.doc_id for w in works])
+        return [
+            DocRecord(w.doc.doc_id, PENDING, self.version, self.keys.get(w.doc.doc_id, ""),
+                      tuple(old.get(w.doc.doc_id, ())), w.file, w.key, tuple(c.chunk_id for c in w.chunks))
+            for w in works
+        ]
+
+    def _lexical(self, final: bool = False) -> None:
+        """Catch the BM25 index up with the catalog: every few seconds, and at the end."""
+        if final or time.monotonic() - self._last_lexical > 5.0:
+            bm25 = self.ix._bm25 or LexicalIndex(self.ix.lexical_dir)
+            self.ix._bm25 = bm25
+            bm25.catch_up(self.catalog)
+            if final:
+                bm25.drop_other_versions()
+            self._last_lexical = time.monotonic()
+
+    def _remove_missing(self, files: list[Path], from_files: bool) -> None:
+        gone = sorted(d for d in self.keys if d not in self.seen and d not in self.protect)
+        if from_files:
+            present = {str(p.resolve()) for p in files}
+            with self.catalog.transaction() as con:
+                Catalog.delete_files(con, [p for p in self.catalog.files() if p not in present])
+        old = self.catalog.chunk_ids_of(gone)
+        for start in range(0, len(gone), 500):
+            part = gone[start : start + 500]
+            self.manifest.put(
+                DocRecord(d, PENDING, self.version, self.keys[d], tuple(old.get(d, ())), "", "", ())
+                for d in part
+            )
+            ids = [cid for d in part for cid in old.get(d, ())]
+            ids += [cid for d in part for cid in self.pending.get(d, DocRecord("", PENDING, 0)).pending_ids]
+            if ids:
+                self.store.delete(sorted(set(ids)))
+            self.version += 1
+            v = self.version
+            self.manifest.put(DocRecord(d, REMOVED, v) for d in part)
+            with self.catalog.transaction() as con:
+                Catalog.apply(con, [DocChange(d, None) for d in part])
+                Catalog.set_applied_version(con, v)
+            self.head = Head(v, self.head.uid)
+            self.manifest.set_head(self.head)
+            for d in part:
+                self.keys.pop(d, None)
+                self.done_pending.add(d)
+            self.report.removed += len(part)
+            self.report.chunks_removed += len(set(ids))
+
+    def _revert_unfinished(self) -> None:
+        """Pending records this run did not finish: their extra chunks go, the record returns
+        to its last complete state."""
+        left = [r for d, r in self.pending.items() if d not in self.done_pending]
+        if not left:
+            return
+        extra = [c for r in left for c in r.pending_ids if c not in set(r.chunk_ids)]
+        if extra:
+            self.store.delete(sorted(set(extra)))
+        self.manifest.put(
+            DocRecord(r.doc_id, COMPLETE if r.chunk_ids else REMOVED, r.version, r.doc_key, r.chunk_ids, r.file)
+            for r in left
+        )
+        log.info("rolled back %d unfinished documents no longer asked for", len(left))
+
+    def _verify(self) -> int:
+        """Chroma 1.5.x has reports of lost writes: the store must hold exactly the catalog's
+        chunks. Cheap when it does (two counts); on a mismatch, the ids are compared and the
+        documents concerned are marked for the next run to rewrite."""
+        expected = self.catalog.count_chunks()
+        count = self.store.count()
+        if count == expected:
+            return expected
+        wanted = self.catalog.all_chunk_ids()
+        stored = {c.chunk_id for c in self.store.iter_all()}
+        missing, extra = wanted - stored, stored - wanted
+        damaged = self.catalog.docs_of_chunks(missing)
+        if damaged:
+            with self.catalog.transaction() as con:
+                con.executemany("UPDATE docs SET doc_key = '' WHERE doc_id = ?", [(d,) for d in damaged])
+                con.execute("DELETE FROM files")
+        raise IngestError(
+            f"the vector store holds {count} chunks but {expected} were expected "
+            f"({len(missing)} missing, {len(extra)} unexpected); run ingest again to repair"
+        )
+
+
+def _line(doc: Document) -> int | None:
+    _, sep, line = doc.path.rpartition(":")
+    return int(line) if sep and line.isdigit() else None
+
 
 def _with_hash(chunk: Chunk, key: str) -> Chunk:
     """Tie the chunk to its document version: a changed article gets all-new chunk ids."""
-    from dataclasses import replace
-
     return replace(chunk, doc_hash=key, chunk_id=chunk_id(chunk.doc_id, key + chunk.text, chunk.index))
+
