@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS chunks (
     row INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
     idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    date_num INTEGER NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL
+    date_num INTEGER NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, vec BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 CREATE INDEX IF NOT EXISTS chunks_date ON chunks (date_num);
@@ -71,6 +71,7 @@ class ChunkRow:
     source: str
     text: str
     row: int = 0  # the catalog's row number (also the lexical index's document key)
+    vector: bytes = b""  # the embedding, float32, for filtered dense search
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,15 @@ class Catalog:
             sql += f" LIMIT {int(limit)}"
         return [r[0] for r in self._query(sql, selection.params)]
 
+    def vectors(self, selection: Selection, limit: int) -> tuple[list[int], list[bytes]] | None:
+        """(rows, float32 vectors) of the chunks a filter allows; None when there are more
+        than ``limit`` or some have no stored vector."""
+        got = self._query(f"SELECT row, vec FROM chunks WHERE {selection.where} LIMIT {int(limit) + 1}",
+                          selection.params)
+        if len(got) > limit or any(v is None for _, v in got):
+            return None
+        return [r for r, _ in got], [v for _, v in got]
+
     def count(self, selection: Selection) -> int:
         return int(self._query(f"SELECT count(*) FROM chunks WHERE {selection.where}", selection.params)[0][0])
 
@@ -289,10 +299,10 @@ class Catalog:
                     (d.doc_id, d.doc_key, d.file, d.title, d.date, d.source, d.url, d.chunks, d.version),
                 )
                 con.executemany(
-                    "INSERT INTO chunks (chunk_id, doc_id, idx, start, end, date_num, source, text) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(c.chunk_id, c.doc_id, c.index, c.start, c.end, c.date_num, c.source, c.text)
-                     for c in change.chunks],
+                    "INSERT INTO chunks (chunk_id, doc_id, idx, start, end, date_num, source, text, vec) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(c.chunk_id, c.doc_id, c.index, c.start, c.end, c.date_num, c.source, c.text,
+                      c.vector or None) for c in change.chunks],
                 )
             con.execute("INSERT INTO changes (doc_id) VALUES (?)", (change.doc_id,))
 

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
@@ -133,7 +134,7 @@ class Index:
         self.refresh_seconds = refresh_seconds
         self.lock_timeout = lock_timeout
         lexical_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(lexical_dir / "catalog.sqlite")
+        self.catalog = Catalog(lexical_dir / "catalog-v1.sqlite")
         self.manifest = Manifest(store)
         self._bm25: LexicalIndex | None = None
         self._file_lock = FileLock(str(lexical_dir / "ingest.lock"))
@@ -242,7 +243,7 @@ class Index:
 
     def _apply_records(self, records: list[DocRecord]) -> None:
         wanted = [cid for r in records if r.state == COMPLETE for cid in r.chunk_ids]
-        stored = {c.chunk_id: c for c in self.store.get(wanted)}
+        stored = {c.chunk_id: c for c in self.store.get(wanted, embeddings=True)}
         changes = []
         for r in records:
             if r.state != COMPLETE:
@@ -261,7 +262,8 @@ class Index:
             rows = tuple(
                 ChunkRow(c.chunk_id, r.doc_id, int(c.metadata.get("index", 0) or 0),
                          int(c.metadata.get("start", 0) or 0), int(c.metadata.get("end", 0) or 0),
-                         int(c.metadata.get("date_num", 0) or 0), str(c.metadata.get("source", "")), c.text)
+                         int(c.metadata.get("date_num", 0) or 0), str(c.metadata.get("source", "")), c.text,
+                         vector=_f32(c.embedding))
                 for c in got
             )
             changes.append(DocChange(r.doc_id, doc, rows))
@@ -279,6 +281,26 @@ class Index:
         """The chunk ids a filter allows, or None when there are more than ``limit``."""
         ids = self.catalog.select(selection, limit + 1)
         return ids if len(ids) <= limit else None
+
+    def dense_among(self, vector: list[float], k: int, selection: Selection,
+                    limit: int) -> list[tuple[ChunkRow, DocRow, float]] | None:
+        """Exact nearest neighbours (cosine) among the chunks a filter allows, from the
+        catalog's copy of their vectors; None when more than ``limit`` are allowed."""
+        self.refresh()
+        got = self.catalog.vectors(selection, limit)
+        if got is None:
+            return None
+        rows, blobs = got
+        if not rows:
+            return []
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), -1)
+        q = np.asarray(vector, dtype=np.float32)
+        sims = matrix @ q / ((np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)) + 1e-12)
+        k = min(k, len(rows))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        hydrated = self.catalog.hydrate([rows[i] for i in top])
+        return [(*hydrated[rows[i]], float(sims[i])) for i in top if rows[i] in hydrated]
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each (folded) term, and how many chunks there are."""
@@ -605,11 +627,15 @@ class _Run:
             DocRecord(w.doc.doc_id, COMPLETE, v, w.key, tuple(c.chunk_id for c in w.chunks), w.file)
             for w in group.works
         )
+        fresh = {c.chunk_id: _f32(vec) for c, vec in zip(to_write, vectors, strict=True)}
+        missing = [c.chunk_id for w in group.works for c in w.chunks if c.chunk_id not in fresh]
+        if missing:  # written by an unfinished run: their vectors come back from the store
+            fresh.update((s.chunk_id, _f32(s.embedding)) for s in self.store.get(missing, embeddings=True))
         changes = [
             DocChange(w.doc.doc_id, DocRow(w.doc.doc_id, w.key, w.file, w.doc.title, w.doc.date, w.doc.source,
                                            w.doc.url, len(w.chunks), v),
-                      tuple(ChunkRow(c.chunk_id, c.doc_id, c.index, c.start, c.end,
-                                     c.metadata()["date_num"], c.source, c.text) for c in w.chunks))
+                      tuple(ChunkRow(c.chunk_id, c.doc_id, c.index, c.start, c.end, c.metadata()["date_num"],
+                                     c.source, c.text, vector=fresh.get(c.chunk_id, b"")) for c in w.chunks))
             for w in group.works
         ]
         with self.catalog.transaction() as con:
@@ -715,6 +741,10 @@ class _Run:
 def _line(doc: Document) -> int | None:
     _, sep, line = doc.path.rpartition(":")
     return int(line) if sep and line.isdigit() else None
+
+
+def _f32(vector: list[float] | None) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes() if vector is not None else b""
 
 
 def _with_hash(chunk: Chunk, key: str) -> Chunk:

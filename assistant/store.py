@@ -33,6 +33,7 @@ class StoredChunk:
     text: str
     metadata: dict[str, Any]
     distance: float | None = None
+    embedding: list[float] | None = None
 
 
 class ChromaStore:
@@ -130,15 +131,19 @@ class ChromaStore:
                 return
             offset += len(ids)
 
-    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+    def get(self, ids: Sequence[str], *, embeddings: bool = False) -> list[StoredChunk]:
+        """The chunks with these ids that the store holds (in the order asked)."""
         if not ids:
             return []
+        include = ["metadatas", "documents", "embeddings"] if embeddings else ["metadatas", "documents"]
         found: dict[str, StoredChunk] = {}
         for start in range(0, len(ids), self.max_batch_size):
             part = list(ids[start : start + self.max_batch_size])
-            got = _call(self.where, lambda p=part: self.collection.get(ids=p, include=["metadatas", "documents"]))
-            for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
-                found[cid] = StoredChunk(cid, text or "", dict(meta or {}))
+            got = _call(self.where, lambda p=part: self.collection.get(ids=p, include=include))
+            vectors = got.get("embeddings") if embeddings else None
+            for n, (cid, meta, text) in enumerate(zip(got["ids"], got["metadatas"], got["documents"], strict=True)):
+                vector = [float(x) for x in vectors[n]] if vectors is not None else None
+                found[cid] = StoredChunk(cid, text or "", dict(meta or {}), embedding=vector)
         return [found[i] for i in ids if i in found]
 
     def existing(self, ids: Sequence[str]) -> set[str]:
