@@ -138,7 +138,8 @@ class Index:
         self.manifest = Manifest(store)
         self._bm25: LexicalIndex | None = None
         self._file_lock = FileLock(str(lexical_dir / "ingest.lock"))
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # short sections only (opening the BM25 index)
+        self._write_mutex = threading.RLock()  # one writer (ingest or catch-up) per process
         self._last_refresh = -1e9
         self._settings_key = content_hash("chunks", str(chunk_tokens), str(chunk_overlap))
 
@@ -146,7 +147,7 @@ class Index:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock:
+        with self._write_mutex:
             try:
                 self._file_lock.acquire(timeout=self.lock_timeout)
             except Timeout as exc:
@@ -187,19 +188,19 @@ class Index:
         bm25.reload()
         if not behind and bm25.seq >= self.catalog.last_change:
             return False
-        if not self._lock.acquire(blocking=False):
-            return False
+        if not self._write_mutex.acquire(blocking=False):
+            return False  # this process is writing; it applies its own changes
         try:
             try:
                 self._file_lock.acquire(timeout=0)
             except Timeout:
-                return False  # a writer is at work; it applies its own changes
+                return False  # another process is writing; it applies its own changes
             try:
                 return self._catch_up()
             finally:
                 self._file_lock.release()
         finally:
-            self._lock.release()
+            self._write_mutex.release()
 
     def _catch_up(self, head: Head | None = None) -> bool:
         """Bring the catalog to the manifest head and the BM25 index to the catalog (lock held)."""
