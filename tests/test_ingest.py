@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import ROOT
 
 from assistant import Assistant, Settings
 from assistant.testing import FakeEmbeddings
