@@ -97,10 +97,9 @@ class LexicalIndex:
         sb.add_text_field("tokens", stored=False, tokenizer_name="whitespace", index_option="freq")
         sb.add_text_field("doc", stored=False, tokenizer_name="raw", index_option="basic")
         sb.add_text_field("source", stored=False, tokenizer_name="raw", index_option="basic")
-        sb.add_text_field("kind", stored=False, tokenizer_name="raw", index_option="basic")
         sb.add_unsigned_field("row", stored=True, indexed=False, fast=True)
         sb.add_integer_field("date", stored=False, indexed=True, fast=True)
-        sb.add_unsigned_field("seq", stored=True)
+        sb.add_unsigned_field("seq", stored=False, indexed=False, fast=True)
         self.schema = sb.build()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -117,19 +116,17 @@ class LexicalIndex:
 
     @property
     def seq(self) -> int:
-        """The last catalog change this index holds."""
-        t = self._t
+        """The last catalog change this index holds: every chunk carries the number of the
+        last change of the catch-up that indexed it, so the highest one is where to resume
+        (changes after it that only removed documents are applied again, which is a no-op)."""
         searcher = self.index.searcher()
-        hits = searcher.search(t.Query.term_query(self.schema, "kind", "meta"), 1).hits
-        if not hits:
+        if not searcher.num_docs:
             return 0
-        values = searcher.doc(hits[0][1]).to_dict().get("seq") or [0]
-        return int(values[0])
+        hits = searcher.search(self._t.Query.all_query(), 1, count=False, order_by_field="seq").hits
+        return int(hits[0][0]) if hits else 0
 
     def __len__(self) -> int:
-        searcher = self.index.searcher()
-        meta = searcher.search(self._t.Query.term_query(self.schema, "kind", "meta"), 1).count or 0
-        return int(searcher.num_docs) - int(meta)
+        return int(self.index.searcher().num_docs)
 
     def search(self, tokens: Sequence[str], k: int, where: LexicalFilter | None = None) -> list[tuple[int, float]]:
         """(catalog row, BM25 score) of the best ``k`` chunks holding any of ``tokens``."""
@@ -203,15 +200,10 @@ class LexicalIndex:
                     doc.add_text("tokens", " ".join(lexical_tokens(embedding_text(title, chunk.text))))
                     doc.add_text("doc", chunk.doc_id)
                     doc.add_text("source", chunk.source)
-                    doc.add_text("kind", "chunk")
                     doc.add_unsigned("row", chunk.row)
                     doc.add_integer("date", chunk.date_num)
+                    doc.add_unsigned("seq", last)
                     writer.add_document(doc)
-            writer.delete_documents_by_term("kind", "meta")
-            meta = t.Document()
-            meta.add_text("kind", "meta")
-            meta.add_unsigned("seq", last)
-            writer.add_document(meta)
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:
