@@ -368,6 +368,9 @@ class _Run:
         if self.pending:
             self.stored = self.store.existing([c for r in self.pending.values() for c in r.pending_ids])
             log.info("finishing %d documents an earlier ingest left unfinished", len(self.pending))
+        # The store holds chunks the catalog does not know (a store built before the manifest,
+        # or a write whose record was lost): ask it before embedding, so nothing is embedded twice.
+        self.probe = self.store.count() > self.catalog.count_chunks()
         self.seen: dict[str, str] = {}  # doc_id -> file it came from in this run
         self.protect: set[str] = set()
         self.done_pending: set[str] = set()
@@ -558,6 +561,10 @@ class _Run:
                 continue
 
     def _submit(self, pool: ThreadPoolExecutor, group: _Group) -> None:
+        if self.probe:
+            found = self.store.existing([c.chunk_id for w in group.works for c in w.to_embed])
+            for w in group.works:
+                w.stored |= {c.chunk_id for c in w.chunks} & found
         batch: list[tuple[_Work, Chunk]] = []
         size = self.ix.embed_batch
 
@@ -728,6 +735,11 @@ class _Run:
         wanted = self.catalog.all_chunk_ids()
         stored = {c.chunk_id for c in self.store.iter_all()}
         missing, extra = wanted - stored, stored - wanted
+        if extra and not missing:  # chunks no record refers to (this run holds the writer lock)
+            log.warning("deleting %d chunks of the store that no document refers to", len(extra))
+            self.store.delete(sorted(extra))
+            if self.store.count() == expected:
+                return expected
         damaged = self.catalog.docs_of_chunks(missing)
         if damaged:
             with self.catalog.transaction() as con:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import CORPUS, ROOT
 
 from assistant import Assistant, Settings
 from assistant.testing import FakeEmbeddings
@@ -279,3 +279,33 @@ def test_kill_9_at_random_points_loses_nothing(tmp_path: Path) -> None:
         crash_then_finish(vs, rng.uniform(0.5, 4.0))
         same(_fingerprint(corpus, vs), second)
     shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+
+
+def test_a_store_built_before_the_manifest_is_adopted_without_embedding_again(corpus_copy: Path, tmp_path: Path) -> None:
+    """Chunks already in Chroma (an older hoitin, or a write whose record was lost) are not
+    embedded again; chunks nothing refers to are removed."""
+    from assistant.chunking import chunk_document
+    from assistant.corpus import load_corpus
+
+    bot = _bot(corpus_copy, tmp_path)
+    bot.ingest()
+    want = _state(bot)
+    store = bot.index.store
+    stray = chunk_document(load_corpus(CORPUS).documents[0])[:2]  # ids no document version has
+    store.add(stray, FakeEmbeddings().embed_documents([c.text for c in stray]))
+    bot.close()
+    side = store.client.get_collection(f"{store.collection_name}--manifest")
+    store.client.delete_collection(side.name)  # forget the manifest...
+    shutil.rmtree(tmp_path / "vs" / "index-hoitin")  # ...and the local catalog
+
+    class Counting(FakeEmbeddings):
+        embedded = 0
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            Counting.embedded += len(texts)
+            return super().embed_documents(texts)
+
+    again = Assistant.from_settings(_settings(corpus_copy, tmp_path), embeddings=Counting())
+    report = again.ingest()
+    assert report.added == 5 and Counting.embedded == 0
+    assert _state(again) == want
