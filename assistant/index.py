@@ -367,6 +367,7 @@ class _Run:
         self.stored: set[str] = set()
         if self.pending:
             self.stored = self.store.existing([c for r in self.pending.values() for c in r.pending_ids])
+            self.stored |= {c for r in self.pending.values() for c in r.chunk_ids}  # complete: stored
             log.info("finishing %d documents an earlier ingest left unfinished", len(self.pending))
         # The store holds chunks the catalog does not know (a store built before the manifest,
         # or a write whose record was lost): ask it before embedding, so nothing is embedded twice.
@@ -503,10 +504,13 @@ class _Run:
         source = self._plan_documents(documents) if documents is not None else self._plan_files(files)
         items: queue.Queue = queue.Queue(maxsize=256)
         failure: list[BaseException] = []
+        stop = threading.Event()
 
         def produce() -> None:
             try:
                 for item in source:
+                    if stop.is_set():
+                        return
                     items.put(item)
             except BaseException as exc:  # handed to the writer thread, raised there
                 failure.append(exc)
@@ -534,13 +538,15 @@ class _Run:
                         group = _Group()
                         while len(inflight) > self.ix.embed_concurrency:
                             self._commit(inflight.popleft())
+                if not failure:
+                    self._submit(pool, group)
+                    inflight.append(group)
+                while inflight:  # what was read before a failure is still written
+                    self._commit(inflight.popleft())
                 if failure:
                     raise failure[0]
-                self._submit(pool, group)
-                inflight.append(group)
-                while inflight:
-                    self._commit(inflight.popleft())
             except BaseException:
+                stop.set()
                 for g in inflight:
                     for _, f in g.futures:
                         f.cancel()
