@@ -519,7 +519,9 @@ class _Run:
 
         reader = threading.Thread(target=produce, name="ingest-read", daemon=True)
         reader.start()
-        group_chunks = max(self.ix.embed_batch * self.ix.embed_concurrency * 2, 128)
+        # a group is one write (a few store calls): large enough that their fixed cost is
+        # small next to embedding it, small enough that a crash loses little
+        group_chunks = max(self.ix.embed_batch * self.ix.embed_concurrency * 4, 512)
         inflight: deque[_Group] = deque()
         group = _Group()
         with ThreadPoolExecutor(max_workers=self.ix.embed_concurrency, thread_name_prefix="ingest-embed") as pool:
@@ -637,10 +639,6 @@ class _Run:
                 self.report.chunks_removed += len(set(stale))
         self.version += 1
         v = self.version
-        self.manifest.put(
-            DocRecord(w.doc.doc_id, COMPLETE, v, w.key, tuple(c.chunk_id for c in w.chunks), w.file)
-            for w in group.works
-        )
         fresh = {c.chunk_id: _f32(vec) for c, vec in zip(to_write, vectors, strict=True)}
         missing = [c.chunk_id for w in group.works for c in w.chunks if c.chunk_id not in fresh]
         if missing:  # written by an unfinished run: their vectors come back from the store
@@ -652,12 +650,16 @@ class _Run:
                                      c.source, c.text, vector=fresh.get(c.chunk_id, b"")) for c in w.chunks))
             for w in group.works
         ]
-        with self.catalog.transaction() as con:
+        with self.catalog.transaction() as con:  # the local replica first: a crash after it...
             Catalog.apply(con, changes)
             Catalog.put_files(con, group.files)
             Catalog.set_applied_version(con, v)
         self.head = Head(v, self.head.uid)
-        self.manifest.set_head(self.head)
+        self.manifest.put(  # ...leaves pending records, finished by the next run
+            (DocRecord(w.doc.doc_id, COMPLETE, v, w.key, tuple(c.chunk_id for c in w.chunks), w.file)
+             for w in group.works),
+            self.head,
+        )
         for w in group.works:
             self.keys[w.doc.doc_id] = w.key
             self.done_pending.add(w.doc.doc_id)
@@ -703,12 +705,11 @@ class _Run:
                 self.store.delete(sorted(set(ids)))
             self.version += 1
             v = self.version
-            self.manifest.put(DocRecord(d, REMOVED, v) for d in part)
             with self.catalog.transaction() as con:
                 Catalog.apply(con, [DocChange(d, None) for d in part])
                 Catalog.set_applied_version(con, v)
             self.head = Head(v, self.head.uid)
-            self.manifest.set_head(self.head)
+            self.manifest.put((DocRecord(d, REMOVED, v) for d in part), self.head)
             for d in part:
                 self.keys.pop(d, None)
                 self.done_pending.add(d)

@@ -37,6 +37,7 @@ import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -49,11 +50,16 @@ log = logging.getLogger(__name__)
 
 def lexical_tokens(text: str) -> list[str]:
     exact = words(text)
-    folded = [fold(w) for w in exact]
+    folded = [_fold_token(w) for w in exact]
     tokens = list(exact)
     tokens.extend(f for f, e in zip(folded, exact, strict=True) if f != e)
     tokens.extend(f"{a}_{b}" for a, b in pairwise(folded))
     return tokens
+
+
+@lru_cache(maxsize=262144)
+def _fold_token(word: str) -> str:
+    return fold(word)
 
 
 _PROBE = "Thanh Hoá, THANH HÓA; thủy-điện 2025 Đắk Lắk người_dùng ²x naïve Москва 東京 dân số"
@@ -61,6 +67,7 @@ _PROBE = "Thanh Hoá, THANH HÓA; thủy-điện 2025 Đắk Lắk người_dùn
 
 def _fingerprint() -> str:
     h = hashlib.sha256(inspect.getsource(lexical_tokens).encode("utf-8"))
+    h.update(inspect.getsource(_fold_token).encode("utf-8"))
     h.update("\x00".join(lexical_tokens(_PROBE)).encode("utf-8"))
     return h.hexdigest()[:16]
 

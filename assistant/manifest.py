@@ -98,10 +98,13 @@ class Manifest:
         return head
 
     def set_head(self, head: Head) -> None:
-        self.side.upsert([(HEAD_ID, "", {"kind": "head", "version": head.version, "uid": head.uid})])
+        self.put((), head)
 
-    def put(self, records: Iterable[DocRecord]) -> None:
+    def put(self, records: Iterable[DocRecord], head: Head | None = None) -> None:
+        """Write records (and the head, in the same call, after them)."""
         rows = [r._row() for r in records]
+        if head is not None:
+            rows.append((HEAD_ID, "", {"kind": "head", "version": head.version, "uid": head.uid}))
         if rows:
             self.side.upsert(rows)
 
