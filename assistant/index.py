@@ -612,6 +612,7 @@ class _Run:
             vectors.extend(got)
             done += 1
         to_write = [c for w in group.works for c in w.to_embed]
+        old_ids = self.catalog.chunk_ids_of([w.doc.doc_id for w in group.works])
         if error is not None:
             # keep what was embedded: written under pending records, not embedded again
             n = len(vectors)
@@ -628,8 +629,7 @@ class _Run:
             self.manifest.put(self._pending_records(group.works))
             if to_write:
                 self.store.add(to_write, vectors)
-            old = self.catalog.chunk_ids_of([w.doc.doc_id for w in group.works])
-            stale = [cid for w in group.works for cid in old.get(w.doc.doc_id, [])
+            stale = [cid for w in group.works for cid in old_ids.get(w.doc.doc_id, [])
                      if cid not in {c.chunk_id for c in w.chunks}]
             stale += [cid for w in group.works
                       for cid in self.pending.get(w.doc.doc_id, DocRecord("", PENDING, 0)).pending_ids
@@ -643,12 +643,16 @@ class _Run:
         missing = [c.chunk_id for w in group.works for c in w.chunks if c.chunk_id not in fresh]
         if missing:  # written by an unfinished run: their vectors come back from the store
             fresh.update((s.chunk_id, _f32(s.embedding)) for s in self.store.get(missing, embeddings=True))
+        # a document the catalog already holds as it is (a run that stopped after the catalog
+        # commit) is not touched again: no churn in the BM25 index and its statistics
+        same = {w.doc.doc_id for w in group.works if self.keys.get(w.doc.doc_id) == w.key
+                and old_ids.get(w.doc.doc_id) == [c.chunk_id for c in w.chunks]}
         changes = [
             DocChange(w.doc.doc_id, DocRow(w.doc.doc_id, w.key, w.file, w.doc.title, w.doc.date, w.doc.source,
                                            w.doc.url, len(w.chunks), v),
                       tuple(ChunkRow(c.chunk_id, c.doc_id, c.index, c.start, c.end, c.metadata()["date_num"],
                                      c.source, c.text, vector=fresh.get(c.chunk_id, b"")) for c in w.chunks))
-            for w in group.works
+            for w in group.works if w.doc.doc_id not in same
         ]
         with self.catalog.transaction() as con:  # the local replica first: a crash after it...
             Catalog.apply(con, changes)
