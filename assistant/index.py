@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
+import socket
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +43,7 @@ from assistant.chunking import chunk_document, chunk_id
 from assistant.corpus import Skipped, corpus_files, load_file
 from assistant.errors import IngestError
 from assistant.lexical import LexicalFilter, LexicalIndex, embedding_text, lexical_tokens
-from assistant.manifest import COMPLETE, PENDING, REMOVED, DocRecord, Head, Manifest
+from assistant.manifest import COMPLETE, PENDING, REMOVED, DocRecord, Head, Lease, Manifest
 from assistant.store import ChromaStore
 from assistant.text import content_hash
 from assistant.types import Chunk, Document, IngestReport
@@ -108,6 +111,7 @@ class _Group:
 
 
 _DONE = object()
+LEASE_SECONDS = 300.0  # a writer renews its lease at every write
 
 
 class Index:
@@ -320,6 +324,23 @@ class Index:
 
     # --- ingest --------------------------------------------------------------------------
 
+    def _claim(self) -> Lease:
+        """The writer's lease in the manifest: a second ingest worker on another machine is
+        refused while this one runs (renewed at every write; released at the end). On this
+        machine the lock file already orders writers; a lease left by a process that died
+        here is taken over."""
+        current = self.manifest.lease()
+        now = time.time()
+        if current and current.expires > now and not _dead_here(current):
+            raise IngestError(
+                f"another ingest worker ({current.owner}) is writing to this store until "
+                f"{time.strftime('%H:%M:%S', time.localtime(current.expires))} unless it renews; "
+                "run one ingest worker per store"
+            )
+        lease = Lease(f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now + LEASE_SECONDS)
+        self.manifest.put((), lease=lease)
+        return lease
+
     def _doc_key(self, doc: Document) -> str:
         return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
 
@@ -339,10 +360,14 @@ class Index:
              protect: set[str], progress: Progress | None) -> IngestReport:
         started = time.perf_counter()
         with self._writing():
-            head = self.manifest.init_head()
-            self._catch_up(head)
-            run = _Run(self, head, progress)
-            run.execute(files, documents, mirror, protect)
+            lease = self._claim()
+            try:
+                head = self.manifest.init_head()
+                self._catch_up(head)
+                run = _Run(self, head, progress, lease)
+                run.execute(files, documents, mirror, protect)
+            finally:
+                self.manifest.put((), lease=Lease(lease.owner, 0.0))
         report = run.report
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
@@ -352,8 +377,9 @@ class Index:
 class _Run:
     """One ingest run (the writer lock is held)."""
 
-    def __init__(self, index: Index, head: Head, progress: Progress | None):
+    def __init__(self, index: Index, head: Head, progress: Progress | None, lease: Lease):
         self.ix = index
+        self.lease = lease
         self.store = index.store
         self.catalog = index.catalog
         self.manifest = index.manifest
@@ -662,7 +688,7 @@ class _Run:
         self.manifest.put(  # ...leaves pending records, finished by the next run
             (DocRecord(w.doc.doc_id, COMPLETE, v, w.key, tuple(c.chunk_id for c in w.chunks), w.file)
              for w in group.works),
-            self.head,
+            self.head, self._renewed(),
         )
         for w in group.works:
             self.keys[w.doc.doc_id] = w.key
@@ -671,6 +697,10 @@ class _Run:
         self.progress.chunks_written += len(to_write)
         self._lexical()
         self._tell()
+
+    def _renewed(self) -> Lease:
+        self.lease = Lease(self.lease.owner, time.time() + LEASE_SECONDS)
+        return self.lease
 
     def _pending_records(self, works: list[_Work]) -> list[DocRecord]:
         old = self.catalog.chunk_ids_of([w.doc.doc_id for w in works])
@@ -713,7 +743,7 @@ class _Run:
                 Catalog.apply(con, [DocChange(d, None) for d in part])
                 Catalog.set_applied_version(con, v)
             self.head = Head(v, self.head.uid)
-            self.manifest.put((DocRecord(d, REMOVED, v) for d in part), self.head)
+            self.manifest.put((DocRecord(d, REMOVED, v) for d in part), self.head, self._renewed())
             for d in part:
                 self.keys.pop(d, None)
                 self.done_pending.add(d)
@@ -765,6 +795,19 @@ class _Run:
 def _line(doc: Document) -> int | None:
     _, sep, line = doc.path.rpartition(":")
     return int(line) if sep and line.isdigit() else None
+
+
+def _dead_here(lease: Lease) -> bool:
+    """The lease belongs to a process of this machine that no longer runs."""
+    if lease.host != socket.gethostname() or not lease.pid:
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return lease.pid == os.getpid()  # our own, left by an earlier run of this process
 
 
 def _f32(vector: list[float] | None) -> bytes:

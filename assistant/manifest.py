@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 COMPLETE, PENDING, REMOVED = "complete", "pending", "removed"
 HEAD_ID = "__head__"
+LEASE_ID = "__writer__"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,23 @@ class DocRecord:
             file=str(meta.get("file", "")), pending_key=str(data.get("pending_key", "")),
             pending_ids=tuple(data.get("pending", ())),
         )
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who is writing: one ingest worker per store, across machines."""
+
+    owner: str  # host:pid:nonce
+    expires: float  # unix time
+
+    @property
+    def host(self) -> str:
+        return self.owner.split(":", 1)[0]
+
+    @property
+    def pid(self) -> int:
+        parts = self.owner.split(":")
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -100,11 +118,19 @@ class Manifest:
     def set_head(self, head: Head) -> None:
         self.put((), head)
 
-    def put(self, records: Iterable[DocRecord], head: Head | None = None) -> None:
-        """Write records (and the head, in the same call, after them)."""
+    def lease(self) -> Lease | None:
+        rows = self.side.get(ids=[LEASE_ID])
+        if not rows or not rows[0][2].get("owner"):
+            return None
+        return Lease(str(rows[0][2]["owner"]), float(rows[0][2].get("expires", 0)))
+
+    def put(self, records: Iterable[DocRecord], head: Head | None = None, lease: Lease | None = None) -> None:
+        """Write records (and the head and the writer's lease, in the same call, after them)."""
         rows = [r._row() for r in records]
         if head is not None:
             rows.append((HEAD_ID, "", {"kind": "head", "version": head.version, "uid": head.uid}))
+        if lease is not None:
+            rows.append((LEASE_ID, "", {"kind": "lease", "owner": lease.owner, "expires": lease.expires}))
         if rows:
             self.side.upsert(rows)
 

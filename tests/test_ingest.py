@@ -223,12 +223,31 @@ QUESTIONS = ["lịch sử thành phố", "dân số năm 2009", "sông chảy qu
 
 
 def _fingerprint(corpus: Path, vs: Path) -> dict[str, object]:
+    """Everything an index holds and answers. Dense top 5 is exact (numpy over the vectors
+    Chroma holds): Chroma's HNSW search is approximate and its graph depends on the order of
+    writes (in one run it missed a rank-7 neighbour of a clean store that a recovered store
+    found), so its own ranking cannot be compared across histories; the vectors can."""
+    import numpy as np
+
     settings = Settings(corpus_dir=corpus, vectorstore_dir=vs, data_dir=vs.parent / "data", llm="extractive")
     with Assistant.from_settings(settings, embeddings=FakeEmbeddings()) as bot:
         state = _state(bot)
-        state["count"] = bot.index.store.count()
-        state["top5"] = {f"{mode}:{q}": [p.chunk_id for p in bot.retrieve(q, k=5, mode=mode)]
-                         for q in QUESTIONS for mode in ("bm25", "dense", "hybrid")}
+        store = bot.index.store
+        state["count"] = store.count()
+        stored = store.get(state["store"], embeddings=True)
+        state["vectors"] = {c.chunk_id: [round(x, 5) for x in c.embedding] for c in stored}
+        state["catalog_vectors"] = {
+            c.chunk_id: [round(float(x), 5) for x in np.frombuffer(c.vector, dtype=np.float32)]
+            for c, _ in bot.index.catalog.chunks_for_lexical(state["documents"])
+        }
+        ids = [c.chunk_id for c in stored]
+        matrix = np.asarray([c.embedding for c in stored], dtype=np.float32)
+        top5 = {}
+        for q in QUESTIONS:
+            top5[f"bm25:{q}"] = [p.chunk_id for p in bot.retrieve(q, k=5, mode="bm25")]
+            sims = matrix @ np.asarray(FakeEmbeddings().embed_query(q), dtype=np.float32)
+            top5[f"dense:{q}"] = [ids[i] for i in np.argsort(-sims, kind="stable")[:5]]
+        state["top5"] = top5
         state["manifest_pending"] = len(bot.index.manifest.pending())
     return state
 
@@ -309,3 +328,21 @@ def test_a_store_built_before_the_manifest_is_adopted_without_embedding_again(co
     report = again.ingest()
     assert report.added == 5 and Counting.embedded == 0
     assert _state(again) == want
+
+
+def test_a_second_ingest_worker_elsewhere_is_refused_while_one_writes(corpus_copy: Path, tmp_path: Path) -> None:
+    from assistant import IngestError
+    from assistant.manifest import Lease
+
+    bot = _bot(corpus_copy, tmp_path)
+    bot.ingest()
+    manifest = bot.index.manifest
+    assert manifest.lease() is not None and manifest.lease().expires == 0  # released
+    manifest.put((), lease=Lease("another-machine:4242:abcd", time.time() + 60))
+    with pytest.raises(IngestError, match=r"another ingest worker \(another-machine"):
+        bot.ingest()
+    manifest.put((), lease=Lease("another-machine:4242:abcd", time.time() - 1))  # it stopped renewing
+    assert bot.ingest().unchanged == 5
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    manifest.put((), lease=Lease(f"{os.uname().nodename}:{dead.stdout.strip()}:x", time.time() + 60))
+    assert bot.ingest().unchanged == 5  # left by a process of this machine that died: taken over
