@@ -130,7 +130,12 @@ print(json.dumps({{"import_s": t1 - t0, "open_s": t2 - t1, "answer_s": t3 - t2, 
 def bench_size(n: int, work: Path, cache: Path) -> dict:
     log.info("size %d: preparing", n)
     rows = viwiki.articles(n + 1)
-    extra, rows = rows[-1], rows[:n]
+    if len(rows) > n:
+        extra, rows = rows[-1], rows[:n]
+    else:  # the whole archive: the extra article is a new one made from the first
+        first = rows[0]
+        extra = {"id": first["id"] + "-moi", "title": first["title"] + " (bài mới)",
+                 "text": first["text"] + "\nĐoạn mới thêm vào bài viết này."}
     corpus = work / f"corpus-{n}"
     vs = work / f"vs-{n}"
     shutil.rmtree(corpus, ignore_errors=True)
@@ -341,16 +346,19 @@ def main() -> None:
                    "(a machine shared with other engineers)",
         "sizes": [],
     }
+    kept = [s for s in previous.get("sizes", []) if s["articles"] not in args.sizes]
     try:
         for n in args.sizes:
             results["sizes"].append(bench_size(n, work, work / "cache"))
+            results["sizes"] = sorted(kept + [s for s in results["sizes"] if s not in kept],
+                                      key=lambda s: s["articles"])
             write_outputs(args.out, results | {"real": previous.get("real")})
         if args.real_embedder:
             results["real"] = bench_real(args.real_embedder, work)
         elif previous.get("real"):
             results["real"] = previous["real"]
-        if not args.sizes and previous.get("sizes"):
-            results["sizes"] = previous["sizes"]
+        if not results["sizes"]:
+            results["sizes"] = kept
         results["machine"] += f"; load average at end {os.getloadavg()[0]:.1f}"
         write_outputs(args.out, results)
     finally:

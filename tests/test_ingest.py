@@ -228,7 +228,12 @@ def _fingerprint(corpus: Path, vs: Path) -> dict[str, object]:
     writes (in one run it missed a rank-7 neighbour of a clean store that a recovered store
     found), so its own ranking cannot be compared across histories; the vectors can."""
     import numpy as np
+    from chromadb.api.shared_system_client import SharedSystemClient
 
+    # this process opened the store before a worker process wrote to it: Chroma's cached
+    # in-process state would be stale (several processes on one on-disk store are not
+    # supported by Chroma; `chroma run` is), so open it afresh
+    SharedSystemClient.clear_system_cache()
     settings = Settings(corpus_dir=corpus, vectorstore_dir=vs, data_dir=vs.parent / "data", llm="extractive")
     with Assistant.from_settings(settings, embeddings=FakeEmbeddings()) as bot:
         state = _state(bot)
