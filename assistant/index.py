@@ -41,7 +41,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.catalog import Catalog, ChunkRow, DocChange, DocRow, FileState, Selection
 from assistant.chunking import chunk_document, chunk_id
 from assistant.corpus import Skipped, corpus_files, load_file
-from assistant.errors import IngestError
+from assistant.errors import IngestError, StoreError
 from assistant.lexical import LexicalFilter, LexicalIndex, embedding_text, lexical_tokens
 from assistant.manifest import COMPLETE, PENDING, REMOVED, DocRecord, Head, Lease, Manifest
 from assistant.store import ChromaStore
@@ -367,7 +367,10 @@ class Index:
                 run = _Run(self, head, progress, lease)
                 run.execute(files, documents, mirror, protect)
             finally:
-                self.manifest.put((), lease=Lease(lease.owner, 0.0))
+                try:
+                    self.manifest.put((), lease=Lease(lease.owner, 0.0))
+                except StoreError as exc:  # the store went away: the lease expires by itself
+                    log.warning("could not release the writer lease: %s", exc)
         report = run.report
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
