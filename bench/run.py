@@ -106,6 +106,27 @@ def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return time.perf_counter() - t, value
 
 
+def full_ingest(corpus: Path, vs: Path) -> dict:
+    """In a fresh process (so its peak memory is its own): ingest the corpus."""
+    code = f"""
+import json, sys, time
+sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent)!r}]
+from assistant import Assistant, Settings
+from standin import StandInEmbeddings
+s = Settings(corpus_dir={str(corpus)!r}, vectorstore_dir={str(vs)!r}, data_dir={str(vs.parent / 'data')!r}, llm="extractive")
+bot = Assistant.from_settings(s, embeddings=StandInEmbeddings())
+t = time.perf_counter()
+report = bot.ingest()
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds, "chunks": report.chunks_total, "added": report.added,
+                  "peak_rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=7200)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def first_answer(corpus: Path, vs: Path, question: str, embedder: str) -> dict:
     """In a fresh process: open the index and answer one question."""
     code = f"""
@@ -149,12 +170,12 @@ def bench_size(n: int, work: Path, cache: Path) -> dict:
     emb = StandInEmbeddings()
     result: dict = {"articles": n}
 
+    full = full_ingest(corpus, vs)
+    result["chunks"] = full["chunks"]
+    result["full_ingest_s"] = round(full["seconds"], 2)
+    result["ingest_peak_rss_mb"] = round(full["peak_rss_mb"])
+    log.info("size %d: full ingest %.1f s, %d chunks", n, full["seconds"], full["chunks"])
     bot = Assistant.from_settings(settings_for(corpus, vs), embeddings=emb)
-    seconds, report = timed(bot.ingest)
-    result["chunks"] = report.chunks_total
-    result["full_ingest_s"] = round(seconds, 2)
-    result["ingest_peak_rss_mb"] = round(peak_mb())
-    log.info("size %d: full ingest %.1f s, %d chunks", n, seconds, report.chunks_total)
 
     # the same chunks, embedded alone
     stored = bot.index.catalog.chunks_for_lexical([d.doc_id for d in bot.index.catalog.documents()])
