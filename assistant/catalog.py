@@ -243,21 +243,29 @@ class Catalog:
                 out[int(r[8])] = (ChunkRow(*r[:9]), DocRow(*r[9:]))
         return out
 
-    def select(self, selection: Selection, limit: int | None = None) -> list[str]:
-        """Chunk ids a filter allows (at most ``limit``)."""
-        sql = f"SELECT chunk_id FROM chunks WHERE {selection.where}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self._query(sql, selection.params)]
+    def rows(self, selection: Selection) -> list[int]:
+        """Catalog row numbers of the chunks a filter allows."""
+        return [r[0] for r in self._query(f"SELECT row FROM chunks WHERE {selection.where}", selection.params)]
 
-    def vectors(self, selection: Selection, limit: int) -> tuple[list[int], list[bytes]] | None:
-        """(rows, float32 vectors) of the chunks a filter allows; None when there are more
-        than ``limit`` or some have no stored vector."""
-        got = self._query(f"SELECT row, vec FROM chunks WHERE {selection.where} LIMIT {int(limit) + 1}",
-                          selection.params)
-        if len(got) > limit or any(v is None for _, v in got):
-            return None
-        return [r for r, _ in got], [v for _, v in got]
+    def vectors_since(self, seq: int | None) -> tuple[int, list[str] | None, list[tuple[int, str, bytes | None]]]:
+        """One consistent read: the last change number, the documents changed after ``seq``
+        (None: every document), and (row, doc_id, vector) of their chunks, by row."""
+        con = self._reader
+        con.execute("BEGIN")
+        try:
+            last = int(con.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0)
+            if seq is None:
+                rows = con.execute("SELECT row, doc_id, vec FROM chunks ORDER BY row").fetchall()
+                return last, None, rows
+            doc_ids = [r[0] for r in con.execute(
+                "SELECT DISTINCT doc_id FROM changes WHERE seq > ? AND seq <= ?", (seq, last))]
+            rows = []
+            for part in _parts(doc_ids):
+                rows.extend(con.execute(
+                    f"SELECT row, doc_id, vec FROM chunks WHERE doc_id IN ({_marks(part)})", part).fetchall())
+            return last, doc_ids, sorted(rows)
+        finally:
+            con.execute("COMMIT")
 
     def count(self, selection: Selection) -> int:
         return int(self._query(f"SELECT count(*) FROM chunks WHERE {selection.where}", selection.params)[0][0])

@@ -141,6 +141,7 @@ class Index:
         self.catalog = Catalog(lexical_dir / "catalog-v1.sqlite")
         self.manifest = Manifest(store)
         self._bm25: LexicalIndex | None = None
+        self._vectors: _Vectors | None = None
         self._file_lock = FileLock(str(lexical_dir / "ingest.lock"))
         self._lock = threading.RLock()  # short sections only (opening the BM25 index)
         self._write_mutex = threading.RLock()  # one writer (ingest or catch-up) per process
@@ -282,30 +283,21 @@ class Index:
         rows = self.catalog.hydrate([row for row, _ in hits])
         return [(*rows[row], score) for row, score in hits if row in rows]
 
-    def select(self, selection: Selection, limit: int) -> list[str] | None:
-        """The chunk ids a filter allows, or None when there are more than ``limit``."""
-        ids = self.catalog.select(selection, limit + 1)
-        return ids if len(ids) <= limit else None
-
-    def dense_among(self, vector: list[float], k: int, selection: Selection,
-                    limit: int) -> list[tuple[ChunkRow, DocRow, float]] | None:
-        """Exact nearest neighbours (cosine) among the chunks a filter allows, from the
-        catalog's copy of their vectors; None when more than ``limit`` are allowed."""
+    def dense_among(self, vector: list[float], k: int, selection: Selection) -> list[tuple[ChunkRow, DocRow, float]] | None:
+        """Exact nearest neighbours (cosine) among the chunks a filter allows, over the
+        catalog's vectors held in memory; None when some allowed chunk has no vector here."""
         self.refresh()
-        got = self.catalog.vectors(selection, limit)
-        if got is None:
-            return None
-        rows, blobs = got
-        if not rows:
+        allowed = np.asarray(self.catalog.rows(selection), dtype=np.int64)
+        if not len(allowed):
             return []
-        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), -1)
-        q = np.asarray(vector, dtype=np.float32)
-        sims = matrix @ q / ((np.linalg.norm(matrix, axis=1) * (np.linalg.norm(q) or 1.0)) + 1e-12)
-        k = min(k, len(rows))
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        hydrated = self.catalog.hydrate([rows[i] for i in top])
-        return [(*hydrated[rows[i]], float(sims[i])) for i in top if rows[i] in hydrated]
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = _Vectors()
+        found = self._vectors.search(self.catalog, np.asarray(vector, dtype=np.float32), k, allowed)
+        if found is None:
+            return None
+        hydrated = self.catalog.hydrate([row for row, _ in found])
+        return [(*hydrated[row], sim) for row, sim in found if row in hydrated]
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each (folded) term, and how many chunks there are."""
@@ -798,6 +790,75 @@ class _Run:
 def _line(doc: Document) -> int | None:
     _, sep, line = doc.path.rpartition(":")
     return int(line) if sep and line.isdigit() else None
+
+
+class _Vectors:
+    """The catalog's chunk vectors in memory (unit length, float32, by catalog row), for exact
+    filtered dense search. Loaded on first use (~130 MB at 84,598 chunks of 384 dimensions),
+    then kept current from the catalog's change numbers: O(change)."""
+
+    def __init__(self) -> None:
+        self.seq = -1
+        self.rows = np.empty(0, dtype=np.int64)
+        self.matrix = np.empty((0, 0), dtype=np.float32)
+        self.alive = np.empty(0, dtype=bool)
+        self.positions: dict[str, list[int]] = {}  # doc_id -> positions in rows/matrix
+        self.incomplete = False  # some chunk has no vector in the catalog
+        self._lock = threading.Lock()
+
+    def _sync(self, catalog: Catalog) -> None:
+        if self.seq >= 0 and catalog.last_change == self.seq:
+            return
+        last, changed, got = catalog.vectors_since(None if self.seq < 0 else self.seq)
+        if changed is None:
+            self.rows, self.matrix, self.alive, self.positions = np.empty(0, np.int64), None, np.empty(0, bool), {}
+        else:
+            for doc_id in changed:
+                for pos in self.positions.pop(doc_id, ()):
+                    self.alive[pos] = False
+        self._append(got)
+        self.seq = last
+        if len(self.alive) and self.alive.sum() < 0.75 * len(self.alive):
+            self._compact()
+
+    def _append(self, got: list[tuple[int, str, bytes | None]]) -> None:
+        with_vectors = [(row, doc, vec) for row, doc, vec in got if vec]
+        if len(with_vectors) < len(got):
+            self.incomplete = True
+        if not with_vectors:
+            if self.matrix is None:
+                self.matrix = np.empty((0, 0), dtype=np.float32)
+            return
+        block = np.frombuffer(b"".join(v for _, _, v in with_vectors), dtype=np.float32).reshape(len(with_vectors), -1)
+        block = block / (np.linalg.norm(block, axis=1, keepdims=True) + 1e-12)
+        start = len(self.rows)
+        self.rows = np.concatenate([self.rows, np.fromiter((r for r, _, _ in with_vectors), np.int64)])
+        self.matrix = block if self.matrix is None or not self.matrix.size else np.vstack([self.matrix, block])
+        self.alive = np.concatenate([self.alive, np.ones(len(with_vectors), dtype=bool)])
+        for n, (_, doc, _) in enumerate(with_vectors):
+            self.positions.setdefault(doc, []).append(start + n)
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive)
+        remap = {int(old): new for new, old in enumerate(keep)}
+        self.rows, self.matrix, self.alive = self.rows[keep], self.matrix[keep], np.ones(len(keep), dtype=bool)
+        self.positions = {d: [remap[p] for p in ps if p in remap] for d, ps in self.positions.items()}
+
+    def search(self, catalog: Catalog, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]] | None:
+        with self._lock:
+            self._sync(catalog)
+            if not len(self.rows):
+                return None if self.incomplete else []
+            idx = np.clip(np.searchsorted(self.rows, allowed), 0, len(self.rows) - 1)
+            idx = idx[(self.rows[idx] == allowed) & self.alive[idx]]
+            if len(idx) < len(allowed):
+                return None  # chunks without a vector here: let the store answer
+            sims = self.matrix[idx] @ (query / (np.linalg.norm(query) or 1.0))
+            rows = self.rows[idx]
+        k = min(k, len(idx))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(rows[i]), float(sims[i])) for i in top]
 
 
 def _dead_here(lease: Lease) -> bool:

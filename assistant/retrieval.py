@@ -1,8 +1,10 @@
 """Retrieval: dense (Chroma), BM25 (tantivy), or both fused with reciprocal rank fusion.
 
 Filters (articles, sources, dates) are applied inside each search, never after it: BM25
-restricts tantivy's query; dense search is exact over the catalog's vectors of the allowed
-chunks when they are few (``DENSE_EXACT_LIMIT``), else passes Chroma a ``where``.
+restricts tantivy's query; dense search is exact over the allowed chunks' vectors, held in
+memory from the catalog (Chroma's own filtered search took 150-500 ms at 84,598 chunks
+against 14 ms unfiltered; ``bench/``), and falls back to Chroma's ``where`` if some allowed
+chunk has no vector in the catalog.
 
 :class:`Retriever` returns :class:`Passage` objects; :class:`LangChainRetriever` wraps it
 as a langchain ``BaseRetriever`` so it drops into any LangChain chain.
@@ -30,10 +32,6 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
-# Up to this many allowed chunks, a filtered dense search is exact, over the catalog's copy
-# of their vectors (~1 ms per thousand); above it, Chroma filters by metadata. Chroma's own
-# filtered search took 150-500 ms at 84,598 chunks against 14 ms unfiltered (bench/).
-DENSE_EXACT_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ class Retriever:
         if filters is None or filters.empty:
             hits = self.index.store.query(vector, k)
         else:
-            exact = self.index.dense_among(vector, k, filters.selection(), DENSE_EXACT_LIMIT)
+            exact = self.index.dense_among(vector, k, filters.selection())
             if exact is not None:
                 return [
                     Passage(chunk_id=c.chunk_id, doc_id=c.doc_id, text=c.text, title=d.title, date=d.date,

@@ -351,3 +351,29 @@ def test_a_second_ingest_worker_elsewhere_is_refused_while_one_writes(corpus_cop
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     manifest.put((), lease=Lease(f"{os.uname().nodename}:{dead.stdout.strip()}:x", time.time() + 60))
     assert bot.ingest().unchanged == 5  # left by a process of this machine that died: taken over
+
+
+def test_filtered_dense_search_is_exact_and_follows_every_change(corpus_copy: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant import Filters
+
+    bot = _bot(corpus_copy, tmp_path)
+    bot.ingest()
+    question = "Thanh Hóa hợp tác với Nga về xuất khẩu"
+    only = Filters(date_from="2025-01-01")
+    got = [p.chunk_id for p in bot.retrieve(question, k=5, mode="dense", filters=only)]
+    stored = [c for c in bot.index.store.get(sorted(bot.index.catalog.all_chunk_ids()), embeddings=True)
+              if c.metadata["date_num"] >= 20250101]
+    q = np.asarray(FakeEmbeddings().embed_query(question))
+    sims = [float(np.dot(c.embedding, q) / np.linalg.norm(c.embedding)) for c in stored]
+    want = [stored[i].chunk_id for i in np.argsort(-np.asarray(sims), kind="stable")[:5]]
+    assert got == want  # exact: the same as brute force over the store's vectors
+    new = _article(corpus_copy, "moi", "Mới", "Thanh Hóa hợp tác với Nga về xuất khẩu gạo.", date="2026-01-05")
+    bot.ingest()
+    recent = Filters(date_from="2026-01-01")
+    assert [p.doc_id for p in bot.retrieve(question, k=5, mode="dense", filters=recent)] == ["moi"]
+    new.unlink()
+    bot.ingest()
+    assert bot.retrieve(question, k=5, mode="dense", filters=recent) == []
+    assert [p.chunk_id for p in bot.retrieve(question, k=5, mode="dense", filters=only)] == got
