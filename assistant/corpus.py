@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -247,19 +248,24 @@ def _load_jsonl(path: Path, text: str, result: LoadResult) -> None:
 
 
 def corpus_files(path: Path | str) -> list[Path]:
-    """The supported article files under ``path`` (a folder, or one file), sorted.
-
-    Hidden files and folders and README.md are left out."""
+    """The supported article files under ``path`` (a folder, or one file), as absolute paths,
+    sorted. Hidden files and folders and README.md are left out."""
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"corpus folder {root} does not exist")
+    root = root.resolve()
     if root.is_file():
         return [root]
-    return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and p.name.lower() != "readme.md"
-    )
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):  # symlinked files are listed, linked folders not
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(folder)
+        found.extend(
+            base / name for name in names
+            if not name.startswith(".") and name.lower() != "readme.md"
+            and os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+        )
+    return sorted(found)
 
 
 def load_corpus(path: Path | str) -> LoadResult:

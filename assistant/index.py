@@ -409,8 +409,8 @@ class _Run:
         known = self.catalog.files()
         settings = self.ix._settings_key
         to_read = []
-        for path in files:
-            name = str(path.resolve())
+        for path in files:  # absolute paths (corpus_files)
+            name = str(path)
             try:
                 st = path.stat()
             except OSError as exc:
@@ -718,7 +718,7 @@ class _Run:
     def _remove_missing(self, files: list[Path], from_files: bool) -> None:
         gone = sorted(d for d in self.keys if d not in self.seen and d not in self.protect)
         if from_files:
-            present = {str(p.resolve()) for p in files}
+            present = {str(p) for p in files}
             with self.catalog.transaction() as con:
                 Catalog.delete_files(con, [p for p in self.catalog.files() if p not in present])
         old = self.catalog.chunk_ids_of(gone)
