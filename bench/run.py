@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -75,15 +74,6 @@ def write_corpus(folder: Path, rows: list[dict]) -> list[Path]:
 def pct(values: list[float]) -> dict[str, float]:
     xs = sorted(values)
     return {"p50_ms": round(1000 * xs[len(xs) // 2], 2), "p95_ms": round(1000 * xs[min(len(xs) - 1, int(len(xs) * 0.95))], 2)}
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM: ru_maxrss would carry the parent's peak
-    across fork + exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def settings_for(corpus: Path, vs: Path) -> Settings:
