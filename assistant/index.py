@@ -341,15 +341,9 @@ class Index:
         documents are written, unchanged ones cost a ``stat``. With ``mirror``, documents
         that are no longer there are removed (except those of files that could not be read)."""
         files = corpus_files(path)
-        return self._run(files, None, mirror, set(), progress)
+        return self._run(files, mirror, progress)
 
-    def sync(self, documents: Iterable[Document], *, protect: Iterable[str] = (),
-             progress: Progress | None = None) -> IngestReport:
-        """Make the index hold exactly ``documents`` (plus the ``protect``-ed doc ids)."""
-        return self._run([], list(documents), True, set(protect), progress)
-
-    def _run(self, files: list[Path], documents: list[Document] | None, mirror: bool,
-             protect: set[str], progress: Progress | None) -> IngestReport:
+    def _run(self, files: list[Path], mirror: bool, progress: Progress | None) -> IngestReport:
         started = time.perf_counter()
         with self._writing():
             lease = self._claim()
@@ -357,7 +351,7 @@ class Index:
                 head = self.manifest.init_head()
                 self._catch_up(head)
                 run = _Run(self, head, progress, lease)
-                run.execute(files, documents, mirror, protect)
+                run.execute(files, mirror)
             finally:
                 try:
                     self.manifest.put((), lease=Lease(lease.owner, 0.0))
@@ -464,16 +458,6 @@ class _Run:
             self.progress.files_done += 1
             yield FileState(name, st.st_size, st.st_mtime_ns, sha, settings, tuple(ids), len(loaded.skipped))
 
-    def _plan_documents(self, documents: list[Document]) -> Iterator[object]:
-        for doc in documents:
-            if doc.doc_id in self.seen:
-                self._skipped(Skipped(doc.path or doc.doc_id, f"duplicate document id {doc.doc_id!r}"))
-                continue
-            self.seen[doc.doc_id] = doc.path
-            work = self._work(doc, doc.path)
-            if work is not None:
-                yield work
-
     def _all_current(self, doc_ids: Iterable[str]) -> bool:
         return all(d in self.keys and d not in self.pending for d in doc_ids)
 
@@ -518,11 +502,9 @@ class _Run:
 
     # --- the pipeline (this thread: embed scheduling and writes) ---------------------------
 
-    def execute(self, files: list[Path], documents: list[Document] | None, mirror: bool,
-                protect: set[str]) -> None:
-        self.protect |= protect
+    def execute(self, files: list[Path], mirror: bool) -> None:
         self.progress.files_total = len(files)
-        source = self._plan_documents(documents) if documents is not None else self._plan_files(files)
+        source = self._plan_files(files)
         items: queue.Queue = queue.Queue(maxsize=256)
         failure: list[BaseException] = []
         stop = threading.Event()
@@ -577,7 +559,7 @@ class _Run:
                 raise
         reader.join()
         if mirror:
-            self._remove_missing(files, documents is None)
+            self._remove_missing(files)
         self._revert_unfinished()
         self._lexical(final=True)
         self.report.chunks_total = self._verify()
@@ -715,12 +697,11 @@ class _Run:
                 bm25.drop_other_versions()
             self._last_lexical = time.monotonic()
 
-    def _remove_missing(self, files: list[Path], from_files: bool) -> None:
+    def _remove_missing(self, files: list[Path]) -> None:
         gone = sorted(d for d in self.keys if d not in self.seen and d not in self.protect)
-        if from_files:
-            present = {str(p) for p in files}
-            with self.catalog.transaction() as con:
-                Catalog.delete_files(con, [p for p in self.catalog.files() if p not in present])
+        present = {str(p) for p in files}
+        with self.catalog.transaction() as con:
+            Catalog.delete_files(con, [p for p in self.catalog.files() if p not in present])
         old = self.catalog.chunk_ids_of(gone)
         for start in range(0, len(gone), 500):
             part = gone[start : start + 500]
