@@ -115,3 +115,5 @@ def test_two_processes_on_one_server_answer_from_the_same_articles(chroma_server
     assert found["found"] is True, err[-2000:]
     assert found["documents"] == 6
     assert seen < 30, f"the reader saw the article {seen:.1f} s after the ingest started"
+    print(f"\nthe reader found the article {seen:.1f} s after the worker's ingest started "
+          f"({found['seconds']:.1f} s of watching)")
