@@ -25,7 +25,6 @@ from langchain_core.embeddings import Embeddings
 from assistant.citations import check_answer
 from assistant.condense import Condenser, EntityCondenser
 from assistant.context import PassageFocus
-from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
 from assistant.errors import AssistantError, ModelUnavailableError, QuestionError
@@ -108,6 +107,8 @@ class Assistant:
             lexical_dir=_lexical_dir(settings),
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
+            embed_concurrency=settings.embedding_concurrency if settings.embedder == "openai" else 1,
+            refresh_seconds=settings.refresh_seconds,
         )
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
         extractive = ExtractiveEngine(reader)
@@ -124,14 +125,13 @@ class Assistant:
 
     # --- corpus ------------------------------------------------------------------------
 
-    def ingest(self, path: str | Path | None = None, *, progress: Progress | None = None) -> IngestReport:
-        """Make the index mirror the corpus folder (incremental; unchanged files cost nothing)."""
+    def ingest(self, path: str | Path | None = None, *, mirror: bool | None = None,
+               progress: Progress | None = None) -> IngestReport:
+        """Index a file or folder of articles: new and changed ones are written, unchanged
+        ones cost a ``stat``. ``mirror`` (the default for the configured corpus folder, i.e.
+        when ``path`` is None) also removes documents that are no longer there."""
         folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
-        loaded = load_corpus(folder)
-        protect = {Path(s.split(":")[0]).stem for s in loaded.skipped}
-        report = self.index.sync(loaded.documents, protect=protect, progress=progress)
-        report.skipped = loaded.skipped
-        return report
+        return self.index.ingest(folder, mirror=path is None if mirror is None else mirror, progress=progress)
 
     def documents(self) -> list[IndexedDocument]:
         return self.index.documents()
@@ -294,6 +294,7 @@ class Assistant:
         }
 
     def close(self) -> None:
+        self.index.close()
         for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
             close = getattr(engine, "close", None)
             if callable(close):
@@ -310,10 +311,12 @@ class Assistant:
 
 
 def _lexical_dir(settings: Settings) -> Path:
+    """This machine's catalog and BM25 index, beside the on-disk store (or, for a Chroma
+    server, a local cache named after it)."""
     base = Path(settings.vectorstore_dir)
     if settings.chroma_host:
-        return base / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
-    return base / f"bm25-{settings.collection}"
+        return base / f"index-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return base / f"index-{settings.collection}"
 
 
 def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:

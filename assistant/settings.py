@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         None, description="Base URL for the openai embedder (defaults to OPENAI_BASE_URL)."
     )
 
+    embedding_concurrency: int = Field(
+        4, ge=1, le=64, description="Embedding batches in flight at once (openai embedder)."
+    )
+
+    # Index
+    refresh_seconds: float = Field(
+        2.0, ge=0.0, le=3600.0,
+        description="How often a process checks the store for articles ingested elsewhere.",
+    )
+
     # Answer engine
     llm: LLMChoice = Field(
         "auto",

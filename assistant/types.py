@@ -187,7 +187,8 @@ class IngestReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_total: int = 0
-    skipped: list[str] = field(default_factory=list)  # "file: reason"
+    skipped: list[str] = field(default_factory=list)  # "file: reason", for display
+    skipped_files: list[Any] = field(default_factory=list)  # corpus.Skipped: path, line, reason
     seconds: float = 0.0
 
     def summary(self) -> str:
