@@ -14,7 +14,7 @@ LLAMA_REQ := llama-cpp-python[server]==0.3.36
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: chat test install install-local install-test llama chromium ingest lint eval eval-xquad eval-engines bench clean
+.PHONY: chat test install install-local install-test llama chromium ingest lint eval eval-xquad eval-heldout eval-engines bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ eval: install
 
 eval-xquad: install
 	$(VENV)/bin/assistant eval --dataset xquad --baselines --out reports/xquad
+
+# the held-out table (README): the reporting part beside the plain floor, 300 distractors;
+# the index stays in reports/store, so a second run embeds nothing
+eval-heldout: install
+	$(VENV)/bin/assistant eval --heldout --split report --store reports/store --out reports/heldout
 
 # every answer engine on the same questions and conversations, then one table
 # (reports/engines.md): a stratified sample of 74 cases (60 questions, 5 conversations),
