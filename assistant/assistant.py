@@ -32,7 +32,6 @@ from assistant.citations import check_answer
 from assistant.cleaning import clean_question, strip_controls
 from assistant.condense import Condenser, EntityCondenser
 from assistant.context import PassageFocus
-from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
 from assistant.errors import (
@@ -47,13 +46,12 @@ from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
 from assistant.injection import (
     GAP,
-    flag_document,
     hosts_of,
     is_flagged,
-    screen_document,
     without_flagged,
 )
 from assistant.questions import analyse
+from assistant.reader import Reader
 from assistant.redact import mask_values
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
@@ -61,12 +59,12 @@ from assistant.store import ChromaStore
 from assistant.types import (
     Answer,
     ChatMessage,
-    Document,
     FlaggedDocument,
     GenerationRequest,
     GenerationResult,
     IngestReport,
     Passage,
+    Refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -108,13 +106,12 @@ class Assistant:
         self.engine = engine
         self.extractive = extractive
         self.settings = settings
-        self.gate = gate or EvidenceGate(min_coverage_vi=settings.min_evidence)
+        self.gate = gate or EvidenceGate(threshold=settings.min_answerability)
         self.condenser = condenser or build_condenser(engine)
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
         self.flagged: dict[str, FlaggedDocument] = {}  # doc_id -> its flagged sentences (last ingest)
-        self._flag_cache: dict[str, FlaggedDocument | None] = {}  # by document content hash
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None,
@@ -130,10 +127,13 @@ class Assistant:
             lexical_dir=_lexical_dir(settings),
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
+            embed_concurrency=settings.embedding_concurrency if settings.embedder == "openai" else 1,
+            refresh_seconds=settings.refresh_seconds,
         )
-        extractive = ExtractiveEngine(embeddings, doc_freq=index.document_frequencies)
+        reader = Reader(embeddings, doc_freq=index.document_frequencies)
+        extractive = ExtractiveEngine(reader)
         focus = PassageFocus(
-            lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
+            lambda q, ps: [(s.passage, s.text) for s in reader.read(q, ps).sentences],
             settings.context_tokens,
         )
         notice = ""
@@ -145,46 +145,25 @@ class Assistant:
 
     # --- corpus ------------------------------------------------------------------------
 
-    def ingest(self, path: str | Path | None = None, *, progress: Progress | None = None) -> IngestReport:
-        """Make the index mirror the corpus folder (incremental; unchanged files cost nothing)."""
+    def ingest(self, path: str | Path | None = None, *, mirror: bool | None = None,
+               progress: Progress | None = None) -> IngestReport:
+        """Index a file or folder of articles: new and changed ones are written, unchanged
+        ones cost a ``stat``. ``mirror`` (the default for the configured corpus folder, i.e.
+        when ``path`` is None) also removes documents that are no longer there."""
         folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
-        loaded = load_corpus(folder)
-        protect = {Path(s.split(":")[0]).stem for s in loaded.skipped}
-        flagged = self._flag_documents(loaded.documents)
-        # the index never holds text written for an AI: it cannot be retrieved, embedded, quoted;
-        # an article of nothing else is not indexed at all (its title is bait, not news)
-        documents = []
-        for doc in loaded.documents:
-            if doc.doc_id in self.flagged:
-                doc = screen_document(doc)
-                if not doc.text.strip():
-                    self.flagged[doc.doc_id] = replace(self.flagged[doc.doc_id], indexed=False)
-                    continue
-            documents.append(doc)
-        flagged = list(self.flagged.values())
         try:
-            report = self.index.sync(documents, protect=protect, progress=progress)
+            report = self.index.ingest(folder, mirror=path is None if mirror is None else mirror,
+                                       progress=progress)
         except IngestError as exc:
             if isinstance(exc.__cause__, ModelUnavailableError):  # the embeddings server is down
                 raise IngestUnavailableError(str(exc)) from exc
             raise
-        report.skipped = loaded.skipped
-        report.flagged = flagged
-        return report
-
-    def _flag_documents(self, documents: list[Document]) -> list[FlaggedDocument]:
-        """The articles with sentences written for an AI (unchanged ones from the last ingest)."""
-        cache: dict[str, FlaggedDocument | None] = {}
-        for doc in documents:
-            key = doc.content_hash
-            cache[key] = self._flag_cache[key] if key in self._flag_cache else flag_document(doc)
-        self._flag_cache = cache
-        flagged = [f for f in (cache[d.content_hash] for d in documents) if f is not None]
-        for f in flagged:
+        for f in report.flagged:
             log.warning("%s holds %d sentence(s) addressed to an AI (%s), e.g. %r; they are never "
-                        "quoted, verified or shown to a model", f.doc_id, f.count, f.reason, f.first[:120])
-        self.flagged = {f.doc_id: f for f in flagged}
-        return flagged
+                        "indexed, quoted, verified or shown to a model", f.doc_id, f.count, f.reason, f.first[:120])
+        with self._lock:
+            self.flagged.update({f.doc_id: f for f in report.flagged})
+        return report
 
     def documents(self) -> list[IndexedDocument]:
         return self.index.documents()
@@ -250,14 +229,17 @@ class Assistant:
         if len(screened) < len(passages):  # passages of nothing else: others take their places
             screened = _screened(self.retriever().retrieve(standalone, 2 * k, filters))[:k]
         answer.passages = passages = screened
-        evidence = self.gate.assess(
-            analyse(standalone), passages, self.index.document_frequencies if passages else None
-        )
+        t = time.perf_counter()
+        # the reader, and so the gate and the extractive engine, never see a flagged sentence
+        reading = self.extractive.reader.read(standalone, passages)
+        answer.timings["read"] = time.perf_counter() - t
+        evidence = self.gate.assess(reading)
         answer.evidence = evidence
         result = run.result = GenerationResult(engine=engine.name)
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
             answer.refused = True
+            answer.refusal = Refusal(evidence.code, evidence.reason, "gate")
             answer.engine = engine.name
             yield REFUSALS[info.language if info.language in REFUSALS else "vi"]
             return
@@ -267,6 +249,7 @@ class Assistant:
             passages=passages,
             history=history,
             language=info.language,  # type: ignore[arg-type]
+            reading=reading,
         )
         t = time.perf_counter()
         produced = False
@@ -300,6 +283,8 @@ class Assistant:
         refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
         t = time.perf_counter()
         if answer.refused or result.refused or not answer.raw_text.strip():
+            if answer.refusal is None:
+                answer.refusal = Refusal("engine_declined", f"the {answer.engine} engine declined to answer", "engine")
             answer.refused = True
             answer.text = refusal
             answer.citations = []
@@ -311,6 +296,9 @@ class Assistant:
                 answer.citations = _with_quotes(checked.citations, result.quotes)
             else:
                 answer.refused = True
+                answer.refusal = Refusal(
+                    "unsupported", "no claim of the answer is supported by the passage it cites", "check"
+                )
                 answer.text = refusal
                 answer.citations = []
         answer.timings["verify"] = time.perf_counter() - t
@@ -338,6 +326,7 @@ class Assistant:
         })
 
     def close(self) -> None:
+        self.index.close()
         for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
             close = getattr(engine, "close", None)
             if callable(close):
@@ -367,10 +356,12 @@ def _screened(passages: list[Passage]) -> list[Passage]:
 
 
 def _lexical_dir(settings: Settings) -> Path:
+    """This machine's catalog and BM25 index, beside the on-disk store (or, for a Chroma
+    server, a local cache named after it)."""
     base = Path(settings.vectorstore_dir)
     if settings.chroma_host:
-        return base / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
-    return base / f"bm25-{settings.collection}"
+        return base / f"index-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return base / f"index-{settings.collection}"
 
 
 def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:

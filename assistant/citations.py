@@ -32,9 +32,16 @@ from dataclasses import dataclass, field
 from assistant.facts import Date, Facts, extract_facts, find_dates, find_numbers
 from assistant.injection import flagged_sentences, is_flagged, without_flagged
 from assistant.language import detect_language
+from assistant.markers import (
+    LEADING_RUN_RE,
+    markers_of,
+    normalize_markers,
+    set_markers,
+    strip_markers,
+)
 from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
-from assistant.wordlists import CLAIM_STOPWORDS
+from assistant.wordlists import stopword_syllables
 
 __all__ = ["CheckedAnswer", "check_answer", "normalize_markers"]
 
@@ -51,91 +58,15 @@ class CheckedAnswer:
     supported: bool
 
 
-# --- markers ------------------------------------------------------------------------------
-
-_LABEL = r"(?:passage|passages|source|sources|doc|document|đoạn|nguồn|tài\s+liệu)?\s*"
-_GROUP = r"\[\s*" + _LABEL + r"\d+(?:\s*(?:,|;|-|–|and|và)\s*" + _LABEL + r"\d+)*\s*\]"
-_MARKER_RUN_RE = re.compile(r"[ \t]*" + _GROUP + r"(?:[ \t]*" + _GROUP + r")*", re.IGNORECASE)
-_GROUP_RE = re.compile(_GROUP, re.IGNORECASE)
-_CANON_MARKER_RE = re.compile(r"\[(\d+)\]")
-_CANON_RUN_RE = re.compile(r"[ \t]*(?:\[\d+\])+")
-_LEADING_RUN_RE = re.compile(r"^(?:\[\d+\])+\s*")
-_TRAILING_PUNCT_RE = re.compile(r"[.!?…:;]+[\"”’)]*$")
-_LIST_PREFIX_RE = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[-*•+]\s+|#+\s+)")
-
-
-def _group_numbers(group: str) -> list[int]:
-    """The numbers of one bracket group, ranges like "1-3" expanded."""
-    body = re.sub(_LABEL, " ", group[1:-1], flags=re.IGNORECASE)
-    numbers: list[int] = []
-    for part in re.split(r"\s*(?:,|;|and|và)\s*", body, flags=re.IGNORECASE):
-        bounds = [int(x) for x in re.findall(r"\d+", part)]
-        if len(bounds) == 2 and re.search(r"[-–]", part) and 0 < bounds[1] - bounds[0] <= 10:
-            numbers.extend(range(bounds[0], bounds[1] + 1))
-        else:
-            numbers.extend(bounds)
-    return numbers
-
-
-def normalize_markers(text: str, count: int) -> tuple[str, list[str]]:
-    """Rewrite every citation run as "[1][2]" and remove numbers outside 1..count.
-
-    Returns the new text and the invalid markers removed (e.g. ``["[7]"]``).
-    """
-    invalid: list[str] = []
-
-    def repl(match: re.Match[str]) -> str:
-        numbers: list[int] = []
-        for group in _GROUP_RE.findall(match.group(0)):
-            for n in _group_numbers(group):
-                if 1 <= n <= count:
-                    if n not in numbers:
-                        numbers.append(n)
-                elif f"[{n}]" not in invalid:
-                    invalid.append(f"[{n}]")
-        if not numbers:
-            return ""
-        lead = " " if match.group(0)[:1] in (" ", "\t") else ""
-        return lead + "".join(f"[{n}]" for n in numbers)
-
-    return _MARKER_RUN_RE.sub(repl, text), invalid
-
-
-def _markers_of(sentence: str) -> list[int]:
-    found: list[int] = []
-    for m in _CANON_MARKER_RE.finditer(sentence):
-        n = int(m.group(1))
-        if n not in found:
-            found.append(n)
-    return found
-
-
-def _strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.!?…,;:])", r"\1", _CANON_RUN_RE.sub("", sentence)).strip()
-
-
-def _set_markers(sentence: str, numbers: list[int]) -> str:
-    """Replace the sentence's markers by ``numbers``, placed before its final punctuation."""
-    bare = _CANON_RUN_RE.sub("", sentence).rstrip()
-    if not numbers:
-        return re.sub(r"\s+([.!?…,;:])", r"\1", bare)
-    marks = "".join(f"[{n}]" for n in numbers)
-    punct = _TRAILING_PUNCT_RE.search(bare)
-    if punct:
-        head = bare[: punct.start()].rstrip()
-        return f"{head} {marks}{punct.group(0)}"
-    return f"{bare} {marks}"
-
-
 # --- evidence -----------------------------------------------------------------------------
 
-_STOPWORDS = set(CLAIM_STOPWORDS)
 _OVERLAP_MIN_SHARE = 0.5
 _UNCITED_OVERLAP_MIN_SHARE = 0.6  # stricter when the answer did not say where it came from
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
+    stop = stopword_syllables("vi") | stopword_syllables("en")
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - stop
 
 
 class _Evidence:
@@ -221,19 +152,27 @@ def _segments(text: str) -> tuple[str, list[_Sentence]]:
     if not spans:
         return text, []
     head = text[: spans[0][0]]
+    # A quotation (“...”) is one claim, whatever sentences it holds: join sentence spans
+    # while a quotation mark is open.
+    joined: list[tuple[int, int]] = []
+    for a, b in spans:
+        if joined and text[joined[-1][0] : joined[-1][1]].count("“") > text[joined[-1][0] : joined[-1][1]].count("”"):
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
     out: list[_Sentence] = []
-    for i, (a, b) in enumerate(spans):
-        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+    for i, (a, b) in enumerate(joined):
+        nxt = joined[i + 1][0] if i + 1 < len(joined) else len(text)
         out.append(_Sentence(text=text[a:b], gap=text[b:nxt]))
     # Markers written after the full stop ("... Nga. [1] Đoàn ...") belong to the sentence
     # before them.
     merged: list[_Sentence] = []
     for seg in out:
-        lead = _LEADING_RUN_RE.match(seg.text)
+        lead = LEADING_RUN_RE.match(seg.text)
         if lead and merged:
             prev = merged[-1]
             marks = lead.group(0).strip()
-            prev.text = _set_markers(prev.text, _markers_of(prev.text) + _markers_of(marks))
+            prev.text = set_markers(prev.text, markers_of(prev.text) + markers_of(marks))
             seg.text = seg.text[lead.end() :]
             if not seg.text.strip():
                 prev.gap = seg.gap
@@ -264,8 +203,8 @@ def check_answer(
     head, segments = _segments(normalized)
 
     for seg in segments:
-        seg.markers = _markers_of(seg.text)
-        seg.claim = _strip_markers(seg.text)
+        seg.markers = markers_of(seg.text)
+        seg.claim = strip_markers(seg.text)
         seg.facts = extract_facts(seg.claim, vocabulary=vocabulary)
         if seg.markers:
             _check_cited(seg, evidence, language, verification)
@@ -396,7 +335,7 @@ def _accept(seg: _Sentence, markers: list[int], old: str, verification: Verifica
     new = "".join(f"[{n}]" for n in markers)
     if new != old:
         verification.repaired.append(f"{old}->{new}")
-        seg.text = _set_markers(seg.text, markers)
+        seg.text = set_markers(seg.text, markers)
         seg.markers = markers
     seg.status = "verified"
     verification.supported += 1
@@ -439,7 +378,7 @@ def _cite(seg: _Sentence, indexes: list[int], verification: Verification, why: s
     verification.supported += 1
     verification.repaired.append(f"->[{indexes[0]}]")
     verification.notes.append(f"cited an uncited sentence as [{indexes[0]}] ({why}): {seg.claim}")
-    seg.text = _set_markers(seg.text, indexes)
+    seg.text = set_markers(seg.text, indexes)
     seg.markers = indexes
     seg.status = "verified"
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.cleaning import clean_question
@@ -67,44 +68,53 @@ def _bot(settings: Settings):  # -> Assistant, imported late so --help is fast
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]indexing files"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[documents]} documents · {task.fields[chunks]} chunks written · "
+                   "{task.fields[rate]:.1f} chunks/s"),
+        TimeElapsedColumn(),
         console=err, transient=True, disable=not err.is_terminal,
     )
 
 
-def ingest_with_progress(bot, path: Path | None = None):  # type: ignore[no-untyped-def]
+def ingest_with_progress(bot, path: Path | None = None, mirror: bool | None = None):  # type: ignore[no-untyped-def]
     with _progress() as bar:
-        task = bar.add_task("embed", total=None)
+        task = bar.add_task("ingest", total=None, documents=0, chunks=0, rate=0.0)
 
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def report(p) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=p.files_done, total=p.files_total or None, documents=p.documents,
+                       chunks=p.chunks_written, rate=p.chunks_per_second)
 
-        return bot.ingest(path, progress=report)
+        return bot.ingest(path, mirror=mirror, progress=report)
 
 
 @app.command()
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="Folder (or file) of articles; default: ASSISTANT_CORPUS_DIR.")] = None,
+    mirror: Annotated[bool | None, typer.Option(
+        "--mirror/--no-mirror",
+        help="Also remove indexed documents that are not in PATH. Default: on for the configured "
+        "corpus folder (no PATH), off when PATH is given (add and update only).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
-    """Index a folder of articles (.txt, .md, .jsonl). Incremental: unchanged files cost nothing.
+    """Index articles (.txt, .md, .jsonl): new and changed ones are written, unchanged files cost
+    a stat. One ingest at a time per index; questions are answered meanwhile.
 
     Articles with sentences that address an AI or instruct it are indexed with a warning:
-    those sentences are never quoted or shown to a model.
+    those sentences are left out of the index, never quoted or shown to a model.
 
-    Example: assistant ingest corpus/
+    Examples: assistant ingest · assistant ingest new-article.md · assistant ingest archive/ --mirror
     """
     settings = _settings()
     with _bot(settings) as bot:
-        result = ingest_with_progress(bot, path)
+        result = ingest_with_progress(bot, path, mirror)
     if as_json:
         out.print_json(json.dumps(asdict(result), ensure_ascii=False))
         return
-    for skipped in result.skipped:
-        err.print(f"[yellow]skipped[/] {skipped}", markup=True, highlight=False)
+    for skipped in result.skipped_files:
+        err.print(f"[yellow]skipped[/] {escape(str(skipped))}", highlight=False)
     for flagged in result.flagged:
-        err.print(f"[yellow]warning[/] {flagged.doc_id}: {flagged.count} sentence(s) addressed to an AI "
-                  f"({flagged.reason}; never quoted or shown to a model), e.g. “{flagged.first[:160]}”",
+        err.print(f"[yellow]warning[/] {escape(flagged.doc_id)}: {flagged.count} sentence(s) addressed to an AI "
+                  f"({flagged.reason}; never quoted or shown to a model), e.g. “{escape(flagged.first[:160])}”",
                   highlight=False)
     out.print(result.summary())
 

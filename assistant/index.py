@@ -1,34 +1,55 @@
-"""The search index: chunks in Chroma (dense) and a BM25 index beside them, kept in step.
+"""The search index: chunks and vectors in Chroma, a catalog and a BM25 index beside them.
 
-:meth:`Index.sync` makes the index mirror a list of documents, incrementally and
-idempotently. Chunk ids come from content, so the plan is a set difference: write the
-chunks that are missing, then delete the ones no longer wanted. Writes come before deletes,
-so a crash mid-way leaves old answers searchable and the next sync finishes the job.
-Documents whose file could not be read this time keep their chunks (``protect``).
+Three parts, kept in step by the versioned manifest (:mod:`assistant.manifest`):
+
+- Chroma (:mod:`assistant.store`) holds chunks, vectors and the manifest; with ``chroma
+  run`` it is shared by every process on every machine.
+- The catalog (:mod:`assistant.catalog`, SQLite) is this machine's replica of the manifest,
+  plus each chunk's text and filter fields and each file's size, mtime and hash.
+- The BM25 index (:mod:`assistant.lexical`, tantivy) is derived from the catalog.
+
+Ingest (:meth:`Index.ingest`) costs what the change costs: a file whose size and mtime are
+unchanged is not read; a read file whose hash is unchanged is not parsed; a document whose
+content key is unchanged is not chunked; only new chunks are embedded. Reading and
+chunking (a thread), embedding (``embed_concurrency`` batches at once) and writing overlap
+in a bounded pipeline. One writer at a time: a lock file beside the catalog; readers never
+take it. Any process notices a newer manifest version within ``refresh_seconds`` and
+applies just the documents that changed (:meth:`Index.refresh`). The run itself lives in
+:mod:`assistant.ingest` (the pipeline) and :mod:`assistant.ingest_plan` (what to read and write).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
-from assistant.chunking import chunk_document, chunk_id
-from assistant.errors import IngestError
-from assistant.lexical import LexicalEntry, LexicalIndex, ids_fingerprint
+from assistant.catalog import Catalog, ChunkRow, DocChange, DocRow, Selection
+from assistant.corpus import corpus_files
+from assistant.errors import IngestError, StoreError
+from assistant.ingest import LEASE_SECONDS, IngestRun, vector_bytes
+from assistant.ingest_plan import IngestProgress, Progress
+from assistant.lexical import LexicalFilter, LexicalIndex, embedding_text, lexical_tokens
+from assistant.manifest import COMPLETE, DocRecord, Head, Lease, Manifest
 from assistant.store import ChromaStore
 from assistant.text import content_hash
-from assistant.types import Chunk, Document, IngestReport
+from assistant.types import Document, IngestReport
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+__all__ = ["Index", "IndexedDocument", "IngestProgress", "Progress", "embedding_text"]
+
 
 
 @dataclass(frozen=True)
@@ -41,9 +62,6 @@ class IndexedDocument:
     chunks: int
 
 
-def embedding_text(title: str, text: str) -> str:
-    """What gets embedded and BM25-indexed for a chunk: its article title, then the text."""
-    return f"{title}\n{text}" if title else text
 
 
 class Index:
@@ -55,186 +73,323 @@ class Index:
         *,
         chunk_tokens: int = 300,
         chunk_overlap: int = 60,
+        embed_batch: int = 32,
+        embed_concurrency: int = 1,
+        refresh_seconds: float = 2.0,
+        lock_timeout: float = 900.0,
     ):
         self.store = store
         self.embeddings = embeddings
         self.lexical_dir = lexical_dir
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
-        self._lexical: LexicalIndex | None = None
-        self._lock = threading.RLock()
+        self.embed_batch = embed_batch
+        self.embed_concurrency = max(1, embed_concurrency)
+        self.refresh_seconds = refresh_seconds
+        self.lock_timeout = lock_timeout
+        lexical_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(lexical_dir / "catalog-v1.sqlite")
+        self.manifest = Manifest(store)
+        self._bm25: LexicalIndex | None = None
+        self._vectors: _Vectors | None = None
+        self._file_lock = FileLock(str(lexical_dir / "ingest.lock"))
+        self._lock = threading.RLock()  # short sections only (opening the BM25 index)
+        self._write_mutex = threading.RLock()  # one writer (ingest or catch-up) per process
+        self._last_refresh = -1e9
+        self._settings_key = content_hash("chunks", str(chunk_tokens), str(chunk_overlap))
 
-    # --- ingest ------------------------------------------------------------------------
+    # --- locking -------------------------------------------------------------------------
 
-    def _doc_key(self, doc: Document) -> str:
-        return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
-
-    def sync(
-        self,
-        documents: Iterable[Document],
-        *,
-        protect: Iterable[str] = (),
-        progress: Progress | None = None,
-    ) -> IngestReport:
-        started = time.perf_counter()
-        with self._lock:
-            report = self._sync(list(documents), set(protect), progress)
-        report.seconds = time.perf_counter() - started
-        log.info("ingest: %s", report.summary())
-        return report
-
-    def _sync(self, docs: list[Document], protect: set[str], progress: Progress | None) -> IngestReport:
-        report = IngestReport()
-        existing: dict[str, dict[str, str]] = defaultdict(dict)  # doc_id -> chunk_id -> doc_hash
-        for stored in self.store.iter_all():
-            existing[str(stored.metadata.get("doc_id", ""))][stored.chunk_id] = str(
-                stored.metadata.get("doc_hash", "")
-            )
-        wanted_ids: set[str] = set()
-        to_write: list[Chunk] = []
-        for doc in docs:
-            key = self._doc_key(doc)
-            have = existing.get(doc.doc_id, {})
-            if have and all(h == key for h in have.values()):
-                report.unchanged += 1
-                wanted_ids.update(have)
-                continue
-            chunks = [
-                _with_hash(c, key)
-                for c in chunk_document(doc, chunk_tokens=self.chunk_tokens, overlap=self.chunk_overlap)
-            ]
-            wanted_ids.update(c.chunk_id for c in chunks)
-            to_write.extend(c for c in chunks if c.chunk_id not in have)
-            if have:
-                report.updated += 1
-            else:
-                report.added += 1
-        corpus_ids = {d.doc_id for d in docs}
-        for doc_id, chunk_ids in existing.items():
-            if doc_id in protect:
-                wanted_ids.update(chunk_ids)
-                log.warning("kept the indexed chunks of %s: its file could not be read", doc_id)
-            elif doc_id not in corpus_ids:
-                report.removed += 1
-        all_existing = {cid for ids in existing.values() for cid in ids}
-        to_delete = sorted(all_existing - wanted_ids)
-
-        if to_write:
-            self._write(to_write, progress)
-        if to_delete:
-            self.store.delete(to_delete)
-        report.chunks_added = len(to_write)
-        report.chunks_removed = len(to_delete)
-        self._verify(wanted_ids)
-        report.chunks_total = len(wanted_ids)
-        if to_write or to_delete or self._lexical_stale(wanted_ids):
-            self.rebuild_lexical()
-        return report
-
-    def _write(self, chunks: list[Chunk], progress: Progress | None) -> None:
-        batch = 32
-        done = 0
-        if progress:
-            progress(0, len(chunks))
-        for start in range(0, len(chunks), batch):
-            part = chunks[start : start + batch]
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._write_mutex:
             try:
-                vectors = self.embeddings.embed_documents([embedding_text(c.title, c.text) for c in part])
-            except Exception as exc:
+                self._file_lock.acquire(timeout=self.lock_timeout)
+            except Timeout as exc:
                 raise IngestError(
-                    f"embedding failed after {done} of {len(chunks)} new chunks ({exc}); "
-                    "what was written is kept, run ingest again to finish"
+                    f"another ingest has held {self._file_lock.lock_file} for {self.lock_timeout:.0f} s; "
+                    "try again when it has finished"
                 ) from exc
-            self.store.add(part, vectors)
-            done += len(part)
-            if progress:
-                progress(done, len(chunks))
+            try:
+                yield
+            finally:
+                self._file_lock.release()
 
-    def _verify(self, wanted_ids: set[str]) -> None:
-        """Chroma 1.5.x has reports of lost writes: check the count, re-check the ids."""
-        count = self.store.count()
-        if count == len(wanted_ids):
-            return
-        stored = {c.chunk_id for c in self.store.iter_all()}
-        missing, extra = wanted_ids - stored, stored - wanted_ids
-        raise IngestError(
-            f"the vector store holds {count} chunks but {len(wanted_ids)} were expected "
-            f"({len(missing)} missing, {len(extra)} unexpected); run ingest again to repair"
-        )
+    # --- reading side: refresh, search ----------------------------------------------------
 
-    # --- BM25 --------------------------------------------------------------------------
-
-    def _lexical_stale(self, wanted_ids: set[str]) -> bool:
-        current = self._lexical or LexicalIndex.load(self.lexical_dir)
-        return current is None or current.fingerprint != ids_fingerprint(list(wanted_ids))
-
-    def rebuild_lexical(self) -> LexicalIndex:
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index (opened on first use, then refreshed when due)."""
         with self._lock:
-            items = [
-                (
-                    LexicalEntry(
-                        c.chunk_id,
-                        str(c.metadata.get("doc_id", "")),
-                        str(c.metadata.get("source", "")),
-                        int(c.metadata.get("date_num", 0) or 0),
-                    ),
-                    embedding_text(str(c.metadata.get("title", "")), c.text),
-                )
-                for c in self.store.iter_all(documents=True)
-            ]
-            index = LexicalIndex.build(items)
-            index.save(self.lexical_dir)
-            self._lexical = index
-            log.info("BM25 index rebuilt over %d chunks", len(index))
-            return index
+            if self._bm25 is None:
+                self._bm25 = LexicalIndex(self.lexical_dir)
+                self._last_refresh = -1e9
+        self.refresh()
+        return self._bm25
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Apply what other processes have ingested since; at most every ``refresh_seconds``
+        (one read of the manifest head). Never waits for a running ingest: that one applies
+        its own changes. Returns True if something was applied."""
+        now = time.monotonic()
+        if not force and now - self._last_refresh < self.refresh_seconds:
+            return False
+        self._last_refresh = now
+        bm25 = self._bm25 or LexicalIndex(self.lexical_dir)
+        self._bm25 = bm25
+        head = self.manifest.head()
+        behind = head.version > self.catalog.applied_version or (
+            head.uid and head.uid != self.catalog.get_meta("uid")
+        )
+        bm25.reload()
+        if not behind and bm25.seq >= self.catalog.last_change:
+            return False
+        if not self._write_mutex.acquire(blocking=False):
+            return False  # this process is writing; it applies its own changes
+        try:
+            try:
+                self._file_lock.acquire(timeout=0)
+            except Timeout:
+                return False  # another process is writing; it applies its own changes
+            try:
+                return self._catch_up()
+            finally:
+                self._file_lock.release()
+        finally:
+            self._write_mutex.release()
+
+    def _catch_up(self, head: Head | None = None) -> bool:
+        """Bring the catalog to the manifest head and the BM25 index to the catalog (lock held)."""
+        head = head or self.manifest.head()
+        applied = self.catalog.applied_version
+        changed = False
+        if head.uid and head.uid != self.catalog.get_meta("uid"):
+            if self.catalog.get_meta("uid"):
+                log.warning("the catalog at %s belongs to another store; rebuilding it", self.catalog.path)
+            with self.catalog.transaction() as con:
+                for table in ("docs", "chunks", "files"):
+                    con.execute(f"DELETE FROM {table}")
+                Catalog.set_meta(con, "uid", head.uid)
+                Catalog.set_applied_version(con, 0)
+            applied = 0
+            self._reset_lexical()
+            changed = True
+        if head.version > applied:
+            records = self.manifest.changed_since(applied, head.version)
+            for start in range(0, len(records), 200):
+                self._apply_records(records[start : start + 200])
+            with self.catalog.transaction() as con:
+                Catalog.set_applied_version(con, head.version)
+            log.info("applied manifest versions %d..%d (%d documents)", applied + 1, head.version, len(records))
+            changed = True
+        bm25 = self._bm25 or LexicalIndex(self.lexical_dir)
+        self._bm25 = bm25
+        if bm25.seq > self.catalog.last_change:  # a catalog rebuilt from scratch
+            self._reset_lexical()
+            bm25 = self._bm25
+        if bm25.catch_up(self.catalog):
+            changed = True
+        return changed
+
+    def _reset_lexical(self) -> None:
+        import shutil
+
+        if self._bm25 is not None:
+            shutil.rmtree(self._bm25.path, ignore_errors=True)
+        self._bm25 = LexicalIndex(self.lexical_dir)
+
+    def _apply_records(self, records: list[DocRecord]) -> None:
+        wanted = [cid for r in records if r.state == COMPLETE for cid in r.chunk_ids]
+        stored = {c.chunk_id: c for c in self.store.get(wanted, embeddings=True)}
+        changes = []
+        for r in records:
+            if r.state != COMPLETE:
+                changes.append(DocChange(r.doc_id, None))
+                continue
+            got = [stored[c] for c in r.chunk_ids if c in stored]
+            if len(got) < len(r.chunk_ids):
+                log.warning("%s: %d of its %d chunks are missing from the store",
+                            r.doc_id, len(r.chunk_ids) - len(got), len(r.chunk_ids))
+            if not got:
+                changes.append(DocChange(r.doc_id, None))
+                continue
+            m = got[0].metadata
+            doc = DocRow(r.doc_id, r.doc_key, r.file, str(m.get("title", "")), str(m.get("date", "")),
+                         str(m.get("source", "")), str(m.get("url", "")), len(got), r.version)
+            rows = tuple(
+                ChunkRow(c.chunk_id, r.doc_id, int(c.metadata.get("index", 0) or 0),
+                         int(c.metadata.get("start", 0) or 0), int(c.metadata.get("end", 0) or 0),
+                         int(c.metadata.get("date_num", 0) or 0), str(c.metadata.get("source", "")), c.text,
+                         vector=vector_bytes(c.embedding))
+                for c in got
+            )
+            changes.append(DocChange(r.doc_id, doc, rows))
+        with self.catalog.transaction() as con:
+            Catalog.apply(con, changes)
+
+    def lexical_search(self, query: str, k: int, where: LexicalFilter | None = None) -> list[tuple[ChunkRow, DocRow, float]]:
+        """BM25 hits with their chunk and document rows (no round trip to Chroma)."""
+        bm25 = self.lexical()
+        hits = bm25.search(lexical_tokens(query), k, where)
+        rows = self.catalog.hydrate([row for row, _ in hits])
+        return [(*rows[row], score) for row, score in hits if row in rows]
+
+    def dense_among(self, vector: list[float], k: int, selection: Selection) -> list[tuple[ChunkRow, DocRow, float]] | None:
+        """Exact nearest neighbours (cosine) among the chunks a filter allows, over the
+        catalog's vectors held in memory; None when some allowed chunk has no vector here."""
+        self.refresh()
+        allowed = np.asarray(self.catalog.rows(selection), dtype=np.int64)
+        if not len(allowed):
+            return []
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = _Vectors()
+        found = self._vectors.search(self.catalog, np.asarray(vector, dtype=np.float32), k, allowed)
+        if found is None:
+            return None
+        hydrated = self.catalog.hydrate([row for row, _ in found])
+        return [(*hydrated[row], sim) for row, sim in found if row in hydrated]
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each (folded) term, and how many chunks there are."""
         return self.lexical().document_frequencies(terms)
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index, loaded once; rebuilt if it does not match the store."""
-        with self._lock:
-            if self._lexical is None:
-                loaded = LexicalIndex.load(self.lexical_dir)
-                if loaded is not None and len(loaded) == self.store.count():
-                    ids = [c.chunk_id for c in self.store.iter_all()]
-                    if ids_fingerprint(ids) == loaded.fingerprint:
-                        self._lexical = loaded
-                if self._lexical is None:
-                    log.info("BM25 index missing or out of step with the store; rebuilding")
-                    self.rebuild_lexical()
-            assert self._lexical is not None
-            return self._lexical
-
-    # --- listing -----------------------------------------------------------------------
-
     def documents(self) -> list[IndexedDocument]:
-        by_doc: dict[str, dict] = {}
-        counts: dict[str, int] = defaultdict(int)
-        for c in self.store.iter_all():
-            doc_id = str(c.metadata.get("doc_id", ""))
-            counts[doc_id] += 1
-            by_doc.setdefault(doc_id, c.metadata)
+        self.refresh()
         return sorted(
-            (
-                IndexedDocument(
-                    doc_id=d,
-                    title=str(m.get("title", "")),
-                    date=str(m.get("date", "")),
-                    source=str(m.get("source", "")),
-                    url=str(m.get("url", "")),
-                    chunks=counts[d],
-                )
-                for d, m in by_doc.items()
-            ),
+            (IndexedDocument(d.doc_id, d.title, d.date, d.source, d.url, d.chunks) for d in self.catalog.documents()),
             key=lambda d: (d.date or "0000", d.doc_id),
             reverse=True,
         )
 
+    def close(self) -> None:
+        self.catalog.close()
 
-def _with_hash(chunk: Chunk, key: str) -> Chunk:
-    """Tie the chunk to its document version: a changed article gets all-new chunk ids."""
-    from dataclasses import replace
+    # --- ingest --------------------------------------------------------------------------
 
-    return replace(chunk, doc_hash=key, chunk_id=chunk_id(chunk.doc_id, key + chunk.text, chunk.index))
+    def _claim(self) -> Lease:
+        """The writer's lease in the manifest: a second ingest worker on another machine is
+        refused while this one runs (renewed at every write; released at the end). On this
+        machine the lock file already orders writers; a lease left by a process that died
+        here is taken over."""
+        current = self.manifest.lease()
+        now = time.time()
+        if current and current.expires > now and not _dead_here(current):
+            raise IngestError(
+                f"another ingest worker ({current.owner}) is writing to this store until "
+                f"{time.strftime('%H:%M:%S', time.localtime(current.expires))} unless it renews; "
+                "run one ingest worker per store"
+            )
+        lease = Lease(f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now + LEASE_SECONDS)
+        self.manifest.put((), lease=lease)
+        return lease
+
+    def _doc_key(self, doc: Document) -> str:
+        return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
+
+    def ingest(self, path: Path | str, *, mirror: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Index the article files under ``path`` (a folder or one file): new and changed
+        documents are written, unchanged ones cost a ``stat``. With ``mirror``, documents
+        that are no longer there are removed (except those of files that could not be read)."""
+        files = corpus_files(path)
+        return self._run(files, mirror, progress)
+
+    def _run(self, files: list[Path], mirror: bool, progress: Progress | None) -> IngestReport:
+        started = time.perf_counter()
+        with self._writing():
+            lease = self._claim()
+            try:
+                head = self.manifest.init_head()
+                self._catch_up(head)
+                run = IngestRun(self, head, progress, lease)
+                run.execute(files, mirror)
+            finally:
+                try:
+                    self.manifest.put((), lease=Lease(lease.owner, 0.0))
+                except StoreError as exc:  # the store went away: the lease expires by itself
+                    log.warning("could not release the writer lease: %s", exc)
+        report = run.report
+        report.seconds = time.perf_counter() - started
+        log.info("ingest: %s", report.summary())
+        return report
+
+
+class _Vectors:
+    """The catalog's chunk vectors in memory (unit length, float32, by catalog row), for exact
+    filtered dense search. Loaded on first use (~130 MB at 84,598 chunks of 384 dimensions),
+    then kept current from the catalog's change numbers: O(change)."""
+
+    def __init__(self) -> None:
+        self.seq = -1
+        self.rows = np.empty(0, dtype=np.int64)
+        self.matrix = np.empty((0, 0), dtype=np.float32)
+        self.alive = np.empty(0, dtype=bool)
+        self.positions: dict[str, list[int]] = {}  # doc_id -> positions in rows/matrix
+        self.incomplete = False  # some chunk has no vector in the catalog
+        self._lock = threading.Lock()
+
+    def _sync(self, catalog: Catalog) -> None:
+        if self.seq >= 0 and catalog.last_change == self.seq:
+            return
+        last, changed, got = catalog.vectors_since(None if self.seq < 0 else self.seq)
+        if changed is None:
+            self.rows, self.matrix, self.alive, self.positions = np.empty(0, np.int64), None, np.empty(0, bool), {}
+        else:
+            for doc_id in changed:
+                for pos in self.positions.pop(doc_id, ()):
+                    self.alive[pos] = False
+        self._append(got)
+        self.seq = last
+        if len(self.alive) and self.alive.sum() < 0.75 * len(self.alive):
+            self._compact()
+
+    def _append(self, got: list[tuple[int, str, bytes | None]]) -> None:
+        with_vectors = [(row, doc, vec) for row, doc, vec in got if vec]
+        if len(with_vectors) < len(got):
+            self.incomplete = True
+        if not with_vectors:
+            if self.matrix is None:
+                self.matrix = np.empty((0, 0), dtype=np.float32)
+            return
+        block = np.frombuffer(b"".join(v for _, _, v in with_vectors), dtype=np.float32).reshape(len(with_vectors), -1)
+        block = block / (np.linalg.norm(block, axis=1, keepdims=True) + 1e-12)
+        start = len(self.rows)
+        self.rows = np.concatenate([self.rows, np.fromiter((r for r, _, _ in with_vectors), np.int64)])
+        self.matrix = block if self.matrix is None or not self.matrix.size else np.vstack([self.matrix, block])
+        self.alive = np.concatenate([self.alive, np.ones(len(with_vectors), dtype=bool)])
+        for n, (_, doc, _) in enumerate(with_vectors):
+            self.positions.setdefault(doc, []).append(start + n)
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive)
+        remap = {int(old): new for new, old in enumerate(keep)}
+        self.rows, self.matrix, self.alive = self.rows[keep], self.matrix[keep], np.ones(len(keep), dtype=bool)
+        self.positions = {d: [remap[p] for p in ps if p in remap] for d, ps in self.positions.items()}
+
+    def search(self, catalog: Catalog, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]] | None:
+        with self._lock:
+            self._sync(catalog)
+            if not len(self.rows):
+                return None if self.incomplete else []
+            idx = np.clip(np.searchsorted(self.rows, allowed), 0, len(self.rows) - 1)
+            idx = idx[(self.rows[idx] == allowed) & self.alive[idx]]
+            if len(idx) < len(allowed):
+                return None  # chunks without a vector here: let the store answer
+            sims = self.matrix[idx] @ (query / (np.linalg.norm(query) or 1.0))
+            rows = self.rows[idx]
+        k = min(k, len(idx))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(rows[i]), float(sims[i])) for i in top]
+
+
+def _dead_here(lease: Lease) -> bool:
+    """The lease belongs to a process of this machine that no longer runs."""
+    if lease.host != socket.gethostname() or not lease.pid:
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return lease.pid == os.getpid()  # our own, left by an earlier run of this process

@@ -431,3 +431,15 @@ def flag_document(doc: Document) -> FlaggedDocument | None:
     first = " ".join(found[0].text.split())
     return FlaggedDocument(doc_id=doc.doc_id, count=len(found), first=first[:300],
                            reason=found[0].reason, path=doc.path)
+
+
+def screen_for_index(doc: Document) -> tuple[Document | None, FlaggedDocument | None]:
+    """What the index holds of ``doc`` (None: nothing but text written for an AI, so it is not
+    indexed at all) and its flagged sentences summed up (None when it has none)."""
+    flagged = flag_document(doc)
+    if flagged is None:
+        return doc, None
+    screened = screen_document(doc)
+    if not screened.text.strip():
+        return None, replace(flagged, indexed=False)
+    return screened, flagged

@@ -80,17 +80,41 @@ class Passage:
     start: int = 0
     end: int = 0
     dense_similarity: float | None = None  # cosine similarity to the query, when known
+    lexical_score: float | None = None  # BM25 score, when the lexical search found it
     ranks: dict[str, int] = field(default_factory=dict)  # rank in each retriever, 1-based
+
+
+RefusalCode = Literal[
+    "answerable",  # not a refusal
+    "nothing_retrieved",  # the index returned no passage (empty index, or filters exclude all)
+    "no_sentence",  # the passages hold no usable sentence
+    "missing_terms",  # the question names something the passages never mention
+    "no_fact_of_kind",  # no sentence holds the kind of fact asked for (a name, number, date)
+    "weak_match",  # nothing matches the question well enough
+    "engine_declined",  # the answer engine (a model) judged the passages insufficient
+    "unsupported",  # the citation check found no claim supported by its passage
+]
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The refusal gate's judgement: do the passages cover the question well enough?"""
+    """The answerability gate's judgement: do the passages hold the answer?"""
 
-    coverage: float  # idf-weighted share of the question's content words found
+    coverage: float  # idf-weighted share of the question's words found in the top passages
     similarity: float | None  # best dense similarity, when known
     sufficient: bool
-    reason: str
+    reason: str  # a sentence saying why (or "ok")
+    score: float | None = None  # estimated probability that the passages answer the question
+    code: RefusalCode = "answerable"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an answer was refused: a typed code, a sentence, and which step refused."""
+
+    code: RefusalCode
+    detail: str
+    by: Literal["gate", "engine", "check"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +158,9 @@ class GenerationRequest:
     passages: list[Passage]  # numbered [1]..[n] in this order
     history: list[ChatMessage]
     language: Literal["vi", "en"]
+    # the reader's scored sentences (assistant.reader.Reading), when the assistant has them
+    reading: Any = None
+    exclude: frozenset[str] = frozenset()  # sentences no engine may quote (flagged as injected)
 
 
 @dataclass
@@ -173,7 +200,8 @@ class IngestReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_total: int = 0
-    skipped: list[str] = field(default_factory=list)  # "file: reason"
+    skipped: list[str] = field(default_factory=list)  # "file: reason", for display
+    skipped_files: list[Any] = field(default_factory=list)  # corpus.Skipped: path, line, reason
     seconds: float = 0.0
     flagged: list[FlaggedDocument] = field(default_factory=list)  # articles written (partly) for an AI
 
@@ -207,7 +235,8 @@ class Answer:
         self.prompt_name = ""
         self.prompt_hash = ""
         self.verification = Verification()
-        self.evidence: Evidence | None = None  # the refusal gate's judgement of the passages
+        self.evidence: Evidence | None = None  # the answerability gate's judgement of the passages
+        self.refusal: Refusal | None = None  # why it was refused (code, sentence, which step)
         self.notices: list[str] = []  # e.g. the question was cleaned or cut; a fallback answered
         self.raw_text = ""  # the text as the engine produced it, before checking
         self._pieces = pieces
@@ -276,6 +305,10 @@ class Answer:
                 }
                 for c in self.citations
             ],
+            "refusal": None if self.refusal is None else {
+                "code": self.refusal.code, "detail": self.refusal.detail, "by": self.refusal.by,
+            },
+            "answerability": None if self.evidence is None else self.evidence.score,
             "timings": dict(self.timings),
             "usage": dict(self.usage),
             "prompt_hash": self.prompt_hash,

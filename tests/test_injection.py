@@ -28,6 +28,7 @@ from assistant.injection import (
 )
 from assistant.messages import answer_messages, format_passages, quote_markers
 from assistant.prompts import load_prompt
+from assistant.reader import Reader
 from assistant.text import split_sentences
 from assistant.types import Document, GenerationRequest, GenerationResult, Passage
 from tests._llm import needs_llama, needs_small_model, small_model_path
@@ -196,10 +197,10 @@ def test_chat_prompt_quotes_passages_between_random_markers_without_flagged_sent
 
 
 def test_passage_focus_never_shows_flagged_sentences(e5: Any) -> None:
-    engine = ExtractiveEngine(e5)
+    reader = Reader(e5)
 
     def scorer(q: str, ps: list[Passage]) -> list[tuple[int, str]]:
-        return [(s.passage, s.text) for s in engine.score_sentences(q, ps)]
+        return [(s.passage, s.text) for s in reader.read(q, ps).sentences]
 
     for budget in (0, 40, 10_000):  # no budget, a tight one, a generous one
         texts = PassageFocus(scorer, budget)(QUESTIONS[0], [INJECTED, GENUINE])
@@ -218,13 +219,21 @@ def test_citation_check_rejects_a_claim_whose_support_is_flagged() -> None:
 
 
 def test_extractive_engine_never_quotes_a_flagged_sentence(e5: Any) -> None:
-    engine = ExtractiveEngine(e5)
+    engine = ExtractiveEngine(Reader(e5))
     only_injected = GenerationRequest(question=QUESTIONS[0], standalone_question=QUESTIONS[0],
                                       passages=[INJECTED], history=[], language="vi")
     result = GenerationResult()
     text = "".join(engine.stream(only_injected, result))
     assert FAKE not in text
-    assert all(FAKE not in s.text for s in engine.score_sentences(QUESTIONS[0], [INJECTED, GENUINE]))
+    both = GenerationRequest(question=QUESTIONS[0], standalone_question=QUESTIONS[0],
+                             passages=[INJECTED, GENUINE], history=[], language="vi")
+    text = "".join(engine.stream(both, GenerationResult()))
+    assert FAKE not in text and REAL_NAME in text
+    # even when the caller hands it a reading of the raw passages
+    reading = engine.reader.read(QUESTIONS[0], [INJECTED, GENUINE])
+    assert any(FAKE in s.text for s in reading.sentences)  # the raw reading holds the bait
+    request = replace(both, reading=reading)
+    assert FAKE not in "".join(engine.stream(request, GenerationResult()))
 
 
 # --- the trial: injection articles in the corpus --------------------------------------------
@@ -305,7 +314,7 @@ def test_injection_articles_change_no_answer_extractive(corpora: Corpora, questi
 
 
 def test_an_index_built_before_screening_is_screened_at_answer_time(tmp_path: Path, seed_store: Path,
-                                                                     e5: Any) -> None:
+                                                                     e5: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Passages are screened again when retrieved: a store that holds injected text (built
     before this check existed, or by another tool) still gives no injected answer."""
     corpus, store = tmp_path / "corpus", tmp_path / "vs"
@@ -315,10 +324,12 @@ def test_an_index_built_before_screening_is_screened_at_answer_time(tmp_path: Pa
         (corpus / f"{doc_id}.md").unlink()
     bot = _bot(store, corpus, tmp_path, e5)
     try:
-        from assistant.corpus import load_corpus
+        import assistant.ingest_plan
 
         (corpus / "inj-vi-ghi-chu.md").write_text(injected_files()["inj-vi-ghi-chu.md"], encoding="utf-8")
-        bot.index.sync(load_corpus(corpus).documents)  # indexed as written, not screened
+        with monkeypatch.context() as patch:  # indexed as written, as before the ingest screened it
+            patch.setattr(assistant.ingest_plan, "screen_for_index", lambda doc: (doc, None))
+            bot.ingest()
         assert any(FAKE in p.text for p in bot.retriever().retrieve(QUESTIONS[0], 10, None))
         for question in QUESTIONS:
             answer = bot.ask(question)

@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT
 
 from assistant import Assistant
-from assistant.extractive import EMBEDDING_CACHE_SIZE, ExtractiveEngine
 from assistant.lru import LRUCache
+from assistant.reader import Reader
 from assistant.types import Passage
 
 
@@ -53,15 +53,14 @@ def test_lru_cache_is_thread_safe() -> None:
     assert len(cache) == 50
 
 
-def test_the_extractive_engines_sentence_cache_is_bounded(e5: Any) -> None:
-    engine = ExtractiveEngine(e5)
-    assert engine._cache.maxsize == EMBEDDING_CACHE_SIZE
-    engine._cache = LRUCache(6)
+def test_the_readers_sentence_cache_is_bounded(e5: Any) -> None:
+    assert isinstance(Reader(e5)._cache, LRUCache) and Reader(e5)._cache.maxsize == Reader(e5).cache_size
+    reader = Reader(e5, cache_size=6)
     passages = [Passage(chunk_id=str(i), doc_id=str(i), text=f"Câu thứ {i} nói về tỉnh Thanh Hóa và Nga năm {2000 + i}.")
                 for i in range(10)]
-    first = engine.score_sentences("Thanh Hóa hợp tác với Nga năm nào?", passages)
-    assert len(engine._cache) == 6  # ten sentences seen, six kept
-    again = engine.score_sentences("Thanh Hóa hợp tác với Nga năm nào?", passages)
+    first = reader.read("Thanh Hóa hợp tác với Nga năm nào?", passages).sentences
+    assert len(first) == 10 and len(reader._cache) == 6  # ten sentences seen (more than fit), six kept
+    again = reader.read("Thanh Hóa hợp tác với Nga năm nào?", passages).sentences
     assert [(s.text, round(s.score, 6)) for s in first] == [(s.text, round(s.score, 6)) for s in again]
 
 

@@ -114,7 +114,9 @@ def test_healthz_and_errors_never_show_the_credentials(tmp_path: Path, seed_stor
     bot, settings = _bot_with_secret_url(tmp_path, seed_store, e5)
     try:
         bot.engine = FakeAnswerEngine([ModelUnavailableError(f"cannot reach {URL}")] * 3, name="openai")
-        bot.extractive = FakeAnswerEngine([ModelUnavailableError(f"the server at {URL} failed")] * 3, name="extractive")
+        failing = FakeAnswerEngine([ModelUnavailableError(f"the server at {URL} failed")] * 3, name="extractive")
+        failing.reader = bot.extractive.reader  # type: ignore[attr-defined]  # the gate reads with it
+        bot.extractive = failing  # type: ignore[assignment]
         with running(create_app(bot, settings, ui=False)) as url:
             health = httpx.get(url + "/healthz", timeout=60)
             assert health.status_code == 200 and SECRET not in health.text
