@@ -129,6 +129,7 @@ class Assistant:
             chunk_overlap=settings.chunk_overlap,
             embed_concurrency=settings.embedding_concurrency if settings.embedder == "openai" else 1,
             refresh_seconds=settings.refresh_seconds,
+            max_document_bytes=settings.max_document_bytes,
         )
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
         extractive = ExtractiveEngine(reader)

@@ -192,6 +192,17 @@ class Catalog:
         return [DocRow(*r) for r in self._query(
             "SELECT doc_id, doc_key, file, title, date, source, url, chunks, version FROM docs")]
 
+    def titled(self, title: str, exclude: str = "") -> list[DocRow]:
+        """The documents with this title (but ``exclude``): where a copy of an article is."""
+        return [DocRow(*r) for r in self._query(
+            "SELECT doc_id, doc_key, file, title, date, source, url, chunks, version FROM docs "
+            "WHERE title = ? AND doc_id != ?", (title, exclude))]
+
+    def spans_of(self, doc_id: str) -> list[tuple[int, int, str]]:
+        """(start, end, text) of the document's chunks: its text, checkable without its file."""
+        return [(int(a), int(b), t) for a, b, t in self._query(
+            "SELECT start, end, text FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+
     def chunk_ids_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for part in _parts(list(doc_ids)):

@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
 from assistant.catalog import Catalog, ChunkRow, DocChange, DocRow, Selection
-from assistant.corpus import corpus_files
+from assistant.corpus import Skipped, corpus_files
 from assistant.errors import IngestError, StoreError
 from assistant.ingest import LEASE_SECONDS, IngestRun, vector_bytes
 from assistant.ingest_plan import IngestProgress, Progress
@@ -77,6 +77,7 @@ class Index:
         embed_concurrency: int = 1,
         refresh_seconds: float = 2.0,
         lock_timeout: float = 900.0,
+        max_document_bytes: int = 2_000_000,
     ):
         self.store = store
         self.embeddings = embeddings
@@ -87,6 +88,7 @@ class Index:
         self.embed_concurrency = max(1, embed_concurrency)
         self.refresh_seconds = refresh_seconds
         self.lock_timeout = lock_timeout
+        self.max_document_bytes = max_document_bytes  # larger articles are skipped, named
         lexical_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(lexical_dir / "catalog-v1.sqlite")
         self.manifest = Manifest(store)
@@ -290,10 +292,12 @@ class Index:
         """Index the article files under ``path`` (a folder or one file): new and changed
         documents are written, unchanged ones cost a ``stat``. With ``mirror``, documents
         that are no longer there are removed (except those of files that could not be read)."""
-        files = corpus_files(path)
-        return self._run(files, mirror, progress)
+        skipped: list[Skipped] = []  # symlinks out of the folder, READMEs
+        files = corpus_files(path, skipped)
+        return self._run(files, mirror, progress, skipped)
 
-    def _run(self, files: list[Path], mirror: bool, progress: Progress | None) -> IngestReport:
+    def _run(self, files: list[Path], mirror: bool, progress: Progress | None,
+             skipped: list[Skipped]) -> IngestReport:
         started = time.perf_counter()
         with self._writing():
             lease = self._claim()
@@ -301,6 +305,8 @@ class Index:
                 head = self.manifest.init_head()
                 self._catch_up(head)
                 run = IngestRun(self, head, progress, lease)
+                for item in skipped:
+                    run._skipped(item)
                 run.execute(files, mirror)
             finally:
                 try:
@@ -310,6 +316,8 @@ class Index:
         report = run.report
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
+        if report.skipped_files:  # each one is in the report (and logged at INFO), told once
+            log.warning("ingest skipped %d files or lines (IngestReport.skipped_files)", len(report.skipped_files))
         return report
 
 

@@ -75,6 +75,7 @@ class IngestRun(Planner):
         # or a write whose record was lost): ask it before embedding, so nothing is embedded twice.
         self.probe = self.store.count() > self.catalog.count_chunks()
         self.seen: dict[str, str] = {}  # doc_id -> file it came from in this run
+        self.texts: dict[str, str] = {}  # the same article under two names is indexed once
         self.protect: set[str] = set()
         self.done_pending: set[str] = set()
         self._last_lexical = time.monotonic()

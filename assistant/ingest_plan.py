@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from assistant.chunking import chunk_document, chunk_id
 from assistant.corpus import Skipped, load_file
 from assistant.injection import screen_for_index
 from assistant.manifest import DocRecord
+from assistant.text import content_hash
 from assistant.types import Chunk, Document, IngestReport
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ class Planner:
     stored: set[str]
     seen: dict[str, str]
     protect: set[str]
+    texts: dict[str, str]  # hash of a title and text -> the first document read with them
 
     def _tell(self) -> None:
         if self.on_progress:
@@ -106,6 +109,9 @@ class Planner:
                 self._unchanged(old.doc_ids, name)
                 self.progress.files_done += 1
                 continue
+            if st.st_size > self.ix.max_document_bytes and path.suffix.lower() != ".jsonl":
+                self._skip_file(Skipped(name, self._too_large(st.st_size)), old)
+                continue
             to_read.append((path, name, st, old))
         self._tell()
         for path, name, st, old in to_read:
@@ -127,6 +133,7 @@ class Planner:
                 self._skip_file(whole_file[0], old)
                 continue
             ids: list[str] = []
+            problems = len(loaded.skipped)  # a file with any skip is read again next time
             for doc in loaded.documents:
                 doc, flagged = screen_for_index(doc)  # text written for an AI is never indexed
                 if flagged is not None:
@@ -134,8 +141,20 @@ class Planner:
                 if doc is None:
                     continue
                 if doc.doc_id in self.seen:
+                    problems += 1
                     self._skipped(Skipped(str(path), f"duplicate document id {doc.doc_id!r} "
                                                      f"(first in {self.seen[doc.doc_id]})", _line(doc)))
+                    continue
+                size = len(doc.text.encode("utf-8"))
+                if size > self.ix.max_document_bytes:
+                    problems += 1
+                    self._skipped(Skipped(str(path), self._too_large(size), _line(doc)))
+                    continue
+                copy_of = self._same_text(doc)
+                if copy_of is not None:
+                    problems += 1
+                    self._skipped(Skipped(str(path), f"the same article as document {copy_of!r} "
+                                                     "(indexed once)", _line(doc)))
                     continue
                 self.seen[doc.doc_id] = name
                 ids.append(doc.doc_id)
@@ -151,7 +170,29 @@ class Planner:
                     self.seen[d] = name
                 ids.extend(kept)
             self.progress.files_done += 1
-            yield FileState(name, st.st_size, st.st_mtime_ns, sha, settings, tuple(ids), len(loaded.skipped))
+            yield FileState(name, st.st_size, st.st_mtime_ns, sha, settings, tuple(ids), problems)
+
+    def _too_large(self, size: int) -> str:
+        return (f"too large to index ({size:,} bytes; the limit is "
+                f"{self.ix.max_document_bytes:,}, ASSISTANT_MAX_DOCUMENT_BYTES)")
+
+    def _same_text(self, doc: Document) -> str | None:
+        """The id of another document with the same title and text (whitespace aside): read
+        earlier in this run, or indexed and still in its file. Then ``doc`` is a copy."""
+        text = " ".join(doc.text.split())
+        key = content_hash(doc.title, text)
+        if key in self.texts:
+            return self.texts[key]
+        if self.keys.get(doc.doc_id) != self.ix._doc_key(doc):  # new or changed: a copy of one indexed?
+            for row in self.catalog.titled(doc.title, exclude=doc.doc_id):
+                if row.doc_id in self.texts.values() or not row.file or not os.path.exists(row.file):
+                    continue  # read in this run (compared above: it may have changed), or its file is gone
+                spans = self.catalog.spans_of(row.doc_id)
+                if spans and all(doc.text[a:b] == t for a, b, t in spans) and \
+                        " ".join(doc.text[spans[0][0]:spans[-1][1]].split()) == text:
+                    return row.doc_id
+        self.texts[key] = doc.doc_id
+        return None
 
     def _all_current(self, doc_ids: Iterable[str]) -> bool:
         return all(d in self.keys and d not in self.pending for d in doc_ids)
@@ -164,7 +205,7 @@ class Planner:
                 self.progress.documents += 1
 
     def _skipped(self, item: Skipped) -> None:
-        log.warning("skipped %s", item)
+        log.info("skipped %s", item)  # reported once: in the report (the CLI, UI and API show it)
         self.report.skipped_files.append(item)
         self.report.skipped.append(str(item))
 

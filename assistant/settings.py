@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longer questions are cut to this length (with a notice)."
     )
     max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest article accepted.")
+    max_document_bytes: int = Field(
+        2_000_000, ge=1000,
+        description="Largest article an ingest indexes (a .txt/.md file, or one .jsonl line's text); "
+        "larger ones are skipped and named (a 30 MB file would be ~20,000 chunks, hours of embedding).",
+    )
     min_answerability: float | None = Field(
         None,
         ge=0.0,
