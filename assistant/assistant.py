@@ -131,6 +131,7 @@ class Assistant:
             refresh_seconds=settings.refresh_seconds,
             max_document_bytes=settings.max_document_bytes,
         )
+        index.check_dense(wait=False)  # cheap (a few queries); a store whose dense search went wrong is rebuilt
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
         extractive = ExtractiveEngine(reader)
         focus = PassageFocus(

@@ -278,6 +278,19 @@ class Catalog:
         finally:
             con.execute("COMMIT")
 
+    def sample_vectors(self, n: int) -> list[tuple[str, bytes]]:
+        """Up to ``n`` chunks, chosen at random, with their vectors (a self-check's sample)."""
+        return [(c, v) for c, v in self._query(
+            "SELECT chunk_id, vec FROM chunks WHERE vec IS NOT NULL AND length(vec) > 0 "
+            "ORDER BY random() LIMIT ?", (n,))]
+
+    def vectors_of(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for part in _parts(list(chunk_ids)):
+            out.update((c, v) for c, v in self._query(
+                f"SELECT chunk_id, vec FROM chunks WHERE chunk_id IN ({_marks(part)}) AND vec IS NOT NULL", part))
+        return out
+
     def count(self, selection: Selection) -> int:
         return int(self._query(f"SELECT count(*) FROM chunks WHERE {selection.where}", selection.params)[0][0])
 

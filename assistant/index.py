@@ -37,6 +37,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.catalog import Catalog, ChunkRow, DocChange, DocRow, Selection
 from assistant.corpus import Skipped, corpus_files
+from assistant.densecheck import SAMPLE, DenseCheck, check_dense, rebuild_collection
 from assistant.errors import IngestError, StoreError
 from assistant.ingest import LEASE_SECONDS, IngestRun, vector_bytes
 from assistant.ingest_plan import IngestProgress, Progress
@@ -103,10 +104,10 @@ class Index:
     # --- locking -------------------------------------------------------------------------
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, timeout: float | None = None) -> Iterator[None]:
         with self._write_mutex:
             try:
-                self._file_lock.acquire(timeout=self.lock_timeout)
+                self._file_lock.acquire(timeout=self.lock_timeout if timeout is None else timeout)
             except Timeout as exc:
                 raise IngestError(
                     f"another ingest has held {self._file_lock.lock_file} for {self.lock_timeout:.0f} s; "
@@ -288,6 +289,27 @@ class Index:
     def _doc_key(self, doc: Document) -> str:
         return content_hash(doc.content_hash, str(self.chunk_tokens), str(self.chunk_overlap))
 
+    def check_dense(self, *, repair: bool = True, wait: bool = True, sample: int = SAMPLE) -> DenseCheck:
+        """Do sampled chunks find themselves by dense search (:mod:`assistant.densecheck`)?
+        When not, the collection is rebuilt from the stored vectors (with a warning)."""
+        if self.store.count() == 0:
+            return DenseCheck(0, ())
+        found = check_dense(self.store, self.catalog, sample)
+        if found.ok or not repair:
+            return found
+        log.warning("the vector store's dense search did not find %d of %d sampled chunks by their own "
+                    "vectors; rebuilding its index from the stored vectors", len(found.missed), found.sampled)
+        try:
+            with self._writing(timeout=0 if wait is False else None):
+                copied = rebuild_collection(self.store, self.catalog)
+        except IngestError:  # an ingest is running here: it checks (and repairs) when it ends
+            log.warning("an ingest holds the index; the rebuild is left to it")
+            return found
+        after = check_dense(self.store, self.catalog, sample)
+        log.warning("rebuilt the collection (%d records): dense search %s", copied,
+                    "agrees again" if after.ok else f"still misses {len(after.missed)} chunks")
+        return DenseCheck(found.sampled, found.missed, repaired=after.ok)
+
     def ingest(self, path: Path | str, *, mirror: bool = False, progress: Progress | None = None) -> IngestReport:
         """Index the article files under ``path`` (a folder or one file): new and changed
         documents are written, unchanged ones cost a ``stat``. With ``mirror``, documents
@@ -314,6 +336,8 @@ class Index:
                 except StoreError as exc:  # the store went away: the lease expires by itself
                     log.warning("could not release the writer lease: %s", exc)
         report = run.report
+        if report.chunks_added or report.chunks_removed:
+            self.check_dense()  # what was just written is found by dense search
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
         if report.skipped_files:  # each one is in the report (and logged at INFO), told once
