@@ -128,6 +128,7 @@ _SCALES = {
     "trillion": 12,
 }  # fmt: skip
 _DIGIT_RE = re.compile(r"\d")
+_NAMED_DIGITS_RE = re.compile(r"[^\W\d_]+[-‑]\d+\w*")  # "Covid-19", "Su-30MK2": names, not numbers
 _NUMBER_WORDS_RE = re.compile(
     r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
@@ -184,6 +185,7 @@ def find_numbers(text: str) -> list[tuple[str, set[str]]]:
     """Written numbers (with "%" when given) and the values each may stand for; run
     :func:`find_dates` first and pass its blanked text, or dates count as numbers too."""
     numbers = []
+    text = _NAMED_DIGITS_RE.sub(lambda m: " " * len(m.group(0)), text)
     for m in _NUMBER_RE.finditer(text):
         token, percent, word = m.group(1), m.group(2), m.group(3) or ""
         values = number_values(token, "" if percent else word)
@@ -194,6 +196,7 @@ def find_numbers(text: str) -> list[tuple[str, set[str]]]:
 
 def has_number(sentence: str) -> bool:
     """The sentence holds a number, in digits or in words ("hai", "million")."""
+    sentence = _NAMED_DIGITS_RE.sub(" ", sentence)
     return bool(_DIGIT_RE.search(sentence) or _NUMBER_WORDS_RE.search(sentence))
 
 

@@ -100,6 +100,18 @@ def _spec(dataset: Sequence[Path], heldout: bool, corpus: Path | None, distracto
                        unanswerable=unanswerable or "none")  # type: ignore[arg-type]
 
 
+def _cached_factory(path: Path | None) -> Any:
+    """A bot factory whose embedder keeps its vectors in ``path`` (None: the default factory)."""
+    if path is None:
+        return None
+    from assistant import Assistant
+    from assistant.embeddings import E5Embeddings
+    from evals.embedcache import CachedEmbeddings
+
+    embeddings = CachedEmbeddings(E5Embeddings(), path)
+    return lambda settings: Assistant.from_settings(settings, embeddings=embeddings)
+
+
 def eval_command(
     dataset: Annotated[list[Path] | None, typer.Option(
         "--dataset", "-d",
@@ -140,6 +152,9 @@ def eval_command(
     allow_fallback: Annotated[bool, typer.Option(
         "--allow-fallback", help="Score a fallback engine when the one asked for is unavailable.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, help="Passages given to the engine.")] = None,
+    embed_cache: Annotated[Path | None, typer.Option(
+        "--embed-cache", help="SQLite file keeping every vector of the in-process embedder between runs "
+        "(evals/embedcache.py; development runs over large corpora).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Run the eval suite: retrieval, answer, citation and refusal metrics, with baselines.
@@ -196,7 +211,7 @@ def eval_command(
 
                 run = run_eval(cases, corpus=held.corpus, configs=configs, store=store, settings_overrides=overrides,
                                progress=advance, allow_fallback=allow_fallback, datasets=held.files,
-                               ingest_progress=ingesting)
+                               ingest_progress=ingesting, bot_factory=_cached_factory(embed_cache))
             if limit is not None:
                 run.meta["limit"] = limit
             if sample is not None:

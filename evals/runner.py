@@ -269,6 +269,15 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
 # --- running -------------------------------------------------------------------------------
 
 
+def _chunk_progress(report: Callable[[int, int], None]) -> Callable[[Any], None]:
+    """The index's progress (an ``IngestProgress``) as ``report(files done, files total)``."""
+
+    def tell(progress: Any) -> None:
+        report(progress.files_done, max(progress.files_total, 1))
+
+    return tell
+
+
 def _default_factory(settings: Any) -> Bot:
     from assistant import Assistant
 
@@ -438,7 +447,7 @@ def run_eval(
     """Index ``corpus`` once into ``store`` (a temporary folder when None; an existing store
     is brought in step with the corpus, embedding only what it lacks), then run every
     configuration over ``cases``. Returns the per-case results and the run's metadata.
-    ``ingest_progress(done, total)``: chunks embedded so far, given to ``bot.ingest``."""
+    ``ingest_progress(done, total)``: files read so far, given to ``bot.ingest``."""
     if not cases:
         raise EvalError("no cases to run")
     if not configs:
@@ -477,7 +486,7 @@ def run_eval(
                 description = _describe(bot)
                 _check_engine(config, description, allow_fallback)
                 t = time.perf_counter()
-                report = bot.ingest(progress=ingest_progress) if ingest_progress else bot.ingest()
+                report = bot.ingest(progress=_chunk_progress(ingest_progress)) if ingest_progress else bot.ingest()
                 ingest_seconds = time.perf_counter() - t
                 if n == 0:
                     meta["settings"] = _settings_dump(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_help_has_examples() -> None:
 
 
 def test_ask_json(cli_env: dict[str, str]) -> None:
-    proc = run(["ask", "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?", "--json"], cli_env)
+    proc = run(["ask", "Who led the Thanh Hóa delegation to Russia?", "--json"], cli_env)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) >= {"answer", "refused", "citations"}
@@ -51,19 +52,19 @@ def test_ask_text_prints_sources(cli_env: dict[str, str]) -> None:
     proc = run(["ask", "Who led the Thanh Hóa delegation to Russia?", "-k", "4"], cli_env)
     assert proc.returncode == 0, proc.stderr
     assert "Nguyễn Doãn Anh" in proc.stdout
-    assert "[1]" in proc.stdout or "[2]" in proc.stdout
+    assert re.search(r"\[\d\]", proc.stdout), proc.stdout
 
 
 def test_ask_session_carries_follow_ups(cli_env: dict[str, str], tmp_path: Path) -> None:
     session = tmp_path / "talk.json"
-    first = run(["ask", "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?", "--session", str(session)], cli_env)
+    first = run(["ask", "Who led the Thanh Hóa delegation to Russia?", "--session", str(session)], cli_env)
     assert first.returncode == 0, first.stderr
-    follow = run(["ask", "Ông ấy đã làm việc với vị Đại sứ nào?", "--session", str(session), "--json"], cli_env)
+    follow = run(["ask", "Ông ấy giữ chức vụ gì?", "--session", str(session), "--json"], cli_env)
     assert follow.returncode == 0, follow.stderr
-    assert "Đặng Minh Khôi" in json.loads(follow.stdout)["answer"]
+    assert "Bí thư Tỉnh ủy" in json.loads(follow.stdout)["answer"]
     turns = json.loads(session.read_text(encoding="utf-8"))
     assert [t["role"] for t in turns] == ["user", "assistant", "user", "assistant"]
-    assert "Nguyễn Doãn Anh" in turns[1]["content"] and "Đặng Minh Khôi" in turns[3]["content"]
+    assert "Nguyễn Doãn Anh" in turns[1]["content"] and "Bí thư Tỉnh ủy" in turns[3]["content"]
     session.write_text('{"not": "a list"}', encoding="utf-8")
     broken = run(["ask", "Ông ấy là ai?", "--session", str(session)], cli_env)
     assert broken.returncode == 1 and "is not a session file" in broken.stderr

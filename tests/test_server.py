@@ -38,7 +38,8 @@ from tests._llm import SMALL, model_settings, needs_llama, needs_small_model
 QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 NAME = "Nguyễn Doãn Anh"
 REFUSED = "Who won the 2022 World Cup?"
-FOLLOW_UP = "Ông ấy đã làm việc với vị Đại sứ nào?"
+FOLLOW_UP = "Ông ấy giữ chức vụ gì?"  # condensed with the name from the first answer
+TITLE = "Bí thư Tỉnh ủy"
 ARTICLE = (
     "Quảng Trị xây trung tâm dữ liệu\n"
     "Sáng 3/12, Ủy ban nhân dân tỉnh Quảng Trị tổ chức hội nghị về chuyển đổi số.\n"
@@ -158,14 +159,14 @@ def test_stream_is_server_sent_events_ending_with_done(url: str) -> None:
 
 def test_follow_up_through_messages(client: openai.OpenAI) -> None:
     first = client.chat.completions.create(
-        model="hoitin", messages=[{"role": "user", "content": "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"}])
+        model="hoitin", messages=[{"role": "user", "content": QUESTION}])
     follow = client.chat.completions.create(model="hoitin", messages=[
         {"role": "system", "content": "You are a helpful assistant."},  # accepted, ignored
-        {"role": "user", "content": "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"},
+        {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": first.choices[0].message.content},
         {"role": "user", "content": [{"type": "text", "text": FOLLOW_UP}]},
     ])
-    assert "Đặng Minh Khôi" in (follow.choices[0].message.content or "")
+    assert TITLE in (follow.choices[0].message.content or "")
     assert not follow.refused  # type: ignore[attr-defined]
 
 
@@ -253,7 +254,7 @@ def test_ask_is_what_the_cli_prints(url: str, shared: tuple[str, Assistant]) -> 
     assert NAME in got["answer"] and got["usage"] == {} and got["engine"] == "extractive"
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": got["answer"]}]
     follow = httpx.post(f"{url}/v1/ask", json={"question": FOLLOW_UP, "history": history}, timeout=120)
-    assert follow.status_code == 200 and "Đặng Minh Khôi" in follow.json()["answer"]
+    assert follow.status_code == 200 and TITLE in follow.json()["answer"]
 
 
 def test_cli_json_has_the_same_fields(url: str, shared: tuple[str, Assistant], tmp_path: Path) -> None:
@@ -323,7 +324,7 @@ def test_langchain_chat_openai(url: str) -> None:
     assert NAME in str(reply.content)
     follow = llm.invoke([HumanMessage(QUESTION), AIMessage(str(reply.content)),
                          HumanMessage(FOLLOW_UP)])
-    assert "Đặng Minh Khôi" in str(follow.content)
+    assert TITLE in str(follow.content)
     streamed = "".join(str(chunk.content) for chunk in llm.stream(QUESTION))
     assert NAME in streamed
 
@@ -568,11 +569,18 @@ def test_a_stopped_chroma_server_gives_503_then_recovers(tmp_path: Path, e5: Any
                                        ("POST", "/v1/chat/completions", {**ask, "stream": True}),
                                        ("POST", "/v1/ask", {"question": QUESTION}),
                                        ("POST", "/v1/retrieve", {"query": QUESTION}),
-                                       ("GET", "/v1/documents", None), ("GET", "/healthz", None)):
+                                       ("GET", "/healthz", None)):
                 r = httpx.request(method, url + path, json=body, timeout=120)
                 assert r.status_code == 503, (path, r.text)
                 error = error_of(r)
                 assert error["type"] == "service_unavailable" and f"127.0.0.1:{port}" in error["message"], error
+            # the article list is read from this machine's catalog, which first checks the store's
+            # manifest for a newer version: served from the catalog, or the same 503 — never a 500
+            listed = httpx.get(url + "/v1/documents", timeout=120)
+            if listed.status_code == 200:
+                assert len(listed.json()["data"]) == 5, listed.text
+            else:
+                assert listed.status_code == 503 and error_of(listed)["type"] == "service_unavailable", listed.text
             proc = start()  # the same server comes back: so does the API, without a restart
             r = httpx.post(f"{url}/v1/chat/completions", json=ask, timeout=120)
             assert r.status_code == 200 and NAME in r.json()["choices"][0]["message"]["content"]

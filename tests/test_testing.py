@@ -9,7 +9,7 @@ from assistant.generation import AnswerEngine
 from assistant.testing import FakeAnswerEngine
 from assistant.types import GenerationRequest, GenerationResult, Passage
 
-QUESTION = "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 PASSAGE = Passage(chunk_id="c", doc_id="d", text="Đoàn do ông Nguyễn Doãn Anh dẫn đầu.")
 
 
@@ -64,5 +64,5 @@ def test_inside_the_assistant_answers_are_checked_like_any_engines(seed_bot) -> 
     assert invented.verification.dropped
     assert seed_bot.ask(QUESTION).refused
     # the evidence gate refuses before the engine is asked at all
-    assert seed_bot.ask("Dân số của Thanh Hóa là bao nhiêu?").refused
+    assert seed_bot.ask("Who won the 2022 World Cup?").refused
     assert len(engine.requests) == 3
