@@ -8,6 +8,14 @@
 
 One path serves the CLI, the UI, the Python API and the evals: :meth:`Assistant.stream`
 returns an :class:`Answer` that streams when iterated; :meth:`Assistant.ask` finishes it.
+
+Every answer has up to two phases. The *quick* answer comes from the extractive engine (the
+article's own sentence, cited) within a fraction of a second of the question. When a chat
+model is configured, its answer follows: it reads numbered evidence sentences, answers with
+claims that cite them (:mod:`assistant.chat_engine`), and its claims are verified against
+those sentences — names, the roles given to people, numbers with units, dates
+(:mod:`assistant.claims`). A verified (or repaired) model answer replaces the quick one;
+otherwise the quick answer stands and ``answer.model_check.reason`` says why.
 """
 
 from __future__ import annotations
@@ -16,15 +24,15 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
+from assistant.claims import verify_claims
 from assistant.condense import Condenser, EntityCondenser
-from assistant.context import PassageFocus
 from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
@@ -37,13 +45,18 @@ from assistant.questions import analyse
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
+from assistant.structured import parse_reply, render
 from assistant.text import nfc
 from assistant.types import (
     Answer,
+    AnswerEvent,
     ChatMessage,
+    Citation,
+    Claim,
     GenerationRequest,
     GenerationResult,
     IngestReport,
+    ModelCheck,
     Passage,
 )
 
@@ -57,6 +70,11 @@ class _Run:
     result: GenerationResult = field(default_factory=GenerationResult)
     started: float = 0.0
 
+
+# When the model finds no answer in the evidence, the answer is a refusal even if the quick
+# answer had one (see the README's engine table for the measurement behind this choice).
+MODEL_REFUSAL_REFUSES = True
+
 REFUSALS = {
     "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
     "en": "The articles do not contain the answer to this question.",
@@ -66,10 +84,10 @@ REFUSALS = {
 class Assistant:
     """Composed from its parts by keyword; use :meth:`from_settings` for the usual set-up.
 
-    ``engine`` writes the answers; ``extractive`` answers instead when ``engine``'s model is
-    unavailable (:class:`ModelUnavailableError`); ``condenser`` rewrites follow-up questions
-    (by default the one that goes with ``engine``, see
-    :func:`assistant.engines.build_condenser`)."""
+    ``extractive`` writes the quick answer; ``engine``, when it is another engine (a chat
+    model), writes the answer that replaces it once verified — if its model is unavailable
+    (:class:`ModelUnavailableError`) the quick answer stands, with a notice; ``condenser``
+    rewrites follow-up questions (see :func:`assistant.engines.build_condenser`)."""
 
     def __init__(
         self,
@@ -108,13 +126,13 @@ class Assistant:
             chunk_overlap=settings.chunk_overlap,
         )
         extractive = ExtractiveEngine(embeddings, doc_freq=index.document_frequencies)
-        focus = PassageFocus(
-            lambda q, ps: [(s.passage, s.text) for s in extractive.score_sentences(q, ps)],
-            settings.context_tokens,
-        )
+
+        def scorer(question: str, passages: list[Passage]) -> list[tuple[int, str]]:
+            return [(s.passage, s.text) for s in extractive.score_sentences(question, passages)]
+
         notice = ""
         if engine is None:
-            engine, notice = build_engine(settings, fallback=extractive, focus=focus)
+            engine, notice = build_engine(settings, fallback=extractive, scorer=scorer)
         if notice:
             log.info("%s", notice)
         return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)
@@ -153,37 +171,45 @@ class Assistant:
 
     # --- answers -----------------------------------------------------------------------
 
-    def ask(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        return self.stream(question, history, k=k, filters=filters).finish()
+    def ask(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None,
+            filters: Filters | None = None, quick: bool = False) -> Answer:
+        """The finished answer; ``quick=True``: only the quick (extractive) answer, no model."""
+        return self.stream(question, history, k=k, filters=filters, quick=quick).finish()
 
-    def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        """An :class:`Answer` that produces its text as it is iterated."""
+    def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None,
+               filters: Filters | None = None, quick: bool = False) -> Answer:
+        """An :class:`Answer` that produces its text as it is iterated (or its steps, with
+        :meth:`Answer.events`); ``quick=True``: only the quick answer, no model call."""
         query = self._clean_question(question)
         turns = _clean_history(history)
         run = _Run()
 
-        def pieces() -> Iterator[str]:  # runs when the answer is iterated, after it exists
-            yield from self._produce(answer, run, turns, k or self.settings.top_k, filters)
+        def events() -> Iterator[AnswerEvent]:  # runs when the answer is iterated, after it exists
+            yield from self._produce(answer, run, turns, k or self.settings.top_k, filters, quick)
 
-        answer = Answer(query, pieces(), finish=lambda a: self._finish(a, run))
+        answer = Answer(query, events(), finish=lambda a: self._finish(a, run))
         if len(nfc(question).strip()) > self.settings.max_question_chars:
             answer.notice = f"The question was cut to its first {self.settings.max_question_chars} characters."
         return answer
 
+    @property
+    def has_model(self) -> bool:
+        """Whether a chat model follows the quick answer."""
+        return self.engine is not self.extractive
+
     def _produce(self, answer: Answer, run: _Run, history: list[ChatMessage], k: int,
-                 filters: Filters | None) -> Iterator[str]:
+                 filters: Filters | None, quick: bool) -> Iterator[AnswerEvent]:
         started = run.started = time.perf_counter()
         answer.timings = {}
         info = analyse(answer.question)
         answer.language = info.language
-        engine = self.engine
         standalone = answer.question
         if history:
             t = time.perf_counter()
             try:
                 standalone = self.condenser.condense(answer.question, history)
             except ModelUnavailableError as exc:
-                log.warning("condensing with %s failed (%s); using the entity heuristic", engine.name, exc)
+                log.warning("condensing failed (%s); using the entity heuristic", exc)
                 standalone = EntityCondenser().condense(answer.question, history)
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
@@ -195,12 +221,15 @@ class Assistant:
             analyse(standalone), passages, self.index.document_frequencies if passages else None
         )
         answer.evidence = evidence
-        result = run.result = GenerationResult(engine=engine.name)
+        refusal = REFUSALS[info.language if info.language in REFUSALS else "vi"]
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
-            answer.refused = True
-            answer.engine = engine.name
-            yield REFUSALS[info.language if info.language in REFUSALS else "vi"]
+            answer.refused = answer.quick_refused = True
+            answer.engine = self.engine.name
+            answer.answered_by = "quick"
+            answer.text = answer.quick = refusal
+            answer.timings["first_token"] = answer.timings["quick"] = time.perf_counter() - started
+            yield AnswerEvent("quick", refusal)
             return
         request = GenerationRequest(
             question=answer.question,
@@ -209,53 +238,129 @@ class Assistant:
             history=history,
             language=info.language,  # type: ignore[arg-type]
         )
+        # --- the quick answer ---------------------------------------------------------------
+        quick_result = run.result = GenerationResult(engine=self.extractive.name)
+        pieces: list[str] = []
         t = time.perf_counter()
-        produced = False
-        try:
-            for piece in engine.stream(request, result):
-                if not produced:
-                    answer.timings["first_token"] = time.perf_counter() - started
-                    produced = True
-                yield piece
-        except ModelUnavailableError as exc:
-            if produced or engine is self.extractive:
-                raise
-            log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)
-            answer.notice = f"{engine.name} engine unavailable ({exc}); answered extractively."
-            result = run.result = GenerationResult(engine=self.extractive.name)
-            for piece in self.extractive.stream(request, result):
-                if "first_token" not in answer.timings:
-                    answer.timings["first_token"] = time.perf_counter() - started
-                yield piece
+        for piece in self.extractive.stream(request, quick_result):
+            if not pieces:
+                answer.timings["first_token"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield AnswerEvent("quick", piece)
         answer.timings["generate"] = time.perf_counter() - t
-
-    def _finish(self, answer: Answer, run: _Run) -> None:
-        result = run.result
-        answer.engine = result.engine or self.engine.name
-        answer.model = result.model
-        answer.prompt_name = result.prompt_name
-        answer.prompt_hash = result.prompt_hash
-        answer.usage = dict(result.usage)
-        if self.notice and not answer.notice:
-            answer.notice = self.notice
-        refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
         t = time.perf_counter()
-        if answer.refused or result.refused or not answer.raw_text.strip():
-            answer.refused = True
-            answer.text = refusal
-            answer.citations = []
+        self._settle_quick(answer, "".join(pieces), quick_result, refusal)
+        answer.timings["verify"] = time.perf_counter() - t
+        answer.timings["quick"] = time.perf_counter() - started
+        if not self.has_model or quick:
+            if answer.quick_refused:  # nothing to show, or the check withdrew what was shown
+                yield AnswerEvent("final" if pieces else "quick", refusal)
+            return
+        # --- the model's answer -------------------------------------------------------------
+        yield AnswerEvent("working")
+        t = time.perf_counter()
+        model_request = replace(request, quotes=dict(quick_result.quotes))
+        result = GenerationResult(engine=self.engine.name)
+        check = answer.model_check = ModelCheck()
+        try:
+            model_text = "".join(self.engine.stream(model_request, result))
+        except ModelUnavailableError as exc:
+            log.warning("%s failed (%s); the quick answer stands", self.engine.name, exc)
+            answer.notice = f"{self.engine.name} engine unavailable ({exc}); answered extractively."
+            check.reason = f"the model is unavailable: {exc}"
+            answer.timings["model"] = time.perf_counter() - t
+            yield self._kept(answer, check.reason, refusal)
+            return
+        answer.timings["model"] = time.perf_counter() - t
+        answer.model_timing = result.timing
+        answer.model_evidence = list(result.evidence)
+        answer.model = result.model
+        answer.prompt_name, answer.prompt_hash = result.prompt_name, result.prompt_hash
+        answer.usage = dict(result.usage)
+        check.model_text = model_text
+        t = time.perf_counter()
+        event = self._judge(answer, check, model_request, result, model_text, refusal)
+        answer.timings["verify"] += time.perf_counter() - t
+        yield event
+
+    def _settle_quick(self, answer: Answer, raw: str, result: GenerationResult, refusal: str) -> None:
+        """Check the quick answer's citations; it is the answer until a model's replaces it."""
+        answer.answered_by = "quick"
+        answer.engine = self.extractive.name
+        answer.model = result.model
+        answer.raw_text = raw
+        answer.prompt_name, answer.prompt_hash = result.prompt_name, result.prompt_hash
+        if result.refused or not raw.strip():
+            answer.quick_refused = True
+            answer.quick, answer.quick_citations = "", []
         else:
-            checked = check_answer(answer.raw_text, answer.passages, language=answer.language)
+            checked = check_answer(raw, answer.passages, language=answer.language)
             answer.verification = checked.verification
             if checked.supported and checked.citations:
-                answer.text = checked.text
-                answer.citations = _with_quotes(checked.citations, result.quotes)
+                answer.quick = checked.text
+                answer.quick_citations = _with_quotes(checked.citations, result.quotes)
             else:
+                answer.quick_refused = True
+                answer.quick, answer.quick_citations = "", []
+        answer.text, answer.citations = answer.quick, answer.quick_citations
+        answer.refused = answer.quick_refused
+        if answer.refused:
+            answer.text = refusal
+
+    def _kept(self, answer: Answer, reason: str, refusal: str) -> AnswerEvent:
+        """The quick answer stands; with no quick answer, the answer is a refusal."""
+        if answer.quick_refused:
+            answer.refused = True
+            answer.text, answer.citations = refusal, []
+            return AnswerEvent("final", refusal)
+        return AnswerEvent("kept", reason)
+
+    def _judge(self, answer: Answer, check: ModelCheck, request: GenerationRequest, result: GenerationResult,
+               model_text: str, refusal: str) -> AnswerEvent:
+        """Verify the model's answer; use it, or keep the quick answer (saying why)."""
+        claims = result.claims
+        if claims is None:  # an engine without structured output: its sentences cite passages
+            claims = _passage_claims(model_text)
+        check.found = False if result.refused else bool(claims) or None
+        if result.refused or not claims:
+            check.reason = "the model found no answer in the evidence"
+            if MODEL_REFUSAL_REFUSES:
                 answer.refused = True
-                answer.text = refusal
-                answer.citations = []
-        answer.timings["verify"] = time.perf_counter() - t
-        answer.timings["total"] = time.perf_counter() - (run.started or t)
+                answer.answered_by = "model"
+                answer.engine = self.engine.name
+                answer.text, answer.citations = refusal, []
+                return AnswerEvent("final", refusal)
+            return self._kept(answer, check.reason, refusal)
+        if result.claims is None:
+            verdict = verify_claims(*_as_sentence_claims(claims, request.passages), question=request.question)
+        else:
+            verdict = verify_claims(claims, result.evidence, request.passages, question=request.question)
+        check.repaired, check.dropped, check.problems = verdict.repaired, verdict.dropped, verdict.problems
+        if not verdict.passed:
+            check.reason = verdict.reason
+            log.info("the model's answer is not used: %s", verdict.reason)
+            return self._kept(answer, check.reason, refusal)
+        text = render(verdict.claims)
+        checked = check_answer(text, answer.passages, language=answer.language)
+        if not (checked.supported and checked.citations):
+            check.reason = "the citation check found no supported claim"
+            return self._kept(answer, check.reason, refusal)
+        check.used = True
+        answer.answered_by = "model"
+        answer.engine = self.engine.name
+        answer.raw_text = model_text
+        answer.refused = False
+        answer.verification = checked.verification
+        answer.text = checked.text
+        answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
+        return AnswerEvent("final", answer.text)
+
+    def _finish(self, answer: Answer, run: _Run) -> None:
+        if self.notice and not answer.notice:
+            answer.notice = self.notice
+        if not answer.answered_by:  # the stream was abandoned before the quick answer settled
+            answer.answered_by = "quick"
+        answer.timings["total"] = time.perf_counter() - (run.started or time.perf_counter())
 
     def _clean_question(self, question: Any) -> str:
         if not isinstance(question, str):
@@ -318,7 +423,43 @@ def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
     return out[-10:]
 
 
-def _with_quotes(citations: list, quotes: dict[int, str]) -> list:
-    from dataclasses import replace
-
+def _with_quotes(citations: list[Citation], quotes: dict[int, str]) -> list[Citation]:
     return [replace(c, quote=quotes[c.index]) if c.index in quotes and not c.quote else c for c in citations]
+
+
+def _claim_quotes(citations: list[Citation], claims: list[Claim], evidence: list) -> list[Citation]:
+    """Each citation quotes the evidence sentence(s) its claims rest on."""
+    by_number = {e.number: e for e in evidence}
+    quotes: dict[int, list[str]] = {}
+    for claim in claims:
+        for n in claim.sentences:
+            if n in by_number:
+                sentence = by_number[n]
+                quotes.setdefault(sentence.passage, [])
+                if sentence.text not in quotes[sentence.passage]:
+                    quotes[sentence.passage].append(sentence.text)
+    return [replace(c, quote=" … ".join(quotes[c.index])) if c.index in quotes else c for c in citations]
+
+
+def _passage_claims(text: str) -> list[Claim]:
+    """Claims from a plain answer whose ``[n]`` markers cite passages."""
+    return [Claim(text=c.text, passages=c.sentences) for c in parse_reply(text).claims]
+
+
+def _as_sentence_claims(claims: list[Claim], passages: list[Passage]) -> tuple[list[Claim], list, list[Passage]]:
+    """Passage-citing claims as sentence-citing ones: every sentence of a cited passage is
+    evidence (numbered across passages), so the claim check reads them the same way."""
+    from assistant.evidence_sentences import passage_sentences
+    from assistant.types import EvidenceSentence
+
+    evidence: list[EvidenceSentence] = []
+    numbers: dict[int, list[int]] = {}
+    for n, passage in enumerate(passages, start=1):
+        for sentence in passage_sentences(passage):
+            evidence.append(EvidenceSentence(number=len(evidence) + 1, passage=n, text=sentence))
+            numbers.setdefault(n, []).append(len(evidence))
+    out: list[Claim] = []
+    for claim in claims:
+        cited = [s for p in claim.passages for s in numbers.get(p, [])]
+        out.append(Claim(text=claim.text, sentences=cited))
+    return out, evidence, passages
