@@ -189,10 +189,10 @@ class ChatEngine:
                 raise
             result.output_format = kind
             result.timing = timing
-            result.usage = {
-                k: v for k, v in (("prompt_tokens", timing.prompt_tokens),
-                                  ("completion_tokens", timing.completion_tokens)) if v
-            }
+            result.usage = {"completion_tokens": timing.completion_tokens} if timing.completion_tokens else {}
+            if timing.prompt_tokens:
+                result.usage["prompt_tokens"] = timing.prompt_tokens
+                result.usage["total_tokens"] = timing.prompt_tokens + timing.completion_tokens
             return text
 
 

@@ -401,7 +401,7 @@ def test_http_stream_records_usage(fake_server: str) -> None:
     result = GenerationResult()
     text = "".join(openai_engine(fake_server).stream(request(), result))
     assert text == "Ông Nguyễn Doãn Anh [1]."  # a server that ignores the schema: plain text
-    assert result.usage == {"prompt_tokens": 50, "completion_tokens": 5}
+    assert result.usage == {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55}
     assert result.timing is not None and result.timing.source == "client"
     call = FakeOpenAI.calls[0]
     assert call["auth"] == "Bearer sk-test"
