@@ -33,7 +33,6 @@ from langchain_core.embeddings import Embeddings
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.condense import Condenser, EntityCondenser
-from assistant.corpus import load_corpus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
 from assistant.errors import AssistantError, ModelUnavailableError, QuestionError
@@ -42,6 +41,7 @@ from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
 from assistant.questions import analyse
+from assistant.reader import Reader
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
@@ -58,6 +58,7 @@ from assistant.types import (
     IngestReport,
     ModelCheck,
     Passage,
+    Refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class Assistant:
         self.engine = engine
         self.extractive = extractive
         self.settings = settings
-        self.gate = gate or EvidenceGate(min_coverage_vi=settings.min_evidence)
+        self.gate = gate or EvidenceGate(threshold=settings.min_answerability)
         self.condenser = condenser or build_condenser(engine)
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
@@ -124,11 +125,14 @@ class Assistant:
             lexical_dir=_lexical_dir(settings),
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
+            embed_concurrency=settings.embedding_concurrency if settings.embedder == "openai" else 1,
+            refresh_seconds=settings.refresh_seconds,
         )
-        extractive = ExtractiveEngine(embeddings, doc_freq=index.document_frequencies)
+        reader = Reader(embeddings, doc_freq=index.document_frequencies)
+        extractive = ExtractiveEngine(reader)
 
         def scorer(question: str, passages: list[Passage]) -> list[tuple[int, str]]:
-            return [(s.passage, s.text) for s in extractive.score_sentences(question, passages)]
+            return [(s.passage, s.text) for s in reader.read(question, passages).sentences]
 
         notice = ""
         if engine is None:
@@ -139,14 +143,13 @@ class Assistant:
 
     # --- corpus ------------------------------------------------------------------------
 
-    def ingest(self, path: str | Path | None = None, *, progress: Progress | None = None) -> IngestReport:
-        """Make the index mirror the corpus folder (incremental; unchanged files cost nothing)."""
+    def ingest(self, path: str | Path | None = None, *, mirror: bool | None = None,
+               progress: Progress | None = None) -> IngestReport:
+        """Index a file or folder of articles: new and changed ones are written, unchanged
+        ones cost a ``stat``. ``mirror`` (the default for the configured corpus folder, i.e.
+        when ``path`` is None) also removes documents that are no longer there."""
         folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
-        loaded = load_corpus(folder)
-        protect = {Path(s.split(":")[0]).stem for s in loaded.skipped}
-        report = self.index.sync(loaded.documents, protect=protect, progress=progress)
-        report.skipped = loaded.skipped
-        return report
+        return self.index.ingest(folder, mirror=path is None if mirror is None else mirror, progress=progress)
 
     def documents(self) -> list[IndexedDocument]:
         return self.index.documents()
@@ -217,14 +220,16 @@ class Assistant:
         passages = self.retriever().retrieve(standalone, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
         answer.passages = passages
-        evidence = self.gate.assess(
-            analyse(standalone), passages, self.index.document_frequencies if passages else None
-        )
+        t = time.perf_counter()
+        reading = self.extractive.reader.read(standalone, passages)
+        answer.timings["read"] = time.perf_counter() - t
+        evidence = self.gate.assess(reading)
         answer.evidence = evidence
         refusal = REFUSALS[info.language if info.language in REFUSALS else "vi"]
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
             answer.refused = answer.quick_refused = True
+            answer.refusal = Refusal(evidence.code, evidence.reason, "gate")
             answer.engine = self.engine.name
             answer.answered_by = "quick"
             answer.text = answer.quick = refusal
@@ -237,6 +242,7 @@ class Assistant:
             passages=passages,
             history=history,
             language=info.language,  # type: ignore[arg-type]
+            reading=reading,
         )
         # --- the quick answer ---------------------------------------------------------------
         quick_result = run.result = GenerationResult(engine=self.extractive.name)
@@ -290,8 +296,11 @@ class Assistant:
         answer.model = result.model
         answer.raw_text = raw
         answer.prompt_name, answer.prompt_hash = result.prompt_name, result.prompt_hash
+        answer.refusal = None
         if result.refused or not raw.strip():
             answer.quick_refused = True
+            answer.refusal = Refusal("engine_declined", f"the {self.extractive.name} engine declined to answer",
+                                     "engine")
             answer.quick, answer.quick_citations = "", []
         else:
             checked = check_answer(raw, answer.passages, language=answer.language)
@@ -301,6 +310,9 @@ class Assistant:
                 answer.quick_citations = _with_quotes(checked.citations, result.quotes)
             else:
                 answer.quick_refused = True
+                answer.refusal = Refusal(
+                    "unsupported", "no claim of the answer is supported by the passage it cites", "check"
+                )
                 answer.quick, answer.quick_citations = "", []
         answer.text, answer.citations = answer.quick, answer.quick_citations
         answer.refused = answer.quick_refused
@@ -326,6 +338,8 @@ class Assistant:
             check.reason = "the model found no answer in the evidence"
             if MODEL_REFUSAL_REFUSES:
                 answer.refused = True
+                answer.refusal = Refusal("engine_declined", f"the {self.engine.name} engine found no answer in "
+                                         "the evidence", "engine")
                 answer.answered_by = "model"
                 answer.engine = self.engine.name
                 answer.text, answer.citations = refusal, []
@@ -350,6 +364,7 @@ class Assistant:
         answer.engine = self.engine.name
         answer.raw_text = model_text
         answer.refused = False
+        answer.refusal = None
         answer.verification = checked.verification
         answer.text = checked.text
         answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
@@ -388,6 +403,7 @@ class Assistant:
         }
 
     def close(self) -> None:
+        self.index.close()
         for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
             close = getattr(engine, "close", None)
             if callable(close):
@@ -404,10 +420,12 @@ class Assistant:
 
 
 def _lexical_dir(settings: Settings) -> Path:
+    """This machine's catalog and BM25 index, beside the on-disk store (or, for a Chroma
+    server, a local cache named after it)."""
     base = Path(settings.vectorstore_dir)
     if settings.chroma_host:
-        return base / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
-    return base / f"bm25-{settings.collection}"
+        return base / f"index-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return base / f"index-{settings.collection}"
 
 
 def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:

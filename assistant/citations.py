@@ -29,7 +29,7 @@ from assistant.facts import Date, Facts, extract_facts, find_dates, find_numbers
 from assistant.language import detect_language
 from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
-from assistant.wordlists import CLAIM_STOPWORDS
+from assistant.wordlists import stopword_syllables
 
 __all__ = ["CheckedAnswer", "check_answer", "normalize_markers"]
 
@@ -115,6 +115,8 @@ def _set_markers(sentence: str, numbers: list[int]) -> str:
     if not numbers:
         return re.sub(r"\s+([.!?…,;:])", r"\1", bare)
     marks = "".join(f"[{n}]" for n in numbers)
+    if bare.endswith("”") and "“" in bare:  # a quotation: the marker goes after it, as written
+        return f"{bare} {marks}"
     punct = _TRAILING_PUNCT_RE.search(bare)
     if punct:
         head = bare[: punct.start()].rstrip()
@@ -124,13 +126,13 @@ def _set_markers(sentence: str, numbers: list[int]) -> str:
 
 # --- evidence -----------------------------------------------------------------------------
 
-_STOPWORDS = set(CLAIM_STOPWORDS)
 _OVERLAP_MIN_SHARE = 0.5
 _UNCITED_OVERLAP_MIN_SHARE = 0.6  # stricter when the answer did not say where it came from
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
+    stop = stopword_syllables("vi") | stopword_syllables("en")
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - stop
 
 
 class _Evidence:
@@ -214,9 +216,17 @@ def _segments(text: str) -> tuple[str, list[_Sentence]]:
     if not spans:
         return text, []
     head = text[: spans[0][0]]
+    # A quotation (“...”) is one claim, whatever sentences it holds: join sentence spans
+    # while a quotation mark is open.
+    joined: list[tuple[int, int]] = []
+    for a, b in spans:
+        if joined and text[joined[-1][0] : joined[-1][1]].count("“") > text[joined[-1][0] : joined[-1][1]].count("”"):
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
     out: list[_Sentence] = []
-    for i, (a, b) in enumerate(spans):
-        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+    for i, (a, b) in enumerate(joined):
+        nxt = joined[i + 1][0] if i + 1 < len(joined) else len(text)
         out.append(_Sentence(text=text[a:b], gap=text[b:nxt]))
     # Markers written after the full stop ("... Nga. [1] Đoàn ...") belong to the sentence
     # before them.

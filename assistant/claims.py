@@ -36,13 +36,12 @@ from assistant.text import folded_key, nfc
 from assistant.titles import Role, role_in, role_of, role_problem, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
-from assistant.wordlists import CLAIM_STOPWORDS
+from assistant.wordlists import stopword_syllables
 
 __all__ = ["Verdict", "claim_problems", "verify_claims"]
 
 log = logging.getLogger(__name__)
 
-_STOPWORDS = set(CLAIM_STOPWORDS)
 _MIN_OVERLAP = 0.5
 
 
@@ -59,7 +58,8 @@ class Verdict:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - _STOPWORDS
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - (
+        stopword_syllables("vi") | stopword_syllables("en"))
 
 
 def _people(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import AssistantError
@@ -64,34 +65,43 @@ def _bot(settings: Settings):  # -> Assistant, imported late so --help is fast
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]indexing files"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[documents]} documents · {task.fields[chunks]} chunks written · "
+                   "{task.fields[rate]:.1f} chunks/s"),
+        TimeElapsedColumn(),
         console=err, transient=True, disable=not err.is_terminal,
     )
 
 
-def ingest_with_progress(bot, path: Path | None = None):  # type: ignore[no-untyped-def]
+def ingest_with_progress(bot, path: Path | None = None, mirror: bool | None = None):  # type: ignore[no-untyped-def]
     with _progress() as bar:
-        task = bar.add_task("embed", total=None)
+        task = bar.add_task("ingest", total=None, documents=0, chunks=0, rate=0.0)
 
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def report(p) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=p.files_done, total=p.files_total or None, documents=p.documents,
+                       chunks=p.chunks_written, rate=p.chunks_per_second)
 
-        return bot.ingest(path, progress=report)
+        return bot.ingest(path, mirror=mirror, progress=report)
 
 
 @app.command()
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="Folder (or file) of articles; default: ASSISTANT_CORPUS_DIR.")] = None,
+    mirror: Annotated[bool | None, typer.Option(
+        "--mirror/--no-mirror",
+        help="Also remove indexed documents that are not in PATH. Default: on for the configured "
+        "corpus folder (no PATH), off when PATH is given (add and update only).")] = None,
 ) -> None:
-    """Index a folder of articles (.txt, .md, .jsonl). Incremental: unchanged files cost nothing.
+    """Index articles (.txt, .md, .jsonl): new and changed ones are written, unchanged files cost
+    a stat. One ingest at a time per index; questions are answered meanwhile.
 
-    Example: assistant ingest corpus/
+    Examples: assistant ingest · assistant ingest new-article.md · assistant ingest archive/ --mirror
     """
     settings = _settings()
     with _bot(settings) as bot:
-        result = ingest_with_progress(bot, path)
-    for skipped in result.skipped:
-        err.print(f"[yellow]skipped[/] {skipped}")
+        result = ingest_with_progress(bot, path, mirror)
+    for skipped in result.skipped_files:
+        err.print(f"[yellow]skipped[/] {escape(str(skipped))}", highlight=False)
     out.print(result.summary())
 
 

@@ -26,7 +26,7 @@ from assistant.messages import condense_message
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, words
 from assistant.types import ChatMessage
-from assistant.wordlists import FOLLOW_UP_PRONOUNS
+from assistant.wordlists import FOLLOW_UP_PRONOUNS, INTERROGATIVES
 
 __all__ = ["ChatCondenser", "Condenser", "EntityCondenser"]
 
@@ -89,10 +89,7 @@ class EntityCondenser:
 # --- the chat model ---------------------------------------------------------------------------
 
 _PRONOUNS = set(FOLLOW_UP_PRONOUNS)
-_ASKING_RE = re.compile(
-    r"\?|\b(?:ai|gi|nao|bao nhieu|bao gio|o dau|dau|sao|khong|chua|who|whom|whose|what|which|"
-    r"when|where|why|how)\b"
-)
+_ASKING_RE = re.compile(r"\?|\b(?:" + "|".join(sorted(INTERROGATIVES, key=len, reverse=True)) + r")\b")
 
 
 def _asks(text: str) -> bool:

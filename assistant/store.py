@@ -3,12 +3,19 @@
 Only this module imports chromadb. Embeddings are computed by our own embedder and passed
 in explicitly, so Chroma never tries to download its default model. The collection records
 which embedder filled it; opening it with another one is an error, not silent garbage.
+
+Beside the chunk collection lives a small side collection, ``<name>--manifest``
+(:class:`SideCollection`), holding the versioned manifest (:mod:`assistant.manifest`): it
+travels with the chunks, so every process that can reach the store shares it.
+
+Only Chroma's own errors and connection failures become :class:`StoreError` /
+:class:`StoreUnavailableError`; anything else (a programming error) propagates as it is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +33,7 @@ class StoredChunk:
     text: str
     metadata: dict[str, Any]
     distance: float | None = None
+    embedding: list[float] | None = None
 
 
 class ChromaStore:
@@ -36,14 +44,11 @@ class ChromaStore:
         self.where = where  # "path" or "host:port", for messages
         self.collection_name = collection_name
         self.embedder = embedder
-        try:
-            self.collection = client.get_or_create_collection(
-                collection_name,
-                metadata={"embedder": embedder, "hnsw:space": "cosine"},
-                embedding_function=None,
-            )
-        except Exception as exc:
-            raise _store_error(exc, where) from exc
+        self.collection = _call(where, lambda: client.get_or_create_collection(
+            collection_name,
+            metadata={"embedder": embedder, "hnsw:space": "cosine"},
+            embedding_function=None,
+        ))
         stored = (self.collection.metadata or {}).get("embedder")
         if stored and stored != embedder:
             raise StoreError(
@@ -52,8 +57,9 @@ class ChromaStore:
             )
         try:
             self.max_batch_size = int(client.get_max_batch_size())
-        except Exception:  # older servers
+        except (*_known_errors(), AttributeError):  # older servers
             self.max_batch_size = 1000
+        self._side: SideCollection | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: str) -> ChromaStore:
@@ -71,7 +77,7 @@ class ChromaStore:
                     settings=chroma_settings,
                 )
                 client.heartbeat()
-            except Exception as exc:
+            except (*_known_errors(), ValueError) as exc:  # ValueError: a bad host name
                 raise StoreUnavailableError(
                     f"cannot reach the Chroma server at {where} ({_short(exc)}); is `chroma run "
                     f"--host {settings.chroma_host} --port {settings.chroma_port}` running?"
@@ -82,7 +88,7 @@ class ChromaStore:
             try:
                 path.mkdir(parents=True, exist_ok=True)
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-            except Exception as exc:
+            except (*_known_errors(), OSError) as exc:
                 raise StoreError(f"cannot open the vector store at {path}: {_short(exc)}") from exc
         return cls(client, settings.collection, embedder, where=where)
 
@@ -92,40 +98,29 @@ class ChromaStore:
         for start in range(0, len(chunks), self.max_batch_size):
             batch = chunks[start : start + self.max_batch_size]
             vectors = embeddings[start : start + self.max_batch_size]
-            try:
-                self.collection.upsert(
-                    ids=[c.chunk_id for c in batch],
-                    documents=[c.text for c in batch],
-                    metadatas=[c.metadata() for c in batch],
-                    embeddings=[list(v) for v in vectors],
-                )
-            except Exception as exc:
-                raise _store_error(exc, self.where) from exc
+            _call(self.where, lambda b=batch, v=vectors: self.collection.upsert(
+                ids=[c.chunk_id for c in b],
+                documents=[c.text for c in b],
+                metadatas=[c.metadata() for c in b],
+                embeddings=[list(x) for x in v],
+            ))
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self.max_batch_size):
-            try:
-                self.collection.delete(ids=list(ids[start : start + self.max_batch_size]))
-            except Exception as exc:
-                raise _store_error(exc, self.where) from exc
+            part = list(ids[start : start + self.max_batch_size])
+            _call(self.where, lambda p=part: self.collection.delete(ids=p))
 
     # --- reads -------------------------------------------------------------------------
 
     def count(self) -> int:
-        try:
-            return int(self.collection.count())
-        except Exception as exc:
-            raise _store_error(exc, self.where) from exc
+        return int(_call(self.where, self.collection.count))
 
     def iter_all(self, *, documents: bool = False, page: int = 5000) -> Iterator[StoredChunk]:
         """Every stored chunk (metadata, and text if asked), page by page."""
         include = ["metadatas", "documents"] if documents else ["metadatas"]
         offset = 0
         while True:
-            try:
-                got = self.collection.get(include=include, limit=page, offset=offset)
-            except Exception as exc:
-                raise _store_error(exc, self.where) from exc
+            got = _call(self.where, lambda o=offset: self.collection.get(include=include, limit=page, offset=o))
             ids = got["ids"]
             if not ids:
                 return
@@ -136,34 +131,45 @@ class ChromaStore:
                 return
             offset += len(ids)
 
-    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+    def get(self, ids: Sequence[str], *, embeddings: bool = False) -> list[StoredChunk]:
+        """The chunks with these ids that the store holds (in the order asked)."""
         if not ids:
             return []
-        try:
-            got = self.collection.get(ids=list(ids), include=["metadatas", "documents"])
-        except Exception as exc:
-            raise _store_error(exc, self.where) from exc
-        found = {
-            cid: StoredChunk(cid, text or "", dict(meta or {}))
-            for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
-        }
+        include = ["metadatas", "documents", "embeddings"] if embeddings else ["metadatas", "documents"]
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), self.max_batch_size):
+            part = list(ids[start : start + self.max_batch_size])
+            got = _call(self.where, lambda p=part: self.collection.get(ids=p, include=include))
+            vectors = got.get("embeddings") if embeddings else None
+            for n, (cid, meta, text) in enumerate(zip(got["ids"], got["metadatas"], got["documents"], strict=True)):
+                vector = [float(x) for x in vectors[n]] if vectors is not None else None
+                found[cid] = StoredChunk(cid, text or "", dict(meta or {}), embedding=vector)
         return [found[i] for i in ids if i in found]
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the collection holds (no documents or vectors are read)."""
+        out: set[str] = set()
+        for start in range(0, len(ids), self.max_batch_size):
+            part = list(ids[start : start + self.max_batch_size])
+            got = _call(self.where, lambda p=part: self.collection.get(ids=p, include=[]))
+            out.update(got["ids"])
+        return out
+
     def query(
-        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self, embedding: Sequence[float], k: int, where: dict[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[StoredChunk]:
-        n = self.count()
+        """The ``k`` nearest chunks, among ``ids`` and/or those matching ``where`` if given."""
+        n = self.count() if ids is None else len(ids)
         if n == 0:
             return []
-        try:
-            got = self.collection.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(k, n),
-                where=where or None,
-                include=["metadatas", "documents", "distances"],
-            )
-        except Exception as exc:
-            raise _store_error(exc, self.where) from exc
+        got = _call(self.where, lambda: self.collection.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, n),
+            where=where or None,
+            ids=list(ids) if ids is not None else None,
+            include=["metadatas", "documents", "distances"],
+        ))
         return [
             StoredChunk(cid, text or "", dict(meta or {}), float(dist))
             for cid, meta, text, dist in zip(
@@ -172,13 +178,85 @@ class ChromaStore:
         ]
 
 
+    # --- the side collection ---------------------------------------------------------------
+
+    def side(self) -> SideCollection:
+        """The manifest's collection (created on first use)."""
+        if self._side is None:
+            name = f"{self.collection_name}--manifest"
+            collection = _call(self.where, lambda: self.client.get_or_create_collection(
+                name, metadata={"hnsw:space": "l2"}, embedding_function=None))
+            self._side = SideCollection(collection, self.where, self.max_batch_size)
+        return self._side
+
+
+class SideCollection:
+    """Small records (id, JSON text, flat metadata) in a Chroma collection of their own.
+
+    Chroma wants a vector per record; each gets a 1-d placeholder."""
+
+    def __init__(self, collection: Any, where: str, max_batch_size: int):
+        self.collection = collection
+        self.where = where
+        self.max_batch_size = max_batch_size
+
+    def upsert(self, records: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        for start in range(0, len(records), self.max_batch_size):
+            part = records[start : start + self.max_batch_size]
+            _call(self.where, lambda p=part: self.collection.upsert(
+                ids=[r[0] for r in p], documents=[r[1] for r in p], metadatas=[r[2] for r in p],
+                embeddings=[[float(i % 997)] for i in range(len(p))],
+            ))
+
+    def get(self, ids: Sequence[str] | None = None, where: dict[str, Any] | None = None,
+            page: int = 2000) -> list[tuple[str, str, dict[str, Any]]]:
+        """Records by id, or every record matching ``where`` (page by page)."""
+        if ids is not None:
+            out = []
+            for start in range(0, len(ids), self.max_batch_size):
+                part = list(ids[start : start + self.max_batch_size])
+                got = _call(self.where, lambda p=part: self.collection.get(
+                    ids=p, include=["documents", "metadatas"]))
+                out.extend(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            return [(i, d or "", dict(m or {})) for i, d, m in out]
+        out, offset = [], 0
+        while True:
+            got = _call(self.where, lambda o=offset: self.collection.get(
+                where=where, include=["documents", "metadatas"], limit=page, offset=o))
+            rows = list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            out.extend((i, d or "", dict(m or {})) for i, d, m in rows)
+            if len(rows) < page:
+                return out
+            offset += len(rows)
+
+    def count(self) -> int:
+        return int(_call(self.where, self.collection.count))
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the store failed", as opposed to a bug in the caller."""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (ChromaError, httpx.HTTPError, ConnectionError, TimeoutError)
+
+
+def _call(where: str, fn: Callable[[], Any]) -> Any:
+    """Run one Chroma call; its known failures become StoreError/StoreUnavailableError."""
+    try:
+        return fn()
+    except _known_errors() as exc:
+        raise _store_error(exc, where) from exc
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 
 
-def _store_error(exc: Exception, where: str) -> StoreError:
-    name = type(exc).__name__.lower()
-    if "connect" in name or "connect" in str(exc).lower():
+def _store_error(exc: BaseException, where: str) -> StoreError:
+    import httpx
+
+    if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
         return StoreUnavailableError(f"lost the Chroma server at {where}: {_short(exc)}")
     return StoreError(f"Chroma at {where} failed: {_short(exc)}")

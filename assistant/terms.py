@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 
-from assistant.text import fold, has_diacritics, normalize, words
-from assistant.wordlists import FOLDED_AMBIGUOUS, QUESTION_STOPWORDS_EN, QUESTION_STOPWORDS_VI
+from assistant.text import fold, has_diacritics, words
+from assistant.wordlists import stopwords
 
 __all__ = ["DocFreq", "content_terms", "idf", "is_stopword", "term_weights"]
 
 # terms -> (chunks holding each term, number of chunks); e.g. Index.document_frequencies
 DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
 
-_STOP = {normalize(w) for w in QUESTION_STOPWORDS_VI + QUESTION_STOPWORDS_EN}
-# Without diacritics "đâu" and "đầu" are both "dau": only unambiguous folded forms stop.
-_STOP_FOLDED = {fold(w) for w in _STOP} - set(FOLDED_AMBIGUOUS)
+@cache
+def _stop_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Single-word stopwords-iso entries (vi + en), tone-normalised, and their folded forms."""
+    single = frozenset(w for lang in ("vi", "en") for w in stopwords(lang) if " " not in w)
+    return single, frozenset(fold(w) for w in single)
 
 
 def is_stopword(word: str, plain: bool) -> bool:
     """``word`` is lower case and tone-normalised; ``plain`` says the text it comes from
     has no diacritics at all (then folded stopwords count too)."""
-    return word in _STOP or (plain and word in _STOP_FOLDED)
+    single, folded = _stop_sets()
+    return word in single or (plain and word in folded)
 
 
 def content_terms(text: str) -> list[str]:

@@ -24,8 +24,9 @@ A claim's role is compatible with the sentence's when every head it gives (with 
 deputy-ness, and only modifiers the sentence has) is among the sentence's heads for that
 person, its specific bodies and levels are among the sentence's, and its places are the
 sentence's (or, when the sentence's window names none, appear in the sentence or the
-article's title). English place names are matched through the glossary
-(:mod:`assistant.glossary`: "Russia" = "Nga").
+article's title). Places are matched folded ("Nghe An" = "Nghệ An"); an English exonym that
+occurs nowhere in the sentence or its title ("Russia" for "Nga") cannot be checked without a
+bilingual gazetteer, which the package does not have, so it is not held against the claim.
 
 Sources of the vocabulary (a general resource, not the eval questions):
 
@@ -58,16 +59,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from assistant.facts import person_names
-from assistant.glossary import vietnamese_terms
 from assistant.text import fold, normalize, word_tokens
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
     NAME_HONORIFICS,
     NAME_VIETNAMESE_FUNCTION_WORDS,
     NAME_VIETNAMESE_HONORIFICS,
-    QUESTION_STOPWORDS_EN,
+    stopwords,
 )
 
 __all__ = ["VOCABULARY", "Role", "role_in", "role_of", "role_problem", "strip_titles"]
@@ -166,7 +167,10 @@ _OPENERS = {",", "–", "—", "-", "(", ":"}
 _CLOSERS = {";", ".", ")", "!", "?", "…", '"', "“", "”"}
 _HONORIFIC_WORDS = {normalize(w) for phrase in (*NAME_HONORIFICS, *NAME_VIETNAMESE_HONORIFICS) for w in phrase.split()}
 # capitalised only because they start a sentence or a question: never the start of a place
-_NOT_PLACES = {normalize(w) for w in (*NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS, *QUESTION_STOPWORDS_EN)}
+@cache
+def _not_places() -> frozenset[str]:
+    """Capitalised words that open a sentence or question rather than name a place."""
+    return frozenset(normalize(w) for w in (*NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS, *stopwords("en")))
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _POSSESSIVE_RE = re.compile(r"(\w)['’]s\b")
@@ -338,7 +342,7 @@ def _read(tokens: list[str], covered: list[_Match | None], lo: int, hi: int, rol
         if match is None:
             tok = tokens[i]
             if (_is_word(tok) and (_is_cap(tok) or tok.isupper()) and _key(tok) not in _HONORIFIC_WORDS
-                    and (place or _key(tok) not in _NOT_PLACES)):  # "Who is …" no, "Nghệ An" yes
+                    and (place or _key(tok) not in _not_places())):  # "Who is …" no, "Nghệ An" yes
                 place.append(tok)
             else:
                 _add_place(role, place, name)
@@ -447,10 +451,7 @@ def _squash(text: str) -> str:
 
 
 def _place_found(place: str, haystack: str) -> bool:
-    if _squash(place) and _squash(place) in haystack:
-        return True
-    renderings = vietnamese_terms(place) if place.isascii() else []
-    return any(_squash(r) in haystack for r in renderings if _squash(r))
+    return bool(_squash(place)) and _squash(place) in haystack
 
 
 def _unit_text(unit: tuple[frozenset[str], frozenset[str]]) -> str:
@@ -486,6 +487,8 @@ def role_problem(claimed: Role, stated: Role, context: str) -> str | None:
     haystack = _squash(context)
     window = _squash(" ".join(stated.places))
     for place in claimed.places:
+        if place.isascii() and not _place_found(place, haystack):
+            continue  # an English exonym: nothing here to check it against
         if stated.places:
             if not _place_found(place, window):
                 return f"ties the person to {place!r}; the sentence to {', '.join(stated.places)}"

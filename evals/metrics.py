@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 from assistant.text import matching_key, normalize, words
 
+_MARKER_RE = re.compile(r"\[(\d+)\]")
+
 # --- answer matching ---------------------------------------------------------------------
 
 
@@ -44,6 +46,31 @@ def groups_matched(text: str, answers: Sequence[Sequence[str]]) -> int:
 def answer_correct(text: str, answers: Sequence[Sequence[str]]) -> bool:
     """Every group matched. Not defined for unanswerable cases (``answers == []``): False."""
     return bool(answers) and all(group_matched(text, group) for group in answers)
+
+
+# --- the short answer ----------------------------------------------------------------------
+
+OPEN_QUOTE = "\u201c"  # “ — the concise extractive answer is `short answer — “quoted sentence” [n]`
+_SHORT_TRAIL = " \t\n—–-:;,"
+_SPACE_PUNCT_RE = re.compile(r"\s+([.,;:!?…])")
+
+
+def short_answer(text: str) -> str:
+    """The text before the first “ — the whole text when there is no quote, or nothing
+    before it — without citation markers, spaces before punctuation and trailing dashes or
+    colons: what EM/F1 and the answer length are taken on."""
+    head = _clean_short(text.split(OPEN_QUOTE, 1)[0])
+    return head or _clean_short(text)
+
+
+def _clean_short(text: str) -> str:
+    text = " ".join(_MARKER_RE.sub(" ", text).split())
+    return _SPACE_PUNCT_RE.sub(r"\1", text).strip(_SHORT_TRAIL)
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: whitespace-separated pieces."""
+    return len(text.split())
 
 
 # --- SQuAD exact match and token F1, with Vietnamese normalisation --------------------------
@@ -164,9 +191,6 @@ def citation_correct(
     return all(group_matched(texts, group) for group in answers)
 
 
-_MARKER_RE = re.compile(r"\[(\d+)\]")
-
-
 def markers(text: str) -> set[int]:
     """The citation numbers used in ``text`` ("[1]", "[2]" ...)."""
     return {int(m) for m in _MARKER_RE.findall(text)}
@@ -212,6 +236,44 @@ def refusal_stats(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | int |
         "false_refusals": fp,
         "refusal_accuracy": (tp + tn) / n if n else None,
     }
+
+
+def refusal_curve(pairs: Iterable[tuple[bool, float]]) -> list[dict[str, float]]:
+    """The refusal precision/recall curve of an answerability score.
+
+    ``pairs``: (unanswerable, score), the score higher for "more answerable". Refusing every
+    case whose score is at most ``threshold``, for each distinct score (ascending), gives one
+    point: ``{"threshold", "precision", "recall", "refused"}`` (``refused``: share of all
+    cases refused). Empty when there is no unanswerable case or no score."""
+    data = sorted((float(score), bool(unanswerable)) for unanswerable, score in pairs)
+    positives = sum(1 for _, u in data if u)
+    if not data or not positives:
+        return []
+    points: list[dict[str, float]] = []
+    tp = fp = 0
+    for i, (score, unanswerable) in enumerate(data):
+        tp += int(unanswerable)
+        fp += int(not unanswerable)
+        if i + 1 < len(data) and data[i + 1][0] == score:
+            continue  # ties are refused together
+        points.append({"threshold": score, "precision": tp / (tp + fp), "recall": tp / positives,
+                       "refused": (tp + fp) / len(data)})
+    return points
+
+
+def average_precision(curve: Sequence[dict[str, float]]) -> float | None:
+    """Area under a :func:`refusal_curve` (step-wise, as scikit-learn's average precision)."""
+    if not curve:
+        return None
+    area, last_recall = 0.0, 0.0
+    for point in curve:
+        area += (point["recall"] - last_recall) * point["precision"]
+        last_recall = point["recall"]
+    return area
+
+
+def median(values: Iterable[float | int | None]) -> float | None:
+    return percentile([float(v) for v in values if v is not None], 50)
 
 
 # --- latency and averages ------------------------------------------------------------------

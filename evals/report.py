@@ -1,10 +1,13 @@
 """Turn an :class:`~evals.runner.EvalRun` into metrics and files.
 
 ``write_report(run, out)`` writes ``metrics.json`` (every metric, per configuration,
-overall and by ``type`` and ``lang``), ``results.jsonl`` (one line per configuration and
-case), ``report.md`` (headline table, breakdowns, latency, failures, and what produced the
-numbers: settings, models, prompt hashes, project version, date) and two PNG plots
-(``metrics.png``: metric bars per configuration; ``latency.png``: latency distribution).
+overall and by ``type``, ``lang``, ``dataset``, ``part`` and dataset/lang/part ``slice``),
+``results.jsonl`` (one line per configuration and case), ``report.md`` (headline table, the
+held-out table — the project beside the plain floor, per dataset, language and part — the
+breakdowns, latency, failures, and what produced the numbers: settings, models, prompt
+hashes, project version, date) and PNG plots (``metrics.png``: metric bars per
+configuration; ``latency.png``: latency distribution; ``refusal.png``: the refusal
+precision/recall curve of the answerability score, when the answers carry one).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics
+from evals.floor import FLOOR
 from evals.runner import CaseResult, EvalRun
 
 log = logging.getLogger(__name__)
@@ -66,12 +70,32 @@ def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
         out["exact_match"] = metrics.mean(r.exact_match for r in squad)
         out["f1"] = metrics.mean(r.f1 for r in squad)
         out.update(metrics.refusal_stats((r.unanswerable, bool(r.refused)) for r in answered))
+        # refusal recall per kind of unanswerable case (removed passage, the seeds' own...)
+        kinds: dict[str, dict[str, Any]] = {}
+        for r in answered:
+            if r.unanswerable:
+                k = kinds.setdefault(r.type, {"n": 0, "refused": 0})
+                k["n"] += 1
+                k["refused"] += int(bool(r.refused))
+        for k in kinds.values():
+            k["recall"] = k["refused"] / k["n"]
+        out["refusal_by_type"] = kinds
+        # the concise answer: words before the quote, over the answers given (not refusals)
+        given = [r for r in answered if not r.refused and r.answer_words is not None]
+        out["n_given"] = len(given)
+        out["median_answer_words"] = metrics.median(r.answer_words for r in given)
+        out["mean_answer_words"] = metrics.mean(r.answer_words for r in given)
         out["fallback_answers"] = sum(1 for r in answered if r.notice)
         # who refused the answerable questions: the evidence gate, the engine, or the check
         out["false_refusals_by"] = {
             by: sum(1 for r in answered_answerable if r.refused and r.refusal_by == by)
             for by in ("gate", "engine", "check")
         }
+        out["true_refusals_by"] = {
+            by: sum(1 for r in answered if r.unanswerable and r.refused and r.refusal_by == by)
+            for by in ("gate", "engine", "check")
+        }
+        out.update(_score_summary(answered))
         prompt = [r.usage.get("prompt_tokens", r.usage.get("input_tokens", 0)) for r in answered if r.usage]
         completion = [r.usage.get("completion_tokens", r.usage.get("output_tokens", 0)) for r in answered if r.usage]
         out["tokens"] = {
@@ -156,6 +180,28 @@ def two_phase(answered: Sequence[CaseResult]) -> dict[str, Any] | None:
     return out
 
 
+def _score_summary(answered: Sequence[CaseResult]) -> dict[str, Any]:
+    """The answerability score's refusal curve and the operating points, when scored."""
+    scored = [r for r in answered if r.evidence_score is not None and not r.error]
+    out: dict[str, Any] = {"n_scored": len(scored)}
+    if not scored:
+        return out
+    curve = metrics.refusal_curve((r.unanswerable, float(r.evidence_score)) for r in scored)  # type: ignore[arg-type]
+    out["refusal_curve"] = curve
+    out["refusal_average_precision"] = metrics.average_precision(curve)
+    gate = [r for r in scored if r.evidence_sufficient is not None]
+    if gate:
+        stats = metrics.refusal_stats((r.unanswerable, not r.evidence_sufficient) for r in gate)
+        out["gate_refusal_precision"] = stats["refusal_precision"]
+        out["gate_refusal_recall"] = stats["refusal_recall"]
+    return out
+
+
+def slice_label(r: CaseResult) -> str:
+    """``dataset/lang/part`` — the rows of the held-out table."""
+    return f"{r.dataset or '-'}/{r.lang}/{r.part or '-'}"
+
+
 def _breakdown(results: Sequence[CaseResult], key: Callable[[CaseResult], str]) -> dict[str, Any]:
     groups: dict[str, list[CaseResult]] = {}
     for r in results:
@@ -164,19 +210,32 @@ def _breakdown(results: Sequence[CaseResult], key: Callable[[CaseResult], str]) 
 
 
 def summarize(run: EvalRun) -> dict[str, Any]:
-    """``{"meta": ..., "configs": {name: {"overall", "by_type", "by_lang"}}}``."""
+    """``{"meta": ..., "configs": {name: {"overall", "by_type", "by_lang", "by_dataset",
+    "by_part", "by_slice"}}}``."""
     configs: dict[str, Any] = {}
     for config in run.configs:
         results = run.for_config(config.name)
         configs[config.name] = {
             "engine": config.engine,
             "retriever": config.retriever,
+            "answer": config.answer,
             "baseline": config.baseline,
             "overall": summarize_results(results),
             "by_type": _breakdown(results, lambda r: r.type),
             "by_lang": _breakdown(results, lambda r: r.lang),
+            "by_dataset": _breakdown(results, lambda r: r.dataset or "-"),
+            "by_part": _breakdown(results, lambda r: r.part or "-"),
+            "by_slice": _breakdown(results, slice_label),
         }
     return {"meta": run.meta, "configs": configs}
+
+
+def primary_config(summary: dict[str, Any]) -> str | None:
+    """The configuration the held-out table reports: the first that is not a baseline."""
+    for name, data in summary["configs"].items():
+        if not data.get("baseline") and name != FLOOR:
+            return name
+    return None
 
 
 # --- formatting ----------------------------------------------------------------------------
@@ -224,6 +283,60 @@ def headline_table(summary: dict[str, Any]) -> str:
         label = f"{name}{' (baseline)' if data['baseline'] else ''}"
         m = data["overall"]
         lines.append(f"| {label} | " + " | ".join(fn(m) for _, fn in HEADLINE_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def _ratio(kind: dict[str, Any] | None) -> str:
+    if not kind or not kind.get("n"):
+        return "–"
+    return f"{kind['refused']}/{kind['n']}"
+
+
+def _other_unanswerable(m: dict[str, Any]) -> dict[str, Any] | None:
+    kinds = {k: v for k, v in (m.get("refusal_by_type") or {}).items() if k != "removed"}
+    if not kinds:
+        return None
+    return {"n": sum(v["n"] for v in kinds.values()), "refused": sum(v["refused"] for v in kinds.values())}
+
+
+def _part_order(label: str) -> tuple[int, str]:
+    dataset, lang, part = label.split("/")
+    return ({"report": 0, "tune": 1}.get(part, 2), f"{dataset}/{lang}")
+
+
+def heldout_table(summary: dict[str, Any]) -> str:
+    """The project's configuration beside the plain floor (retrieval), with the project's
+    answer metrics, one row per dataset/language/part and per part; "" when the run has
+    nothing to show."""
+    name = primary_config(summary)
+    if name is None:
+        return ""
+    project = summary["configs"][name]
+    floor = summary["configs"].get(FLOOR)
+    rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+    for label in sorted(project["by_slice"], key=_part_order):
+        rows.append((label, project["by_slice"][label], (floor or {}).get("by_slice", {}).get(label)))
+    for part in ("report", "tune"):
+        if part in project["by_part"]:
+            rows.append((f"all/all/{part}", project["by_part"][part], (floor or {}).get("by_part", {}).get(part)))
+    vs = " / floor" if floor else ""
+    head = (f"| dataset | lang | part | n (unanswerable) | R@1{vs} | R@5{vs} | MRR{vs} | accuracy | EM | F1 | "
+            "false refusals | refused: removed | refused: other unanswerable | words (median) |")
+    lines = [head, "|---" * 14 + "|"]
+
+    def pair(m: dict[str, Any], f: dict[str, Any] | None, key: str) -> str:
+        return fmt(m.get(key)) + (f" / {fmt(f.get(key))}" if f is not None else "")
+
+    for label, m, f in rows:
+        dataset, lang, part = label.split("/")
+        kinds = m.get("refusal_by_type") or {}
+        words = m.get("median_answer_words")
+        lines.append(
+            f"| {dataset} | {lang} | {part} | {m['n']} ({m['n_unanswerable']}) | {pair(m, f, 'recall@1')} | {pair(m, f, 'recall@5')} | "
+            f"{pair(m, f, 'mrr')} | {fmt(m.get('accuracy'))} | {fmt(m.get('exact_match'))} | {fmt(m.get('f1'))} | "
+            f"{fmt(m.get('false_refusal_rate'))} | {_ratio(kinds.get('removed'))} | "
+            f"{_ratio(_other_unanswerable(m))} | {fmt(words, 1) if words is not None else '–'} |"
+        )
     return "\n".join(lines)
 
 
@@ -318,7 +431,34 @@ def render_markdown(run: EvalRun, summary: dict[str, Any]) -> str:
     if meta.get("limit"):
         out.append(f"- Limited to the first {meta['limit']} cases (`--limit`).")
     out.append(f"- Run time: {meta.get('seconds')} s")
+    heldout = meta.get("heldout")
+    if heldout:
+        out.append(f"- Corpus: {heldout['documents']} documents ("
+                   + ", ".join(f"{k} {v}" for k, v in heldout.get("sources", {}).items()) + ")"
+                   + f"; {heldout['distractors']} viwiki distractors; unanswerable: {heldout['unanswerable']}")
+        if heldout["unanswerable"] == "removal":
+            out.append(f"- Removed passages: {heldout['removed_passages']} → {heldout['removed_cases']} "
+                       f"unanswerable cases (both parts); {heldout['dropped']} removed-passage questions dropped because "
+                       "their answer occurs elsewhere in the corpus"
+                       + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(heldout["dropped_by"].items())) + ")"
+                          if heldout["dropped_by"] else ""))
+    if meta.get("split") and meta["split"] != "all":
+        out.append(f"- Split: only the `{meta['split']}` part (`--split {meta['split']}`).")
     out += ["", "## Headline", "", headline_table(summary), ""]
+    table = heldout_table(summary)
+    if table:
+        name = primary_config(summary)
+        out += ["## Held-out table", "",
+                f"`{name}` (R@k/MRR: the project's retriever" + (" / the plain floor: RRF(k=60) of bm25s on "
+                "`\\w+` tokens and the project's dense search, same chunks, same run" if FLOOR in summary["configs"]
+                else "") + "). Figures of the `tune` part were tuned on; report the `report` part. "
+                "Accuracy: a gold span in the answer; EM/F1 on the short answer (the text before the "
+                "quote); refused: unanswerable cases refused / asked; words: median words of the short "
+                "answer over the answers given.", "", table, ""]
+        refusal = summary["configs"][name]["overall"]
+        if refusal.get("n_scored"):
+            out += [f"Refusal curve: average precision {fmt(refusal.get('refusal_average_precision'))} over "
+                    f"{refusal['n_scored']} scored answers.", "", "![refusal precision/recall](refusal.png)", ""]
     out += [
         "Recall@k/MRR: a passage of a source document among the top k (document level); "
         "passage R@5: a top-5 passage holds the case's evidence span. Accuracy: every answer group "
@@ -336,6 +476,15 @@ def render_markdown(run: EvalRun, summary: dict[str, Any]) -> str:
     for name, data in summary["configs"].items():
         out += [f"## {name}", "", "### By type", "", _breakdown_table(data["by_type"], "type"), "",
                 "### By language", "", _breakdown_table(data["by_lang"], "lang"), ""]
+        if set(data.get("by_dataset", {})) - {"-"}:
+            out += ["### By dataset", "", _breakdown_table(data["by_dataset"], "dataset"), ""]
+        if set(data.get("by_part", {})) - {"-"}:
+            out += ["### By part", "", _breakdown_table(data["by_part"], "part"), ""]
+        m = data["overall"]
+        if m.get("n_answered"):
+            out += [f"Refusals of answerable cases by gate/engine/check: "
+                    f"{'/'.join(str(v) for v in m['false_refusals_by'].values())}; of unanswerable cases: "
+                    f"{'/'.join(str(v) for v in m['true_refusals_by'].values())}.", ""]
     out += ["## Latency per stage", "", _latency_table(summary), ""]
     phases = _two_phase_table(summary)
     if phases:
@@ -433,6 +582,43 @@ def plot_latency(run: EvalRun, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_refusal(summary: dict[str, Any], path: Path) -> bool:
+    """The refusal precision/recall curve of each answering configuration whose answers
+    carry a score, with its operating points; False (nothing written) when none does."""
+    curves = [(name, data["overall"]) for name, data in summary["configs"].items()
+              if data["overall"].get("refusal_curve")]
+    if not curves:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, m in curves:
+        curve = m["refusal_curve"]
+        line = ax.step([p["recall"] for p in curve], [p["precision"] for p in curve], where="post",
+                       label=f"{name} (AP {m.get('refusal_average_precision') or 0:.2f})")
+        color = line[0].get_color()
+        if m.get("refusal_recall") is not None and m.get("refusal_precision") is not None:
+            ax.plot([m["refusal_recall"]], [m["refusal_precision"]], "o", color=color, markersize=8,
+                    label=f"{name}: refusals as answered")
+        if m.get("gate_refusal_recall") is not None and m.get("gate_refusal_precision") is not None:
+            ax.plot([m["gate_refusal_recall"]], [m["gate_refusal_precision"]], "x", color=color, markersize=9,
+                    label=f"{name}: evidence gate alone")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("refusal recall (unanswerable cases refused)")
+    ax.set_ylabel("refusal precision (refusals that were right)")
+    ax.set_title("Refusal precision/recall of the answerability score")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
 def write_report(run: EvalRun, out: Path | str) -> dict[str, Any]:
     """Write metrics.json, results.jsonl, report.md, metrics.png and latency.png; return the summary."""
     out = Path(out)
@@ -446,6 +632,7 @@ def write_report(run: EvalRun, out: Path | str) -> dict[str, Any]:
     try:
         plot_metrics(summary, out / "metrics.png")
         plot_latency(run, out / "latency.png")
+        plot_refusal(summary, out / "refusal.png")
     except Exception as exc:  # plots are a convenience; the numbers are already written
         log.warning("plotting failed: %s", exc)
     (out / "report.md").write_text(render_markdown(run, summary), encoding="utf-8")

@@ -10,6 +10,11 @@ engine differs. The assistant is used through its public API only::
 Engines come from the ``Settings.llm`` field, so a new engine needs no change here. The
 suite never picks an engine by itself: ``auto`` that would resolve to OpenAI, or an engine
 that silently falls back to another, is an error unless ``allow_fallback`` is set.
+
+The ``floor`` configuration (:mod:`evals.floor`) retrieves only, with plain RRF of bm25s and
+the project's dense search over the same store; follow-up turns are retrieved with the
+standalone question the first answering configuration produced, so both sides rank the
+same query.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any, Protocol
 
 from evals import metrics
 from evals.dataset import Case
+from evals.floor import FLOOR, FloorBot
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +87,7 @@ def validate_engine(engine: str) -> str:
 
 def validate_retriever(retriever: str) -> str:
     choices = retriever_choices()
-    if retriever not in choices:
+    if retriever not in choices and retriever != FLOOR:
         raise EvalError(f"unknown retriever {retriever!r}; choose one of: {', '.join(choices)}")
     return retriever
 
@@ -97,18 +103,29 @@ class EvalConfig:
 
     @property
     def name(self) -> str:
+        if self.retriever == FLOOR:
+            return FLOOR
         return f"{self.engine}/{self.retriever}" if self.answer else f"retrieval-only/{self.retriever}"
 
 
-def configurations(engine: str, retriever: str, *, baselines: bool, answer: bool = True) -> list[EvalConfig]:
-    """The configured one first, then (with ``baselines``) the other retriever modes."""
+FLOOR_CONFIG = EvalConfig("extractive", FLOOR, answer=False, baseline=True)
+
+
+def configurations(engine: str, retriever: str, *, baselines: bool, answer: bool = True,
+                   floor: bool = False) -> list[EvalConfig]:
+    """The configured one first, then (with ``baselines``) the other retriever modes, then
+    (with ``floor``) the plain RRF floor (:mod:`evals.floor`)."""
     validate_engine(engine)
     validate_retriever(retriever)
+    if retriever == FLOOR:
+        raise EvalError("the floor is added with --floor, not chosen as --retriever")
     configs = [EvalConfig(engine, retriever, answer=answer)]
     if baselines:
         for mode in ("bm25", "dense", "hybrid"):
             if mode != retriever and mode in retriever_choices():
                 configs.append(EvalConfig(engine, mode, answer=answer, baseline=True))
+    if floor:
+        configs.append(FLOOR_CONFIG)
     return configs
 
 
@@ -126,6 +143,8 @@ class CaseResult:
     unanswerable: bool
     conversation: str | None = None
     turn: int = 0
+    dataset: str = ""
+    part: str = ""  # "tune" or "report" (evals.splits)
     standalone_question: str = ""
     # retrieval
     retrieved: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, score
@@ -139,9 +158,14 @@ class CaseResult:
     raw_answer: str = ""  # what the engine wrote, before the citation check
     refusal_by: str = ""  # "gate" (weak evidence), "engine" (it declined) or "check" (unsupported)
     refused: bool | None = None
+    short_answer: str = ""  # the text before the quote (metrics.short_answer); "" when refused
+    answer_words: int | None = None  # words of short_answer, answers only (not refusals)
+    evidence_score: float | None = None  # Answer.evidence.score: estimated P(answerable), if any
+    evidence_sufficient: bool | None = None  # the evidence gate's verdict
+    evidence_reason: str = ""
     correct: bool | None = None  # answerable cases only
     groups_matched: int = 0
-    exact_match: float | None = None  # squad cases only
+    exact_match: float | None = None  # squad cases only, on the short answer
     f1: float | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
     citation_correct: bool | None = None  # correct answers only
@@ -200,9 +224,18 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
     result.answer = answer.text
     result.raw_answer = getattr(answer, "raw_text", "") or ""
     result.refused = bool(answer.refused)
+    evidence = getattr(answer, "evidence", None)
+    if evidence is not None:
+        score = getattr(evidence, "score", None)
+        result.evidence_score = float(score) if isinstance(score, int | float) else None
+        sufficient = getattr(evidence, "sufficient", None)
+        result.evidence_sufficient = bool(sufficient) if sufficient is not None else None
+        result.evidence_reason = str(getattr(evidence, "reason", "") or "")
+    if not result.refused:
+        result.short_answer = metrics.short_answer(answer.text)
+        result.answer_words = metrics.word_count(result.short_answer)
     if result.refused:
-        evidence = getattr(answer, "evidence", None)
-        if evidence is not None and not evidence.sufficient:
+        if evidence is not None and getattr(evidence, "sufficient", True) is False:
             result.refusal_by = "gate"
         elif not result.raw_answer.strip():
             result.refusal_by = "engine"
@@ -251,8 +284,8 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
     result.correct = metrics.answer_correct(text, case.answers)
     if case.squad:
         golds = case.alternatives
-        result.exact_match = metrics.exact_match(text, golds)
-        result.f1 = metrics.token_f1(text, golds)
+        result.exact_match = metrics.exact_match(result.short_answer, golds)
+        result.f1 = metrics.token_f1(result.short_answer, golds)
     if result.correct:
         result.citation_correct = metrics.citation_correct(answer.citations, case.answers, case.sources)
 
@@ -305,13 +338,19 @@ def _check_engine(config: EvalConfig, description: dict[str, Any], allow_fallbac
 
 
 def _ask_and_retrieve(bot: Bot, case: Case, config: EvalConfig, history: list[dict[str, str]],
-                      result: CaseResult) -> None:
+                      result: CaseResult, queries: dict[str, str] | None = None) -> None:
     answer = None
     if config.answer:
         answer = bot.ask(case.question, history=list(history))
         score_answer(result, case, answer)
-    # Follow-up turns are retrieved as the engine rewrote them (standalone question).
-    query = result.standalone_question if (answer is not None and case.turn > 0) else case.question
+    # Follow-up turns are retrieved as the engine rewrote them (standalone question); a
+    # retrieval-only configuration uses the rewrite of an answering one, when given.
+    if answer is not None and case.turn > 0:
+        query = result.standalone_question
+    elif case.turn > 0 and queries and case.id in queries:
+        query = result.standalone_question = queries[case.id]
+    else:
+        query = case.question
     result.standalone_question = result.standalone_question or case.question
     t = time.perf_counter()
     passages = bot.retrieve(query, k=RETRIEVAL_DEPTH)
@@ -323,13 +362,16 @@ def _new_result(config: EvalConfig, case: Case) -> CaseResult:
     return CaseResult(
         config=config.name, case_id=case.id, question=case.question, type=case.type, lang=case.lang,
         answers=case.answers, sources=case.sources, unanswerable=case.unanswerable,
-        conversation=case.conversation, turn=case.turn,
+        conversation=case.conversation, turn=case.turn, dataset=case.dataset, part=case.part,
     )
 
 
 def run_config(bot: Bot, cases: Sequence[Case], config: EvalConfig,
-               progress: ProgressCallback | None = None) -> list[CaseResult]:
-    """Ask every case with one bot; conversation turns get the previous turns as history."""
+               progress: ProgressCallback | None = None,
+               queries: dict[str, str] | None = None) -> list[CaseResult]:
+    """Ask every case with one bot; conversation turns get the previous turns as history.
+    ``queries``: case id -> the query a retrieval-only configuration retrieves a follow-up
+    turn with (the standalone question of an answering configuration)."""
     results = []
     history: list[dict[str, str]] = []
     current: str | None = None
@@ -338,7 +380,7 @@ def run_config(bot: Bot, cases: Sequence[Case], config: EvalConfig,
             history, current = [], case.conversation
         result = _new_result(config, case)
         try:
-            _ask_and_retrieve(bot, case, config, history, result)
+            _ask_and_retrieve(bot, case, config, history, result, queries)
         except Exception as exc:  # one failing case must not end the run; it is scored wrong
             log.exception("case %s failed under %s", case.id, config.name)
             result.error = f"{type(exc).__name__}: {exc}"
@@ -415,9 +457,12 @@ def run_eval(
     progress: ProgressCallback | None = None,
     allow_fallback: bool = False,
     datasets: Sequence[Path | str] = (),
+    ingest_progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Index ``corpus`` once into ``store`` (a temporary folder when None), then run every
-    configuration over ``cases``. Returns the per-case results and the run's metadata."""
+    """Index ``corpus`` once into ``store`` (a temporary folder when None; an existing store
+    is brought in step with the corpus, embedding only what it lacks), then run every
+    configuration over ``cases``. Returns the per-case results and the run's metadata.
+    ``ingest_progress(done, total)``: chunks embedded so far, given to ``bot.ingest``."""
     if not cases:
         raise EvalError("no cases to run")
     if not configs:
@@ -440,30 +485,37 @@ def run_eval(
         "configs": {},
     }
     results: list[CaseResult] = []
+    queries: dict[str, str] = {}  # follow-up turns as the first answering configuration rewrote them
     with _store_dir(store) as store_path:
         meta["store"] = str(store_path) if store is not None else "(temporary)"
         for n, config in enumerate(configs):
             overrides = dict(settings_overrides or {})
-            overrides.update({"llm": config.engine if config.answer else "extractive",
-                              "retriever": config.retriever})
+            overrides["llm"] = config.engine if config.answer else "extractive"
+            if config.retriever != FLOOR:
+                overrides["retriever"] = config.retriever
             settings = base_settings(corpus, store_path, **overrides)
             bot = factory(settings)
+            if config.retriever == FLOOR:
+                bot = FloorBot(bot)
             try:
                 description = _describe(bot)
                 _check_engine(config, description, allow_fallback)
                 t = time.perf_counter()
-                report = bot.ingest()
+                report = bot.ingest(progress=ingest_progress) if ingest_progress else bot.ingest()
                 ingest_seconds = time.perf_counter() - t
                 if n == 0:
                     meta["settings"] = _settings_dump(settings)
                     meta["ingest"] = _ingest_dump(report, ingest_seconds)
                     log.info("ingested %s: %s", corpus, meta["ingest"])
                 t = time.perf_counter()
-                config_results = run_config(bot, cases, config, progress)
+                config_results = run_config(bot, cases, config, progress, queries)
                 wall = time.perf_counter() - t
             finally:
                 bot.close()
             results.extend(config_results)
+            if config.answer and not queries:
+                queries = {r.case_id: r.standalone_question for r in config_results
+                           if r.turn > 0 and r.standalone_question}
             meta["configs"][config.name] = {
                 "engine": config.engine,
                 "retriever": config.retriever,

@@ -66,3 +66,54 @@ def test_server_down_names_host_and_port(tmp_path: Path) -> None:
     settings = Settings(vectorstore_dir=tmp_path / "vs", llm="extractive", chroma_host="127.0.0.1", chroma_port=port)
     with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
         Assistant.from_settings(settings, embeddings=FakeEmbeddings())
+
+
+def test_two_processes_on_one_server_answer_from_the_same_articles(chroma_server: int, tmp_path: Path) -> None:
+    """One ingest worker, one reader (each with its own local folder, as on two machines): an
+    article the worker ingests is found by the running reader within seconds."""
+    import json
+    import os
+    import shutil
+
+    from conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    common = {"PYTHONPATH": str(ROOT), "ASSISTANT_CHROMA_HOST": "127.0.0.1",
+              "ASSISTANT_CHROMA_PORT": str(chroma_server), "ASSISTANT_CORPUS_DIR": str(corpus),
+              "ASSISTANT_REFRESH_SECONDS": "1"}
+    worker = ROOT / "tests" / "_worker.py"
+
+    def env(name: str) -> dict[str, str]:
+        return base | common | {"ASSISTANT_VECTORSTORE_DIR": str(tmp_path / name / "vs"),
+                                "ASSISTANT_DATA_DIR": str(tmp_path / name / "data")}
+
+    first = subprocess.run([sys.executable, str(worker), "ingest"], env=env("writer"), text=True,
+                           capture_output=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert json.loads(first.stdout.strip().splitlines()[-1])["added"] == 5
+    sentence = "Tàu ngầm Kilo mang số hiệu 187 cập cảng Cam Ranh"
+    reader = subprocess.Popen([sys.executable, str(worker), "watch", sentence, "90"], env=env("reader"),
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready = json.loads(reader.stdout.readline())
+        assert ready == {"ready": True, "documents": 5}  # built from the server, nothing local
+        article = tmp_path / "inbox" / "tau-ngam.md"
+        article.parent.mkdir()
+        article.write_text(f"---\ntitle: Tàu ngầm\ndate: 2025-12-02\n---\n{sentence}.\n", encoding="utf-8")
+        added = time.monotonic()
+        second = subprocess.run([sys.executable, str(worker), "ingest", str(article)], env=env("writer"),
+                                text=True, capture_output=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-2000:]
+        out, err = reader.communicate(timeout=120)
+        seen = time.monotonic() - added
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found["found"] is True, err[-2000:]
+    assert found["documents"] == 6
+    assert seen < 30, f"the reader saw the article {seen:.1f} s after the ingest started"
+    print(f"\nthe reader found the article {seen:.1f} s after the worker's ingest started "
+          f"({found['seconds']:.1f} s of watching)")

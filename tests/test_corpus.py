@@ -61,9 +61,11 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, caplog
     )
     result = load_corpus(tmp_path)
     assert sorted(d.doc_id for d in result.documents) == ["good", "j1"]
-    skipped = "\n".join(result.skipped)
-    for name in ("empty.txt", "binary.txt", "latin1.txt", "broken.md", "lines.jsonl:2", "lines.jsonl:3"):
-        assert name in skipped
+    where = sorted((Path(s.path).name, s.line) for s in result.skipped)
+    assert where == [("binary.txt", None), ("broken.md", None), ("empty.txt", None), ("latin1.txt", None),
+                     ("lines.jsonl", 2), ("lines.jsonl", 3)]
+    assert all(s.reason for s in result.skipped)
+    assert "lines.jsonl:2: not JSON" in "\n".join(str(s) for s in result.skipped)
     assert "skipped" in caplog.text
 
 

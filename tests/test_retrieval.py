@@ -60,11 +60,29 @@ def test_langchain_retriever(seed_bot) -> None:
     assert {"doc_id", "title", "date", "chunk_id"} <= set(docs[0].metadata)
 
 
-def test_bm25_index_rebuilds_when_out_of_step(seed_bot) -> None:
+def test_bm25_index_is_rebuilt_from_the_catalog_and_the_catalog_from_the_store(
+    seed_bot, e5, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
-    shutil.rmtree(seed_bot.index.lexical_dir)
-    seed_bot.index._lexical = None
-    hits = seed_bot.retrieve("Vladimir Platonov", k=3, mode="bm25")
-    assert hits and "Platonov" in hits[0].text
-    assert (seed_bot.index.lexical_dir / "entries.json").is_file()
+    from assistant import Assistant
+
+    settings = seed_bot.settings
+    old = seed_bot.index.lexical().path
+    seed_bot.close()
+    # another tokeniser: a new BM25 index is built from the catalog, the old one dropped
+    monkeypatch.setattr("assistant.lexical.TOKENIZER_FINGERPRINT", "another-version")
+    with Assistant.from_settings(settings, embeddings=e5) as bot:
+        hits = bot.retrieve("Vladimir Platonov", k=3, mode="bm25")
+        assert hits and "Platonov" in hits[0].text
+        assert bot.index.lexical().path.name == "bm25-another-version"
+        assert bot.ingest().unchanged == 5
+        assert not old.exists()
+    # the whole local folder gone (a new machine): rebuilt from the manifest kept in Chroma
+    shutil.rmtree(settings.vectorstore_dir / "index-hoitin")
+    with Assistant.from_settings(settings, embeddings=e5) as bot:
+        hits = bot.retrieve("Vladimir Platonov", k=3, mode="bm25")
+        assert hits and "Platonov" in hits[0].text
+        assert len(bot.documents()) == 5
+        report = bot.ingest()
+        assert report.unchanged == 5 and report.chunks_added == 0

@@ -52,7 +52,7 @@ def make_bot(tmp: Path, **overrides: Any) -> tuple[Assistant, Settings]:
     bot = Assistant.from_settings(settings, embeddings=FakeEmbeddings())
     # Fake embeddings have no meaningful similarity: keep the term-coverage check only, so
     # on-topic questions get (extractive) answers and the UI has citations to render.
-    bot.gate = EvidenceGate(min_similarity_vi=-1.0, min_similarity_en=-1.0)
+    bot.gate = EvidenceGate(threshold=0.0)
     bot.ingest()
     return bot, settings
 

