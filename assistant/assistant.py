@@ -14,8 +14,9 @@ article's own sentence, cited) within a fraction of a second of the question. Wh
 model is configured, its answer follows: it reads numbered evidence sentences, answers with
 claims that cite them (:mod:`assistant.chat_engine`), and its claims are verified against
 those sentences — names, the roles given to people, numbers with units, dates
-(:mod:`assistant.claims`). A verified (or repaired) model answer replaces the quick one;
-otherwise the quick answer stands and ``answer.model_check.reason`` says why.
+(:mod:`assistant.claims`, applied by :mod:`assistant.judge`). A verified (or repaired)
+model answer replaces the quick one; otherwise the quick answer stands and
+``answer.model_check.reason`` says why.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
-from assistant.claims import verify_claims
 from assistant.condense import Condenser, EntityCondenser
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
@@ -40,19 +40,18 @@ from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
+from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
-from assistant.structured import parse_reply, render
 from assistant.text import nfc
 from assistant.types import (
     Answer,
     AnswerEvent,
     ChatMessage,
     Citation,
-    Claim,
     GenerationRequest,
     GenerationResult,
     IngestReport,
@@ -275,7 +274,7 @@ class Assistant:
             answer.notice = f"{self.engine.name} engine unavailable ({exc}); answered extractively."
             check.reason = f"the model is unavailable: {exc}"
             answer.timings["model"] = time.perf_counter() - t
-            yield self._kept(answer, check.reason, refusal)
+            yield kept(answer, check.reason, refusal)
             return
         answer.timings["model"] = time.perf_counter() - t
         answer.model_timing = result.timing
@@ -285,7 +284,7 @@ class Assistant:
         answer.usage = dict(result.usage)
         check.model_text = model_text
         t = time.perf_counter()
-        event = self._judge(answer, check, model_request, result, model_text, refusal)
+        event = judge(answer, check, model_request, result, model_text, refusal, MODEL_REFUSAL_REFUSES)
         answer.timings["verify"] += time.perf_counter() - t
         yield event
 
@@ -318,57 +317,6 @@ class Assistant:
         answer.refused = answer.quick_refused
         if answer.refused:
             answer.text = refusal
-
-    def _kept(self, answer: Answer, reason: str, refusal: str) -> AnswerEvent:
-        """The quick answer stands; with no quick answer, the answer is a refusal."""
-        if answer.quick_refused:
-            answer.refused = True
-            answer.text, answer.citations = refusal, []
-            return AnswerEvent("final", refusal)
-        return AnswerEvent("kept", reason)
-
-    def _judge(self, answer: Answer, check: ModelCheck, request: GenerationRequest, result: GenerationResult,
-               model_text: str, refusal: str) -> AnswerEvent:
-        """Verify the model's answer; use it, or keep the quick answer (saying why)."""
-        claims = result.claims
-        if claims is None:  # an engine without structured output: its sentences cite passages
-            claims = _passage_claims(model_text)
-        check.found = False if result.refused else bool(claims) or None
-        if result.refused or not claims:
-            check.reason = "the model found no answer in the evidence"
-            if MODEL_REFUSAL_REFUSES:
-                answer.refused = True
-                answer.refusal = Refusal("engine_declined", f"the {self.engine.name} engine found no answer in "
-                                         "the evidence", "engine")
-                answer.answered_by = "model"
-                answer.engine = self.engine.name
-                answer.text, answer.citations = refusal, []
-                return AnswerEvent("final", refusal)
-            return self._kept(answer, check.reason, refusal)
-        if result.claims is None:
-            verdict = verify_claims(*_as_sentence_claims(claims, request.passages), question=request.question)
-        else:
-            verdict = verify_claims(claims, result.evidence, request.passages, question=request.question)
-        check.repaired, check.dropped, check.problems = verdict.repaired, verdict.dropped, verdict.problems
-        if not verdict.passed:
-            check.reason = verdict.reason
-            log.info("the model's answer is not used: %s", verdict.reason)
-            return self._kept(answer, check.reason, refusal)
-        text = render(verdict.claims)
-        checked = check_answer(text, answer.passages, language=answer.language)
-        if not (checked.supported and checked.citations):
-            check.reason = "the citation check found no supported claim"
-            return self._kept(answer, check.reason, refusal)
-        check.used = True
-        answer.answered_by = "model"
-        answer.engine = self.engine.name
-        answer.raw_text = model_text
-        answer.refused = False
-        answer.refusal = None
-        answer.verification = checked.verification
-        answer.text = checked.text
-        answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
-        return AnswerEvent("final", answer.text)
 
     def _finish(self, answer: Answer, run: _Run) -> None:
         if self.notice and not answer.notice:
@@ -443,41 +391,3 @@ def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
 
 def _with_quotes(citations: list[Citation], quotes: dict[int, str]) -> list[Citation]:
     return [replace(c, quote=quotes[c.index]) if c.index in quotes and not c.quote else c for c in citations]
-
-
-def _claim_quotes(citations: list[Citation], claims: list[Claim], evidence: list) -> list[Citation]:
-    """Each citation quotes the evidence sentence(s) its claims rest on."""
-    by_number = {e.number: e for e in evidence}
-    quotes: dict[int, list[str]] = {}
-    for claim in claims:
-        for n in claim.sentences:
-            if n in by_number:
-                sentence = by_number[n]
-                quotes.setdefault(sentence.passage, [])
-                if sentence.text not in quotes[sentence.passage]:
-                    quotes[sentence.passage].append(sentence.text)
-    return [replace(c, quote=" … ".join(quotes[c.index])) if c.index in quotes else c for c in citations]
-
-
-def _passage_claims(text: str) -> list[Claim]:
-    """Claims from a plain answer whose ``[n]`` markers cite passages."""
-    return [Claim(text=c.text, passages=c.sentences) for c in parse_reply(text).claims]
-
-
-def _as_sentence_claims(claims: list[Claim], passages: list[Passage]) -> tuple[list[Claim], list, list[Passage]]:
-    """Passage-citing claims as sentence-citing ones: every sentence of a cited passage is
-    evidence (numbered across passages), so the claim check reads them the same way."""
-    from assistant.evidence_sentences import passage_sentences
-    from assistant.types import EvidenceSentence
-
-    evidence: list[EvidenceSentence] = []
-    numbers: dict[int, list[int]] = {}
-    for n, passage in enumerate(passages, start=1):
-        for sentence in passage_sentences(passage):
-            evidence.append(EvidenceSentence(number=len(evidence) + 1, passage=n, text=sentence))
-            numbers.setdefault(n, []).append(len(evidence))
-    out: list[Claim] = []
-    for claim in claims:
-        cited = [s for p in claim.passages for s in numbers.get(p, [])]
-        out.append(Claim(text=claim.text, sentences=cited))
-    return out, evidence, passages

@@ -38,7 +38,13 @@ from assistant.messages import prompts_hash, structured_messages
 from assistant.prompts import Prompt, load_prompt
 from assistant.settings import Settings
 from assistant.structured import FORMATS, parse_reply, render, response_format
-from assistant.types import EvidenceSentence, GenerationRequest, GenerationResult, ModelTiming
+from assistant.types import (
+    EvidenceSentence,
+    GenerationRequest,
+    GenerationResult,
+    ModelTiming,
+    Passage,
+)
 
 __all__ = ["ChatEngine"]
 
@@ -130,9 +136,15 @@ class ChatEngine:
     def evidence(self, request: GenerationRequest) -> list[EvidenceSentence]:
         """The numbered sentences the model reads for ``request``."""
         question = request.standalone_question or request.question
+        scorer: SentenceScorer | None = self.scorer
+        if request.reading is not None:  # the assistant's reader already ranked these sentences
+            ranked = [(s.passage, s.text) for s in request.reading.sentences]
+
+            def scorer(q: str, ps: list[Passage]) -> list[tuple[int, str]]:
+                return ranked
         return select_evidence(
-            question, request.passages, self.scorer, budget_tokens=self.evidence_tokens or 200,
-            max_sentences=self.max_sentences, first=request.quotes,
+            question, request.passages, scorer, budget_tokens=self.evidence_tokens or 200,
+            max_sentences=self.max_sentences, first=request.quotes, exclude=request.exclude,
         )
 
     def messages(self, request: GenerationRequest, evidence: list[EvidenceSentence] | None = None) -> list[BaseMessage]:

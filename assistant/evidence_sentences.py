@@ -19,7 +19,7 @@ that holds it. Near-duplicates (articles repeat captions and whole sentences) ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from assistant.text import split_sentences, words
 from assistant.tokens import count_tokens
@@ -53,11 +53,13 @@ def select_evidence(
     budget_tokens: int = 200,
     max_sentences: int = 5,
     first: Mapping[int, str] | None = None,
+    exclude: Collection[str] = (),
 ) -> list[EvidenceSentence]:
     """Up to ``max_sentences`` sentences of ``passages`` within ``budget_tokens`` (o200k
     tokens), numbered from 1 in reading order. ``first`` (passage number -> sentence, e.g.
     the quick answer's quotes) go in before the scorer's choices; without a scorer the
-    passages' sentences are taken in order."""
+    passages' sentences are taken in order. Sentences in ``exclude`` (flagged as injected
+    instructions) are never shown."""
     sentences = [passage_sentences(p) for p in passages]
     position = {(n, s): i for n, group in enumerate(sentences, start=1) for i, s in enumerate(group)}
     order: list[tuple[int, str]] = []
@@ -73,8 +75,9 @@ def select_evidence(
     chosen: list[tuple[int, str]] = []
     seen: list[set[str]] = []
     used = 0
+    banned = {_key(t) for t in exclude}
     for key in order:
-        if key in chosen or key not in position or len(words(key[1])) < MIN_WORDS:
+        if key[1] in banned or key in chosen or key not in position or len(words(key[1])) < MIN_WORDS:
             continue
         bag = set(words(key[1].lower()))
         if any(len(bag & other) >= NEAR_DUPLICATE * len(bag | other) for other in seen):
