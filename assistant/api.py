@@ -328,7 +328,7 @@ class Api:
             write_article(prepared.target, prepared.text)
             try:
                 doc = read_article(prepared.target)
-                if doc.doc_id in {e.doc_id for e in self.bot.index.lexical().entries}:
+                if doc.doc_id in {d.doc_id for d in self.bot.index.documents()}:
                     raise ApiError(409, f"an article with the id {doc.doc_id!r} is already indexed; "
                                    "give the new one another file name or id", code="duplicate_id")
             except BaseException:

@@ -31,11 +31,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from evals import metrics
 from evals.dataset import Case
 from evals.floor import FLOOR, FloorBot
+
+if TYPE_CHECKING:
+    from assistant.index import IngestProgress
 
 log = logging.getLogger(__name__)
 
@@ -457,12 +460,13 @@ def run_eval(
     progress: ProgressCallback | None = None,
     allow_fallback: bool = False,
     datasets: Sequence[Path | str] = (),
-    ingest_progress: Callable[[int, int], None] | None = None,
+    ingest_progress: Callable[[IngestProgress], None] | None = None,
 ) -> EvalRun:
     """Index ``corpus`` once into ``store`` (a temporary folder when None; an existing store
     is brought in step with the corpus, embedding only what it lacks), then run every
     configuration over ``cases``. Returns the per-case results and the run's metadata.
-    ``ingest_progress(done, total)``: chunks embedded so far, given to ``bot.ingest``."""
+    ``ingest_progress(progress)``: where the ingest is (files done of total), given to
+    ``bot.ingest``."""
     if not cases:
         raise EvalError("no cases to run")
     if not configs:
