@@ -348,7 +348,9 @@ def test_the_quick_answer_comes_first_and_the_models_answer_replaces_it(
     working = page.locator("#chatbot .answer.model-working")
     working.wait_for(state="visible", timeout=2 * ANSWER_MS)  # a fresh app embeds on its first question
     quick_text = working.inner_text()
-    assert "Nguyễn Doãn Anh" in quick_text, quick_text  # the quick answer, with its citation
+    # the quick answer: the extractive engine's `short — “quote” [n]` (which sentence it quotes
+    # is the reader's business, tested in test_assistant), with its citation
+    assert " — “" in quick_text and "”" in quick_text, quick_text
     assert working.locator("a.cite").count() >= 1
     assert "still working" in quick_text or "đang soạn" in quick_text, quick_text
     assert MODEL_CLAIM not in quick_text and held.requests  # the model was asked and is held
