@@ -32,7 +32,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from assistant.chat_client import OPENAI_DEFAULT_URL, ChatClient
-from assistant.errors import AuthenticationError, ModelError, ModelUnavailableError
+from assistant.errors import AuthenticationError, ModelError
 from assistant.evidence_sentences import SentenceScorer, format_evidence, select_evidence
 from assistant.messages import prompts_hash, structured_messages
 from assistant.prompts import Prompt, load_prompt
@@ -189,9 +189,9 @@ class ChatEngine:
                 text = "".join(self.client.stream_timed(
                     messages, timing, response_format=response_format(kind), max_tokens=self.max_tokens,
                 ))
-            except (ModelUnavailableError, AuthenticationError):
+            except AuthenticationError:
                 raise
-            except ModelError as exc:
+            except ModelError as exc:  # a 500 naming response_format is a rejected format too
                 with self._formats_lock:
                     if _rejected_request(exc) and len(self.formats) > 1 and self.formats[0] == kind:
                         log.warning("%s rejected the %s output format (%s); trying %s", self.base_url
@@ -210,6 +210,11 @@ class ChatEngine:
 
 def _rejected_request(error: ModelError) -> bool:
     """The server rejected the request itself (400 or 422), as servers that do not know a
-    ``response_format`` do; other failures are not a reason to try another format."""
-    status = getattr(error.__cause__, "status_code", None)
-    return status in (400, 422)
+    ``response_format`` do — or failed naming ``response_format`` (llama-cpp-python answers
+    some validation errors of the body with 500); other failures are not a reason to try
+    another format."""
+    status, cause = None, error.__cause__
+    while cause is not None and status is None:  # langchain may wrap the openai error
+        status = getattr(cause, "status_code", None)
+        cause = cause.__cause__ or cause.__context__
+    return status in (400, 422) or (status is not None and "response_format" in str(error))
