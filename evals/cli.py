@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from evals.dataset import Case, DatasetError
 from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split
 from evals.report import headline_table, heldout_table, write_report
 from evals.runner import EvalError, configurations, engine_choices, run_eval
+
+if TYPE_CHECKING:
+    from assistant.index import IngestProgress
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +209,8 @@ def eval_command(
                 def advance(name: str, done: int, total: int) -> None:
                     progress.update(tasks[name], completed=done, total=total)
 
-                def ingesting(done: int, total: int) -> None:
-                    progress.update(ingest_task, completed=done, total=total)
+                def ingesting(p: IngestProgress) -> None:
+                    progress.update(ingest_task, completed=p.files_done, total=p.files_total or None)
 
                 run = run_eval(cases, corpus=held.corpus, configs=configs, store=store, settings_overrides=overrides,
                                progress=advance, allow_fallback=allow_fallback, datasets=held.files,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from conftest import CORPUS, free_port
 from pydantic import SecretStr
 
 from assistant import Assistant, Settings
+from assistant.chat_client import ChatClient
 from assistant.chat_engine import ChatEngine
 from assistant.locks import index_lock
 from assistant.server import create_app
@@ -417,8 +419,8 @@ def test_upload_then_ask_then_delete(tmp_path: Path, seed_store: Path, e5: Any) 
 
 def test_a_slow_answer_stalls_neither_health_nor_retrieval(tmp_path: Path, seed_store: Path, e5: Any) -> None:
     """A chat model held mid-answer (the local model can take 20 s): the event loop keeps
-    serving /healthz and /v1/retrieve, the next answer waits for the one worker, and the first
-    piece reaches the client before the model has finished."""
+    serving /healthz and /v1/retrieve, the next answer waits for the one worker, and the quick
+    answer reaches the client before the model has finished."""
     base, settings = make_bot(tmp_path, seed_store, e5, api_workers=1)
     hold = threading.Event()
     reply = f"{NAME} dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga [1]."
@@ -440,7 +442,7 @@ def test_a_slow_answer_stalls_neither_health_nor_retrieval(tmp_path: Path, seed_
             second = threading.Thread(target=lambda: waiting.append(httpx.post(
                 f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}, timeout=120)))
             deadline = time.monotonic() + 60
-            while not any('"content":"N' in e for e in events):  # the first piece has arrived
+            while not any('"phase":"model"' in e for e in events):  # the quick answer is out
                 assert time.monotonic() < deadline, events
                 time.sleep(0.05)
             second.start()  # needs the only worker, which the held answer has
@@ -485,8 +487,8 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
             body = {"model": "hoitin", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
             with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=60) as r:
                 for line in r.iter_lines():
-                    if '"content":"N' in line:
-                        break  # leave mid-answer, after the first piece
+                    if '"phase":"model"' in line:
+                        break  # leave mid-answer: after the quick answer, while the model writes
             hold.set()
             deadline = time.monotonic() + 30
             while httpx.get(f"{url}/healthz").json()["answering"]:
@@ -501,24 +503,48 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
         base.close()
 
 
-def test_a_stream_ends_with_what_the_check_decided(tmp_path: Path, seed_store: Path, e5: Any) -> None:
-    """A client that only joins the deltas still ends with the refusal: when the model refused
-    before writing anything, and when the citation check withdrew a streamed answer."""
+def test_a_client_that_joins_the_deltas_reads_the_quick_answer_then_the_final_one(
+    tmp_path: Path, seed_store: Path, e5: Any
+) -> None:
+    """The quick answer's deltas come first; the model's verified answer follows after a blank
+    line; a model that finds no answer is followed by the refusal; a model answer the check
+    rejects adds nothing (the quick answer stands, the last chunk says why)."""
     base, settings = make_bot(tmp_path, seed_store, e5)
+
+    def verified(messages: list[Any]) -> str:  # cites the evidence sentence naming the leader
+        number = next(int(n) for n, text in re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
+                      if NAME in text)
+        return json.dumps({"found": True, "claims": [{"sentences": [number], "text": f"{NAME} dẫn đầu đoàn."}]},
+                          ensure_ascii=False)
+
     made_up = "Lionel Messi and Kylian Mbappé led the delegation [1]."  # no passage names them
-    engine = ChatEngine(ScriptedChatModel(chunk_size=10).enqueue(["NO_ANSWER", made_up]), name="scripted", model="s")
+    model = ScriptedChatModel(chunk_size=10, handler=verified).enqueue(["NO_ANSWER", made_up])
+    engine = ChatEngine(ChatClient(model, base_url="http://scripted/v1"), name="scripted", model="s")
     bot = Assistant(index=base.index, engine=engine, extractive=base.extractive, settings=settings)
     client_body = {"model": "hoitin", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
     try:
         with running(create_app(bot, settings, ui=False)) as url:
-            for expected_start in ("The articles do not contain", "Lionel Messi"):
+            for case in ("refused", "rejected", "verified"):
                 with httpx.stream("POST", f"{url}/v1/chat/completions", json=client_body, timeout=60) as r:
                     events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
                 joined = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+                phases = [e.get("phase") for e in events if e["choices"] and e["choices"][0]["delta"].get("content")]
                 last = events[-1]
-                assert last["refused"] is True and last["citations"] == []
-                assert joined.startswith(expected_start), joined
-                assert joined.endswith(last["answer"]) and "do not contain" in last["answer"]
+                quick = last["quick"]["answer"]
+                assert NAME in quick and phases[0] == "quick" and any(e.get("phase") == "model" for e in events)
+                assert joined.startswith(joined.split("\n\n")[0]) and NAME in joined.split("\n\n")[0]
+                if case == "refused":
+                    assert last["refused"] is True and last["citations"] == [] and "do not contain" in last["answer"]
+                    assert joined.endswith("\n\n" + last["answer"]) and phases[-1] == "final"
+                    assert last["answered_by"] == "model" and last["model_check"]["found"] is False
+                elif case == "rejected":
+                    assert "\n\n" not in joined and last["answered_by"] == "quick" and last["answer"] == quick
+                    assert last["refused"] is False and "not supported" in last["model_check"]["reason"]
+                    assert "Messi" in last["model_check"]["reason"] or "Mbappé" in last["model_check"]["reason"]
+                else:
+                    assert joined.endswith("\n\n" + last["answer"]) and phases[-1] == "final"
+                    assert last["answered_by"] == "model" and last["answer"].startswith(f"{NAME} dẫn đầu đoàn [")
+                    assert last["citations"] and last["model_check"]["used"]
     finally:
         base.close()
 
