@@ -1,9 +1,11 @@
 """Answers computed in worker threads, streamed to an asyncio event loop as they are produced.
 
 :meth:`Assistant.stream` returns an :class:`Answer` whose iteration blocks on the model
-(a local model can take 20 s). :class:`AnswerPool` iterates it in one of ``workers`` threads
-and hands each piece to the event loop through an :class:`asyncio.Queue`, so a server's
-loop never waits on a model and keeps serving other requests meanwhile. Every answer holds
+(a local model can take 20 s). :class:`AnswerPool` runs it in one of ``workers`` threads
+and hands each of its steps (:class:`~assistant.types.AnswerEvent`: the quick answer's
+pieces, "the model is working", the model's verified answer or why it was not used) to the
+event loop through an :class:`asyncio.Queue`, so a server's loop never waits on a model and
+keeps serving other requests meanwhile. Every answer holds
 the index's read lock (:func:`assistant.locks.index_lock`) while it runs; when its consumer
 goes away (a client disconnects) the worker stops at the next piece.
 
@@ -24,7 +26,7 @@ from assistant.errors import AssistantError
 from assistant.locks import index_lock
 from assistant.retrieval import Filters
 from assistant.settings import Settings
-from assistant.types import Answer, ChatMessage
+from assistant.types import Answer, AnswerEvent, ChatMessage
 
 __all__ = ["DEFAULT_WORKERS", "MAX_WAITING", "AnswerPool", "BusyError", "answer_workers"]
 
@@ -64,8 +66,9 @@ class AnswerPool:
         *,
         k: int | None = None,
         filters: Filters | None = None,
-    ) -> AsyncIterator[str | Answer]:
-        """The answer's pieces as the engine produces them, then the finished :class:`Answer`.
+        quick: bool = False,
+    ) -> AsyncIterator[AnswerEvent | Answer]:
+        """The answer's steps as they happen, then the finished :class:`Answer`.
 
         Errors raised by the assistant (a dead store, ...) are raised here, in the loop."""
         if self.active >= self.workers + self.max_waiting:
@@ -85,8 +88,8 @@ class AnswerPool:
                 return
             try:
                 with self.lock.reading():
-                    answer = self.bot.stream(question, history, k=k, filters=filters)
-                    pieces = iter(answer)
+                    answer = self.bot.stream(question, history, k=k, filters=filters, quick=quick)
+                    pieces = answer.events()
                     try:
                         for piece in pieces:
                             if stop.is_set():
@@ -124,7 +127,7 @@ class AnswerPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-async def last_answer(items: AsyncIterator[str | Answer]) -> Answer:
+async def last_answer(items: AsyncIterator[AnswerEvent | Answer]) -> Answer:
     """Consume :meth:`AnswerPool.answer` and return the finished :class:`Answer`."""
     async for item in items:
         if isinstance(item, Answer):

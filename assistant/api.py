@@ -2,7 +2,10 @@
 
 - ``POST /v1/chat/completions`` — OpenAI-compatible: ``model: "hoitin"``, ``messages`` (the
   last is the question, earlier user/assistant turns make follow-ups work), ``stream``. The
-  answer keeps its ``[n]`` markers; the response adds ``citations`` and ``refused``.
+  answer keeps its ``[n]`` markers; the response adds ``citations``, ``refused``, ``quick``,
+  ``answered_by`` and ``model_check``. Streamed, the quick answer's deltas come first, then
+  (if a model's answer passes verification) that answer after a blank line — see
+  :class:`~assistant.api_models.ChatCompletionChunk`.
 - ``GET /v1/models``, ``POST /v1/retrieve``, ``POST /v1/ask`` (``assistant ask --json``),
   ``GET|POST /v1/documents``, ``DELETE /v1/documents/{doc_id}``, ``GET /healthz``.
 
@@ -60,7 +63,7 @@ from assistant.errors import (
 from assistant.locks import index_lock
 from assistant.redact import mask_secrets
 from assistant.settings import Settings
-from assistant.types import Answer, ChatMessage, Citation
+from assistant.types import QUICK_SEPARATOR, Answer, AnswerEvent, ChatMessage, Citation
 
 __all__ = ["Api", "ApiError", "from_assistant_error", "invalid_request"]
 
@@ -117,18 +120,17 @@ def _citation(c: Citation) -> dict[str, Any]:
             "source": c.source, "quote": c.quote, "text": c.text}
 
 
-def _correction(streamed: str, answer: Answer) -> str:
-    """What to stream after the engine's text so a client that only joins the deltas ends
-    with the checked answer where it can: the rest of it when it extends what was streamed
-    (e.g. a refusal after nothing), the refusal after an answer the check withdrew. A marker
-    re-pointed or a sentence dropped cannot be taken back: the last chunk's ``answer`` has it."""
-    if answer.text == streamed:
-        return ""
-    if answer.text.startswith(streamed):
-        return answer.text[len(streamed):]
-    if answer.refused and streamed.strip():
-        return "\n\n" + answer.text
-    return ""
+def _extensions(answer: Answer) -> dict[str, Any]:
+    """hoitin's fields of a finished answer, beside OpenAI's."""
+    return {
+        "citations": [_citation(c) for c in answer.citations],
+        "refused": answer.refused,
+        "quick": {"answer": answer.quick, "refused": answer.quick_refused,
+                  "citations": [_citation(c) for c in answer.quick_citations]},
+        "answered_by": answer.answered_by or "quick",
+        "model_check": answer.model_check.to_dict() if answer.model_check is not None else None,
+        "notices": list(answer.notices),
+    }
 
 
 def _sse(data: dict[str, Any] | str) -> str:
@@ -217,9 +219,7 @@ class Api:
                 "id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                              "message": {"role": "assistant", "content": answer.text}}],
-                "usage": answer.usage or None, "system_fingerprint": None,
-                "citations": [_citation(c) for c in answer.citations], "refused": answer.refused,
-                "notices": list(answer.notices),
+                "usage": answer.usage or None, "system_fingerprint": None, **_extensions(answer),
             })
         # Wait for the first piece before answering, so an error up to then (the store is
         # down, a bad filter) still gets its status code instead of a broken stream.
@@ -230,8 +230,8 @@ class Api:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    async def _events(self, answers: AsyncIterator[str | Answer], first: str | Answer, cid: str,
-                      created: int, include_usage: bool) -> AsyncIterator[str]:
+    async def _events(self, answers: AsyncIterator[AnswerEvent | Answer], first: AnswerEvent | Answer,
+                      cid: str, created: int, include_usage: bool) -> AsyncIterator[str]:
         def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> str:
             choices = [] if delta is None else [
                 {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
@@ -239,18 +239,20 @@ class Api:
                          "model": MODEL_ID, "system_fingerprint": None, "choices": choices, **extra})
 
         try:
-            yield chunk({"role": "assistant", "content": ""})
-            item, streamed = first, ""
+            yield chunk({"role": "assistant", "content": ""}, phase="quick")
+            item, shown = first, False
             while not isinstance(item, Answer):
-                if item:
-                    streamed += item
-                    yield chunk({"content": item})
+                kind, text = item
+                if kind == "quick" and text:
+                    shown = True
+                    yield chunk({"content": text}, phase="quick")
+                elif kind == "working":
+                    yield chunk({}, phase="model")
+                elif kind == "final" and text:
+                    yield chunk({"content": (QUICK_SEPARATOR + text) if shown else text}, phase="final")
+                    shown = True
                 item = await anext(answers)
-            tail = _correction(streamed, item)
-            if tail:
-                yield chunk({"content": tail})
-            extra = {"citations": [_citation(c) for c in item.citations], "refused": item.refused,
-                     "answer": item.text, "notices": list(item.notices)}
+            extra = {"answer": item.text, **_extensions(item)}
             if include_usage:
                 yield chunk({}, "stop")
                 yield chunk(None, usage=item.usage or None, **extra)  # OpenAI's usage chunk
@@ -272,7 +274,7 @@ class Api:
         question = self.question(body.question, "question")
         history: list[ChatMessage] = [t.model_dump() for t in body.history]  # type: ignore[misc]
         filters = body.filters.to_filters() if body.filters else None
-        answer = await self.pool.finished(question, history, k=body.k, filters=filters)
+        answer = await self.pool.finished(question, history, k=body.k, filters=filters, quick=body.quick)
         return JSONResponse(answer.to_dict())
 
     async def retrieve(self, body: RetrieveRequest) -> Any:

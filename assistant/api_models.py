@@ -1,8 +1,9 @@
 """The HTTP API's request and response bodies (see :mod:`assistant.server`).
 
 The chat completion shapes are OpenAI's, so any OpenAI client can call hoitin as a model;
-hoitin adds ``citations`` and ``refused`` to the response (and to the last stream chunk),
-and accepts ``filters`` in the request. These models are what ``/openapi.json`` documents.
+hoitin adds ``citations``, ``refused``, ``quick`` and ``answered_by`` to the response (and
+to the last stream chunk), ``phase`` to stream chunks, and accepts ``filters`` in the
+request. These models are what ``/openapi.json`` documents.
 """
 
 from __future__ import annotations
@@ -130,7 +131,28 @@ class ChatCompletionRequest(BaseModel):
 
 class ChatMessageOut(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str = Field(description="The checked answer, with [n] markers for its citations.")
+    content: str = Field(description="The final answer, with [n] markers for its citations: the "
+                         "model's when it passed verification, else the quick (extractive) one.")
+
+
+class QuickOut(BaseModel):
+    """The quick answer: the extractive engine's, within a fraction of a second."""
+
+    answer: str = Field(description="Its text with [n] markers; "" when it found none.")
+    refused: bool
+    citations: list[CitationOut]
+
+
+class ModelCheckOut(BaseModel):
+    """What became of the chat model's answer."""
+
+    used: bool = Field(description="The final answer is the model's.")
+    reason: str = Field(description="Why the model's answer is not used ("" when it is).")
+    repaired: list[str] = Field(description="Citations the check re-pointed, e.g. \"claim 2: sentence [3]->[5]\".")
+    dropped: list[str] = Field(description="Claims removed as unsupported.")
+    problems: list[str] = Field(description="What the check found, claim by claim.")
+    model_text: str = Field(description="The model's reply as written.")
+    found: bool | None = Field(description="The model's own verdict: the evidence answers the question.")
 
 
 class Choice(BaseModel):
@@ -157,6 +179,11 @@ class ChatCompletion(BaseModel):
         description="hoitin extension: true when the articles do not hold the answer (the "
         "content then says so, and citations is [])."
     )
+    quick: QuickOut = Field(description="hoitin extension: the quick answer.")
+    answered_by: Literal["quick", "model"] = Field(
+        description="hoitin extension: whose answer the content is.")
+    model_check: ModelCheckOut | None = Field(
+        None, description="hoitin extension: what became of the model's answer (null: no model).")
     notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
 
 
@@ -175,12 +202,16 @@ class ChunkChoice(BaseModel):
 class ChatCompletionChunk(BaseModel):
     """One server-sent event of a streamed answer (``data: {...}``).
 
-    The deltas are the engine's text as it is produced. The citation check runs after the
-    last piece: when the checked text extends the streamed one (a refusal after nothing was
-    streamed) the rest follows as a delta; when the check withdrew a streamed answer, the
-    refusal follows it. The last chunk before ``data: [DONE]`` adds ``citations``, ``refused``
-    and ``answer``: the checked text, which differs from the joined deltas only when the check
-    re-pointed or removed a marker, dropped an unsupported sentence or withdrew the answer."""
+    The deltas come in two phases (``phase`` says which): first the quick answer's text as
+    the extractive engine produces it (``quick``); then, when a chat model is configured, one
+    chunk with an empty delta while the model writes (``model``), and — only if the model's
+    answer passes verification — that answer as one delta, after a blank line (``final``).
+    A client that only joins the deltas therefore reads the quick answer, followed by the
+    model's verified answer when there is one. When the quick answer is withdrawn (it found
+    nothing, or its check failed) and no model answer replaces it, the refusal follows as a
+    ``final`` delta. The last chunk before ``data: [DONE]`` adds ``answer`` (the final text
+    alone), ``citations`` (the final answer's), ``refused``, ``quick``, ``answered_by`` and
+    ``model_check``."""
 
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
@@ -188,8 +219,15 @@ class ChatCompletionChunk(BaseModel):
     model: str = MODEL_ID
     choices: list[ChunkChoice]
     usage: dict[str, int] | None = Field(None, description=USAGE_DOC)
+    phase: Literal["quick", "model", "final"] | None = Field(
+        None, description="hoitin extension: quick (the quick answer's deltas), model (a model "
+        "is writing; empty delta), final (the model's verified answer, or a refusal).")
     citations: list[CitationOut] | None = Field(None, description="hoitin extension, last chunk only.")
     refused: bool | None = Field(None, description="hoitin extension, last chunk only.")
+    answer: str | None = Field(None, description="hoitin extension, last chunk only: the final answer.")
+    quick: QuickOut | None = Field(None, description="hoitin extension, last chunk only.")
+    answered_by: Literal["quick", "model"] | None = Field(None, description="hoitin extension, last chunk only.")
+    model_check: ModelCheckOut | None = Field(None, description="hoitin extension, last chunk only.")
     answer: str | None = Field(None, description="hoitin extension, last chunk only: the checked answer.")
     notices: list[str] | None = Field(None, description="hoitin extension, last chunk only: see ChatCompletion.")
 
@@ -252,21 +290,49 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, for follow-ups.")
     k: int | None = Field(None, ge=1, le=50)
     filters: FiltersIn | None = None
+    quick: bool = Field(False, description="Only the quick (extractive) answer: no model call.")
 
 
 class AskCitation(CitationOut):
     verified: bool | None = Field(None, description="Whether the citation check verified it.")
 
 
+class AskQuick(BaseModel):
+    answer: str
+    refused: bool
+    citations: list[AskCitation]
+
+
+class ModelTimingOut(BaseModel):
+    """The model call: tokens and seconds, as measured by ``source``."""
+
+    prompt_tokens: int | None
+    cached_tokens: int
+    completion_tokens: int
+    prefill_seconds: float | None
+    decode_seconds: float | None
+    first_piece_seconds: float | None
+    seconds: float
+    source: str = Field(description="\"server log\" (the local llama.cpp server), \"server\" "
+                        "(a llama.cpp server's timings) or \"client\".")
+    threads: int | None
+
+
 class AskResponse(BaseModel):
-    """The same object as ``assistant ask --json``."""
+    """The same object as ``assistant ask --json``: the final answer (``answer``,
+    ``citations``), the quick one (``quick``), and what became of the model's."""
 
     answer: str
     refused: bool
     engine: str
     model: str
+    answered_by: Literal["quick", "model"]
     citations: list[AskCitation]
-    timings: dict[str, float] = Field(description="Seconds: retrieve, first_token, generate, verify, total.")
+    quick: AskQuick
+    model_check: ModelCheckOut | None
+    model_timing: ModelTimingOut | None
+    timings: dict[str, float] = Field(description="Seconds: retrieve, first_token (first visible "
+                                      "text), quick, generate, model, verify, total.")
     usage: dict[str, int] = Field(description=USAGE_DOC.replace("`null`", "`{}`"))
     prompt_hash: str
     notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")

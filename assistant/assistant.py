@@ -14,6 +14,15 @@ sentences that address an AI or instruct it (:mod:`assistant.injection`) are rep
 in what is indexed, and again in retrieved passages before any engine, the evidence gate or
 the citation check reads them (for an index built before); each ingest lists the articles
 that hold such sentences (``IngestReport.flagged``).
+
+Every answer has up to two phases. The *quick* answer comes from the extractive engine (the
+article's own sentence, cited) within a fraction of a second of the question. When a chat
+model is configured, its answer follows: it reads numbered evidence sentences, answers with
+claims that cite them (:mod:`assistant.chat_engine`), and its claims are verified against
+those sentences — names, the roles given to people, numbers with units, dates
+(:mod:`assistant.claims`, applied by :mod:`assistant.judge`). A verified (or repaired)
+model answer replaces the quick one; otherwise the quick answer stands and
+``answer.model_check.reason`` says why.
 """
 
 from __future__ import annotations
@@ -31,7 +40,6 @@ from langchain_core.embeddings import Embeddings
 from assistant.citations import check_answer
 from assistant.cleaning import clean_question, strip_controls
 from assistant.condense import Condenser, EntityCondenser
-from assistant.context import PassageFocus
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
 from assistant.errors import (
@@ -50,6 +58,7 @@ from assistant.injection import (
     is_flagged,
     without_flagged,
 )
+from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
 from assistant.redact import mask_values
@@ -58,11 +67,14 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import (
     Answer,
+    AnswerEvent,
     ChatMessage,
+    Citation,
     FlaggedDocument,
     GenerationRequest,
     GenerationResult,
     IngestReport,
+    ModelCheck,
     Passage,
     Refusal,
 )
@@ -77,6 +89,11 @@ class _Run:
     result: GenerationResult = field(default_factory=GenerationResult)
     started: float = 0.0
 
+
+# When the model finds no answer in the evidence, the answer is a refusal even if the quick
+# answer had one (see the README's engine table for the measurement behind this choice).
+MODEL_REFUSAL_REFUSES = True
+
 REFUSALS = {
     "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
     "en": "The articles do not contain the answer to this question.",
@@ -86,10 +103,10 @@ REFUSALS = {
 class Assistant:
     """Composed from its parts by keyword; use :meth:`from_settings` for the usual set-up.
 
-    ``engine`` writes the answers; ``extractive`` answers instead when ``engine``'s model is
-    unavailable (:class:`ModelUnavailableError`); ``condenser`` rewrites follow-up questions
-    (by default the one that goes with ``engine``, see
-    :func:`assistant.engines.build_condenser`)."""
+    ``extractive`` writes the quick answer; ``engine``, when it is another engine (a chat
+    model), writes the answer that replaces it once verified — if its model is unavailable
+    (:class:`ModelUnavailableError`) the quick answer stands, with a notice; ``condenser``
+    rewrites follow-up questions (see :func:`assistant.engines.build_condenser`)."""
 
     def __init__(
         self,
@@ -134,13 +151,13 @@ class Assistant:
         index.check_dense(wait=False)  # cheap (a few queries); a store whose dense search went wrong is rebuilt
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
         extractive = ExtractiveEngine(reader)
-        focus = PassageFocus(
-            lambda q, ps: [(s.passage, s.text) for s in reader.read(q, ps).sentences],
-            settings.context_tokens,
-        )
+
+        def scorer(question: str, passages: list[Passage]) -> list[tuple[int, str]]:
+            return [(s.passage, s.text) for s in reader.read(question, passages).sentences]
+
         notice = ""
         if engine is None:
-            engine, notice = build_engine(settings, fallback=extractive, focus=focus)
+            engine, notice = build_engine(settings, fallback=extractive, scorer=scorer)
         if notice:
             log.info("%s", notice)
         return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)
@@ -190,37 +207,45 @@ class Assistant:
 
     # --- answers -----------------------------------------------------------------------
 
-    def ask(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        return self.stream(question, history, k=k, filters=filters).finish()
+    def ask(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None,
+            filters: Filters | None = None, quick: bool = False) -> Answer:
+        """The finished answer; ``quick=True``: only the quick (extractive) answer, no model."""
+        return self.stream(question, history, k=k, filters=filters, quick=quick).finish()
 
-    def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        """An :class:`Answer` that produces its text as it is iterated."""
+    def stream(self, question: str, history: list[ChatMessage] | None = None, *, k: int | None = None,
+               filters: Filters | None = None, quick: bool = False) -> Answer:
+        """An :class:`Answer` that produces its text as it is iterated (or its steps, with
+        :meth:`Answer.events`); ``quick=True``: only the quick answer, no model call."""
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         turns = _clean_history(history)
         run = _Run()
 
-        def pieces() -> Iterator[str]:  # runs when the answer is iterated, after it exists
-            yield from self._produce(answer, run, turns, k or self.settings.top_k, filters)
+        def events() -> Iterator[AnswerEvent]:  # runs when the answer is iterated, after it exists
+            yield from self._produce(answer, run, turns, k or self.settings.top_k, filters, quick)
 
-        answer = Answer(cleaned.text, pieces(), finish=lambda a: self._finish(a, run))
+        answer = Answer(cleaned.text, events(), finish=lambda a: self._finish(a, run))
         for notice in cleaned.notices:
             answer.add_notice(notice)
         return answer
 
+    @property
+    def has_model(self) -> bool:
+        """Whether a chat model follows the quick answer."""
+        return self.engine is not self.extractive
+
     def _produce(self, answer: Answer, run: _Run, history: list[ChatMessage], k: int,
-                 filters: Filters | None) -> Iterator[str]:
+                 filters: Filters | None, quick: bool) -> Iterator[AnswerEvent]:
         started = run.started = time.perf_counter()
         answer.timings = {}
         info = analyse(answer.question)
         answer.language = info.language
-        engine = self.engine
         standalone = answer.question
         if history:
             t = time.perf_counter()
             try:
                 standalone = self.condenser.condense(answer.question, history)
             except ModelUnavailableError as exc:
-                log.warning("condensing with %s failed (%s); using the entity heuristic", engine.name, exc)
+                log.warning("condensing failed (%s); using the entity heuristic", exc)
                 standalone = EntityCondenser().condense(answer.question, history)
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
@@ -237,13 +262,16 @@ class Assistant:
         answer.timings["read"] = time.perf_counter() - t
         evidence = self.gate.assess(reading)
         answer.evidence = evidence
-        result = run.result = GenerationResult(engine=engine.name)
+        refusal = REFUSALS[info.language if info.language in REFUSALS else "vi"]
         if not evidence.sufficient:
             log.info("refused %r: %s", answer.question[:80], evidence.reason)
-            answer.refused = True
+            answer.refused = answer.quick_refused = True
             answer.refusal = Refusal(evidence.code, evidence.reason, "gate")
-            answer.engine = engine.name
-            yield REFUSALS[info.language if info.language in REFUSALS else "vi"]
+            answer.engine = self.engine.name
+            answer.answered_by = "quick"
+            answer.text = answer.quick = refusal
+            answer.timings["first_token"] = answer.timings["quick"] = time.perf_counter() - started
+            yield AnswerEvent("quick", refusal)
             return
         request = GenerationRequest(
             question=answer.question,
@@ -253,58 +281,87 @@ class Assistant:
             language=info.language,  # type: ignore[arg-type]
             reading=reading,
         )
+        # --- the quick answer ---------------------------------------------------------------
+        quick_result = run.result = GenerationResult(engine=self.extractive.name)
+        pieces: list[str] = []
         t = time.perf_counter()
-        produced = False
-        try:
-            for piece in engine.stream(request, result):
-                if not produced:
-                    answer.timings["first_token"] = time.perf_counter() - started
-                    produced = True
-                yield piece
-        except ModelUnavailableError as exc:
-            if produced or engine is self.extractive:
-                raise
-            log.warning("%s failed (%s); answering with the extractive engine", engine.name, exc)
-            answer.add_notice(f"{engine.name} engine unavailable ({exc}); answered extractively.")
-            result = run.result = GenerationResult(engine=self.extractive.name)
-            for piece in self.extractive.stream(request, result):
-                if "first_token" not in answer.timings:
-                    answer.timings["first_token"] = time.perf_counter() - started
-                yield piece
+        for piece in self.extractive.stream(request, quick_result):
+            if not pieces:
+                answer.timings["first_token"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield AnswerEvent("quick", piece)
         answer.timings["generate"] = time.perf_counter() - t
-
-    def _finish(self, answer: Answer, run: _Run) -> None:
-        result = run.result
-        answer.engine = result.engine or self.engine.name
-        answer.model = result.model
-        answer.prompt_name = result.prompt_name
-        answer.prompt_hash = result.prompt_hash
-        answer.usage = dict(result.usage)
-        if self.notice:
-            answer.add_notice(self.notice)
-        refusal = REFUSALS.get(answer.language, REFUSALS["vi"])
         t = time.perf_counter()
-        if answer.refused or result.refused or not answer.raw_text.strip():
-            if answer.refusal is None:
-                answer.refusal = Refusal("engine_declined", f"the {answer.engine} engine declined to answer", "engine")
-            answer.refused = True
-            answer.text = refusal
-            answer.citations = []
+        self._settle_quick(answer, "".join(pieces), quick_result, refusal)
+        answer.timings["verify"] = time.perf_counter() - t
+        answer.timings["quick"] = time.perf_counter() - started
+        if not self.has_model or quick:
+            if answer.quick_refused:  # nothing to show, or the check withdrew what was shown
+                yield AnswerEvent("final" if pieces else "quick", refusal)
+            return
+        # --- the model's answer -------------------------------------------------------------
+        yield AnswerEvent("working")
+        t = time.perf_counter()
+        model_request = replace(request, quotes=dict(quick_result.quotes))
+        result = GenerationResult(engine=self.engine.name)
+        check = answer.model_check = ModelCheck()
+        try:
+            model_text = "".join(self.engine.stream(model_request, result))
+        except ModelUnavailableError as exc:
+            log.warning("%s failed (%s); the quick answer stands", self.engine.name, exc)
+            answer.add_notice(f"{self.engine.name} engine unavailable ({exc}); answered extractively.")
+            check.reason = f"the model is unavailable: {exc}"
+            answer.timings["model"] = time.perf_counter() - t
+            yield kept(answer, check.reason, refusal)
+            return
+        answer.timings["model"] = time.perf_counter() - t
+        answer.model_timing = result.timing
+        answer.model_evidence = list(result.evidence)
+        answer.model = result.model
+        answer.prompt_name, answer.prompt_hash = result.prompt_name, result.prompt_hash
+        answer.usage = dict(result.usage)
+        check.model_text = model_text
+        t = time.perf_counter()
+        event = judge(answer, check, model_request, result, model_text, refusal, MODEL_REFUSAL_REFUSES)
+        answer.timings["verify"] += time.perf_counter() - t
+        yield event
+
+    def _settle_quick(self, answer: Answer, raw: str, result: GenerationResult, refusal: str) -> None:
+        """Check the quick answer's citations; it is the answer until a model's replaces it."""
+        answer.answered_by = "quick"
+        answer.engine = self.extractive.name
+        answer.model = result.model
+        answer.raw_text = raw
+        answer.prompt_name, answer.prompt_hash = result.prompt_name, result.prompt_hash
+        answer.refusal = None
+        if result.refused or not raw.strip():
+            answer.quick_refused = True
+            answer.refusal = Refusal("engine_declined", f"the {self.extractive.name} engine declined to answer",
+                                     "engine")
+            answer.quick, answer.quick_citations = "", []
         else:
-            checked = check_answer(answer.raw_text, answer.passages, language=answer.language)
+            checked = check_answer(raw, answer.passages, language=answer.language)
             answer.verification = checked.verification
             if checked.supported and checked.citations:
-                answer.text = checked.text
-                answer.citations = _with_quotes(checked.citations, result.quotes)
+                answer.quick = checked.text
+                answer.quick_citations = _with_quotes(checked.citations, result.quotes)
             else:
-                answer.refused = True
+                answer.quick_refused = True
                 answer.refusal = Refusal(
                     "unsupported", "no claim of the answer is supported by the passage it cites", "check"
                 )
-                answer.text = refusal
-                answer.citations = []
-        answer.timings["verify"] = time.perf_counter() - t
-        answer.timings["total"] = time.perf_counter() - (run.started or t)
+                answer.quick, answer.quick_citations = "", []
+        answer.text, answer.citations = answer.quick, answer.quick_citations
+        answer.refused = answer.quick_refused
+        if answer.refused:
+            answer.text = refusal
+
+    def _finish(self, answer: Answer, run: _Run) -> None:
+        if self.notice:
+            answer.add_notice(self.notice)
+        if not answer.answered_by:  # the stream was abandoned before the quick answer settled
+            answer.answered_by = "quick"
+        answer.timings["total"] = time.perf_counter() - (run.started or time.perf_counter())
 
     def _clean_question(self, question: Any) -> str:
         return clean_question(question, max_chars=self.settings.max_question_chars).text
@@ -382,7 +439,5 @@ def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
     return out[-10:]
 
 
-def _with_quotes(citations: list, quotes: dict[int, str]) -> list:
-    from dataclasses import replace
-
+def _with_quotes(citations: list[Citation], quotes: dict[int, str]) -> list[Citation]:
     return [replace(c, quote=quotes[c.index]) if c.index in quotes and not c.quote else c for c in citations]

@@ -2,33 +2,55 @@
 local llama.cpp server (:mod:`assistant.llama_server`) — one code path, through a
 :class:`~assistant.chat_client.ChatClient`.
 
-The engine fills the answer prompts in (:mod:`assistant.messages`), streams the reply,
-hides the refusal token from the stream (:mod:`assistant.refusal`, setting
-``result.refused``), and records the model, prompt hash and token usage. Citations are
-checked afterwards by :mod:`assistant.citations`, as for every engine. Known failures of
-the model call come out as :class:`~assistant.errors.ModelError` subclasses
-(:mod:`assistant.model_errors`); anything else propagates as it is.
+For each question the engine
+
+1. picks numbered evidence sentences from the passages (:mod:`assistant.evidence_sentences`:
+   the quick answer's sentences first, then the best-scoring ones, within a token budget);
+2. asks for a structured answer (:mod:`assistant.structured`): a fixed system prompt — the
+   same text every time, so llama.cpp reuses its KV cache for it — then the evidence, the
+   recent conversation, the question and the answer language; decoding is constrained to the
+   answer's JSON schema where the server supports it (``json_schema`` for OpenAI-style
+   servers, llama-cpp-python's ``json_object`` + schema for the local one, plain text with
+   ``[n]`` markers when a server rejects both — the working format is remembered);
+3. records the claims, the evidence, the output format and the call's timing (prompt tokens,
+   cached tokens, prompt-processing and generation time) on the ``GenerationResult``, and
+   yields the claims as text with passage markers.
+
+Verifying the claims against their sentences is :mod:`assistant.claims`' job, in the
+assistant, as for every engine. Known failures of the model call come out as
+:class:`~assistant.errors.ModelError` subclasses (:mod:`assistant.model_errors`); anything
+else propagates as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from assistant.chat_client import ChatClient
-from assistant.context import Focus
-from assistant.messages import answer_language, answer_messages, prompts_hash
+from assistant.chat_client import OPENAI_DEFAULT_URL, ChatClient
+from assistant.errors import AuthenticationError, ModelError
+from assistant.evidence_sentences import SentenceScorer, format_evidence, select_evidence
+from assistant.messages import prompts_hash, structured_messages
 from assistant.prompts import Prompt, load_prompt
-from assistant.refusal import RefusalFilter
 from assistant.settings import Settings
-from assistant.types import GenerationRequest, GenerationResult
+from assistant.structured import FORMATS, parse_reply, render, response_format
+from assistant.types import (
+    EvidenceSentence,
+    GenerationRequest,
+    GenerationResult,
+    ModelTiming,
+    Passage,
+)
 
 __all__ = ["ChatEngine"]
 
 log = logging.getLogger(__name__)
+
+MAX_REPLY_TOKENS = 120  # a short structured answer: ~20-40 tokens; a long one is cut
 
 
 class ChatEngine:
@@ -36,7 +58,10 @@ class ChatEngine:
 
     ``chat`` is a :class:`ChatClient`, a langchain chat model, or a zero-argument factory
     returning one (called once, on first use: the local engine assembles its model and
-    starts its server only when the first question comes).
+    starts its server only when the first question comes). ``scorer`` ranks the passages'
+    sentences for the evidence (None: in passage order); ``evidence_tokens`` and
+    ``max_sentences`` bound it. ``output`` forces one output format of
+    :data:`assistant.structured.FORMATS` (default: the most constrained the server takes).
     """
 
     def __init__(
@@ -46,25 +71,38 @@ class ChatEngine:
         name: str,
         model: str = "",
         base_url: str = "",
-        max_passage_chars: int = 1600,
-        focus: Focus | None = None,
+        scorer: SentenceScorer | None = None,
+        evidence_tokens: int = 200,
+        max_sentences: int = 5,
+        output: str | None = None,
+        max_tokens: int | None = MAX_REPLY_TOKENS,
     ) -> None:
         self.client = chat if isinstance(chat, ChatClient) else ChatClient(chat, model=model, base_url=base_url)
         self.name = name
         self.model = model or self.client.model
-        self.max_passage_chars = max_passage_chars
-        self.focus = focus  # picks what of each passage the model reads (None: all of it)
-        self._prompts = {key: load_prompt(key) for key in ("system_vi", "system_en", "answer")}
+        self.scorer = scorer
+        self.evidence_tokens = evidence_tokens
+        self.max_sentences = max_sentences
+        self.max_tokens = max_tokens
+        if output is not None and output not in FORMATS:
+            raise ValueError(f"unknown output format {output!r}; use one of {', '.join(FORMATS)}")
+        # llama-cpp-python's server takes its own response_format shape; others OpenAI's
+        first = output or ("json_object" if self.client.local else "json_schema")
+        self.formats = [first] if output else list(FORMATS[FORMATS.index(first):])
+        self._formats_lock = threading.Lock()
+        self._prompts = {key: load_prompt(key) for key in ("structured_system", "structured_answer")}
 
     @classmethod
-    def openai(cls, settings: Settings, *, focus: Focus | None = None) -> ChatEngine:
+    def openai(cls, settings: Settings, *, scorer: SentenceScorer | None = None) -> ChatEngine:
         """OpenAI, or any OpenAI-compatible server at ``OPENAI_BASE_URL``."""
-        return cls(ChatClient.openai(settings), name="openai", focus=focus)
+        return cls(ChatClient.openai(settings), name="openai", scorer=scorer,
+                   evidence_tokens=settings.context_tokens)
 
     @classmethod
-    def local(cls, settings: Settings, *, focus: Focus | None = None) -> ChatEngine:
+    def local(cls, settings: Settings, *, scorer: SentenceScorer | None = None) -> ChatEngine:
         """The bundled (or user) GGUF model behind a llama.cpp server started on demand."""
-        return cls(ChatClient.local(settings), name="local", focus=focus)
+        return cls(ChatClient.local(settings), name="local", scorer=scorer,
+                   evidence_tokens=settings.context_tokens)
 
     @property
     def model_name(self) -> str:
@@ -78,6 +116,11 @@ class ChatEngine:
     def chat_model(self) -> BaseChatModel:
         return self.client.chat_model
 
+    @property
+    def output_format(self) -> str:
+        """The output format the next call uses."""
+        return self.formats[0]
+
     def warm_up(self) -> None:
         """Build the chat model now (assemble the model, start the server) instead of lazily."""
         self.client.warm_up()
@@ -88,22 +131,34 @@ class ChatEngine:
     def prompt_hash(self, *prompts: Prompt) -> str:
         return prompts_hash(*prompts)
 
-    def _answer_prompts(self, request: GenerationRequest) -> tuple[Prompt, Prompt]:
-        return self._prompts[f"system_{answer_language(request)}"], self._prompts["answer"]
+    # --- what the model reads ------------------------------------------------------------
 
-    def messages(self, request: GenerationRequest) -> list[BaseMessage]:
-        """What the model reads for ``request``: the system prompt, passages and question."""
-        system, answer = self._answer_prompts(request)
+    def evidence(self, request: GenerationRequest) -> list[EvidenceSentence]:
+        """The numbered sentences the model reads for ``request``."""
         question = request.standalone_question or request.question
-        texts = self.focus(question, request.passages) if self.focus else None
-        return answer_messages(
-            system, answer, request, max_passage_chars=self.max_passage_chars, texts=texts
+        scorer: SentenceScorer | None = self.scorer
+        if request.reading is not None:  # the assistant's reader already ranked these sentences
+            ranked = [(s.passage, s.text) for s in request.reading.sentences]
+
+            def scorer(q: str, ps: list[Passage]) -> list[tuple[int, str]]:
+                return ranked
+        return select_evidence(
+            question, request.passages, scorer, budget_tokens=self.evidence_tokens or 200,
+            max_sentences=self.max_sentences, first=request.quotes, exclude=request.exclude,
+        )
+
+    def messages(self, request: GenerationRequest, evidence: list[EvidenceSentence] | None = None) -> list[BaseMessage]:
+        """What the model reads for ``request``: the fixed instructions, then the evidence."""
+        evidence = self.evidence(request) if evidence is None else evidence
+        return structured_messages(
+            self._prompts["structured_system"], self._prompts["structured_answer"], request,
+            format_evidence(evidence, request.passages),
         )
 
     # --- the AnswerEngine seam -----------------------------------------------------------
 
     def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
-        system, answer = self._answer_prompts(request)
+        system, answer = self._prompts["structured_system"], self._prompts["structured_answer"]
         result.engine = self.name
         result.model = self.model
         result.prompt_name = f"{system.name}+{answer.name}"
@@ -111,31 +166,55 @@ class ChatEngine:
         if not request.passages:
             result.refused = True
             return
-        refusal = RefusalFilter()
-        pieces = 0
-        usage: dict[str, int] = {}
-        for chunk in self.client.stream(self.messages(request)):
-            if chunk.usage_metadata:
-                usage = {
-                    "prompt_tokens": int(chunk.usage_metadata.get("input_tokens", 0)),
-                    "completion_tokens": int(chunk.usage_metadata.get("output_tokens", 0)),
-                    "total_tokens": int(chunk.usage_metadata.get("total_tokens", 0)),
-                }
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            if not text:
-                continue
-            pieces += 1
-            out = refusal.feed(text)
-            if out:
-                yield out
-        tail = refusal.flush()
-        if tail:
-            yield tail
-        if not usage and pieces:
-            # The server did not report usage while streaming: one chunk is one token.
-            usage = {"completion_tokens": pieces}
-        result.usage = usage
-        if refusal.refused:
+        evidence = self.evidence(request)
+        result.evidence = evidence
+        messages = self.messages(request, evidence)
+        text = self._call(messages, result)
+        reply = parse_reply(text)
+        result.claims = reply.claims
+        if reply.problems:
+            log.info("the model's reply: %s", "; ".join(reply.problems))
+        if reply.found is False and not reply.claims:
             result.refused = True
-        elif refusal.seen:
-            log.info("the model wrote an answer and the refusal token; the check decides")
+            return
+        if reply.claims:
+            yield render(reply.claims, evidence)
+
+    def _call(self, messages: list[BaseMessage], result: GenerationResult) -> str:
+        """The whole reply, in the most constrained format the server takes."""
+        while True:
+            kind = self.output_format
+            timing = ModelTiming()
+            try:
+                text = "".join(self.client.stream_timed(
+                    messages, timing, response_format=response_format(kind), max_tokens=self.max_tokens,
+                ))
+            except AuthenticationError:
+                raise
+            except ModelError as exc:  # a 500 naming response_format is a rejected format too
+                with self._formats_lock:
+                    if _rejected_request(exc) and len(self.formats) > 1 and self.formats[0] == kind:
+                        log.warning("%s rejected the %s output format (%s); trying %s", self.base_url
+                                    or OPENAI_DEFAULT_URL, kind, exc, self.formats[1])
+                        self.formats.pop(0)
+                        continue
+                raise
+            result.output_format = kind
+            result.timing = timing
+            result.usage = {"completion_tokens": timing.completion_tokens} if timing.completion_tokens else {}
+            if timing.prompt_tokens:
+                result.usage["prompt_tokens"] = timing.prompt_tokens
+                result.usage["total_tokens"] = timing.prompt_tokens + timing.completion_tokens
+            return text
+
+
+def _rejected_request(error: ModelError) -> bool:
+    """The server rejected the request itself (400 or 422), as servers that do not know a
+    ``response_format`` do — or failed naming ``response_format`` (llama-cpp-python answers
+    some validation errors of the body with 500); other failures are not a reason to try
+    another format."""
+    status, cause = None, error.__cause__
+    while cause is not None and status is None:  # langchain may wrap the openai error
+        status = getattr(cause, "status_code", None)
+        cause = cause.__cause__ or cause.__context__
+    return status in (400, 422) or (status is not None and "response_format" in str(error))

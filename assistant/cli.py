@@ -122,7 +122,8 @@ def ingest(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Vietnamese or English.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (the final answer, the quick one, and what became of the model's).")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Only the quick (extractive) answer: do not wait for a model.")] = False,
     k: Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Passages to retrieve.")] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="Answer engine: auto, extractive, local, openai.")] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not sync the corpus first.")] = False,
@@ -131,6 +132,10 @@ def ask(
         "work across calls, and this turn is added to it.")] = None,
 ) -> None:
     """Answer a question with cited passages from the articles.
+
+    The quick answer (the article's own sentence, cited) comes first; when a chat model is
+    configured, its answer follows and is printed if it passes verification. --quick stops
+    after the quick answer.
 
     Example: assistant ask "Kim ngạch xuất khẩu của Thanh Hóa sang Nga 9 tháng năm 2025?" --json
 
@@ -145,23 +150,17 @@ def ask(
     with _bot(settings) as bot:
         if not no_ingest and Path(settings.corpus_dir).exists():
             ingest_with_progress(bot)
-        answer = bot.stream(question, history, k=k)
+        answer = bot.stream(question, history, k=k, quick=quick)
         if as_json:
             answer.finish()
             if session:
                 _write_session(session, history, answer.question, answer.text)
             out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
             return
-        streamed = False
         if sys.stdout.isatty():
-            for piece in answer:
-                out.print(piece, end="", markup=False, highlight=False)
-                streamed = True
-            out.print()
+            _print_events(answer)
         answer.finish()
-        if streamed and answer.text != answer.raw_text:
-            out.print("[dim]checked answer:[/]")
-        if not streamed or answer.text != answer.raw_text:
+        if not sys.stdout.isatty():
             out.print(answer.text, markup=False, highlight=False)
         for notice in answer.notices:
             err.print(notice, style="yellow", markup=False, highlight=False)
@@ -173,6 +172,28 @@ def ask(
         err.print(f"[dim]{answer.engine} · {timings}[/]")
         if session:
             _write_session(session, history, answer.question, answer.text)
+
+
+def _print_events(answer) -> None:  # type: ignore[no-untyped-def]
+    """Print the quick answer as it comes, then the model's verified answer (or why not)."""
+    shown = False
+    for kind, text in answer.events():
+        if kind == "quick" and text:
+            out.print(text, end="", markup=False, highlight=False)
+            shown = True
+        elif kind == "working":
+            if shown:
+                out.print()
+            err.print("[dim]the model is writing its answer…[/]")
+        elif kind == "final":
+            if shown:
+                out.print("\n[bold]model answer:[/]" if answer.answered_by == "model" else "")
+            out.print(text, markup=False, highlight=False)
+            shown = False
+        elif kind == "kept":
+            err.print(f"the model's answer is not used: {text}", style="dim", markup=False, highlight=False)
+    if shown:
+        out.print()
 
 
 def _read_session(path: Path) -> list[dict[str, str]]:

@@ -8,8 +8,7 @@
 - ``extractive``: the fallback (the no-model engine).
 
 The checks here are cheap (no model is assembled, no server started); the local engine does
-that on its first question. :func:`build_condenser` picks the follow-up condenser that goes
-with an engine.
+that on its first question. :func:`build_condenser` picks the follow-up condenser.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ from __future__ import annotations
 import logging
 
 from assistant.chat_engine import ChatEngine
-from assistant.condense import ChatCondenser, Condenser, EntityCondenser
-from assistant.context import Focus
+from assistant.condense import Condenser, EntityCondenser
 from assistant.errors import ConfigError
+from assistant.evidence_sentences import SentenceScorer
 from assistant.generation import AnswerEngine
 from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
 from assistant.local_models import BUNDLED, local_model_available, local_model_name
@@ -54,10 +53,10 @@ def build_engine(
     settings: Settings,
     *,
     fallback: AnswerEngine,
-    focus: Focus | None = None,
+    scorer: SentenceScorer | None = None,
 ) -> tuple[AnswerEngine, str]:
     """Return ``(engine, notice)``; the notice is "" unless the engine is not the one asked for.
-    ``focus`` (see :mod:`assistant.context`) trims the passages a chat model reads."""
+    ``scorer`` (see :mod:`assistant.evidence_sentences`) ranks the sentences a chat model reads."""
     choice = settings.llm
     if choice == "extractive":
         return fallback, ""
@@ -67,11 +66,11 @@ def build_engine(
                 "ASSISTANT_LLM=openai needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
                 "(for an OpenAI-compatible server such as llama.cpp, vLLM or Ollama)"
             )
-        return ChatEngine.openai(settings, focus=focus), ""
+        return ChatEngine.openai(settings, scorer=scorer), ""
     if choice == "local":
         reason = local_unavailable_reason(settings)
         if reason is None:
-            return ChatEngine.local(settings, focus=focus), ""
+            return ChatEngine.local(settings, scorer=scorer), ""
         notice = (
             f"The local model is unavailable: {reason}. Answering with the {fallback.name} engine."
         )
@@ -79,10 +78,10 @@ def build_engine(
         return fallback, notice
     if choice == "auto":
         if _openai_configured(settings):
-            return ChatEngine.openai(settings, focus=focus), ""
+            return ChatEngine.openai(settings, scorer=scorer), ""
         reason = local_unavailable_reason(settings)
         if reason is None:
-            return ChatEngine.local(settings, focus=focus), ""
+            return ChatEngine.local(settings, scorer=scorer), ""
         log.info("no OpenAI settings and %s; using the %s engine", reason, fallback.name)
         return (
             fallback,
@@ -96,8 +95,8 @@ def build_engine(
 
 
 def build_condenser(engine: AnswerEngine) -> Condenser:
-    """The condenser for ``engine``: its chat model for a :class:`ChatEngine`, the entity
-    heuristic for any other engine."""
-    if isinstance(engine, ChatEngine):
-        return ChatCondenser(engine.client)
+    """The condenser for ``engine``: the entity heuristic, for every engine. The quick answer
+    comes first and cannot wait for a model's rewrite; a chat model reads the conversation
+    itself (see :func:`assistant.messages.structured_messages`). A :class:`ChatCondenser`
+    can still be given to :class:`~assistant.assistant.Assistant` explicitly."""
     return EntityCondenser()

@@ -1,7 +1,7 @@
 """The checkable facts of a text: numbers with their units, dates, names, and titles by names.
 
-One home for every fact extractor: the citation check, the extractive engine, question
-analysis and follow-up condensing all read text through these functions.
+One home for every fact extractor (its word lists: :mod:`assistant.wordlists`): the citation
+check, the extractive engine, question analysis and condensing read text through these.
 
 - :func:`extract_facts` — the numbers, dates and proper names a claim commits to, in a form
   that compares across spellings: numbers by value ("6,25" = "6.25", "1.559" = "1559",
@@ -9,13 +9,10 @@ analysis and follow-up condensing all read text through these functions.
   year) ("20/11", "ngày 20 tháng 11", "November 20", "2025-11-25"); names as runs of two or
   more capitalised words, split at title and function words ("Party Secretary Nguyen Doan
   Anh" -> "Nguyen Doan Anh").
-- :func:`person_names` — people: a Vietnamese surname and 1-3 more capitalised syllables, or a
-  run of capitalised Latin words; :func:`titled_names` — (name, title) pairs for people named
-  with their title ("Bí thư Tỉnh ủy Nguyễn Doãn Anh", "Governor Vladislav Shapsha").
+- :func:`person_names` — a Vietnamese surname and 1-3 more capitalised syllables, or a run of
+  capitalised Latin words; :func:`titled_names` — (name, title) pairs ("Bí thư Tỉnh ủy Nguyễn Doãn Anh").
 - :func:`has_number`, :func:`has_date`, :func:`capitalised_phrases` — looser tests of what a
-  sentence mentions (a number in words, a year alone), to judge candidate answer sentences.
-
-The word lists these rules read live in :mod:`assistant.wordlists`.
+  sentence mentions (a number in words, a year alone), for candidate answer sentences.
 """
 
 from __future__ import annotations
@@ -128,6 +125,7 @@ _SCALES = {
     "trillion": 12,
 }  # fmt: skip
 _DIGIT_RE = re.compile(r"\d")
+_NAMED_DIGITS_RE = re.compile(r"[^\W\d_]+[-‑]\d+\w*")  # "Covid-19", "Su-30MK2": names, not numbers
 _NUMBER_WORDS_RE = re.compile(
     r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
@@ -184,6 +182,7 @@ def find_numbers(text: str) -> list[tuple[str, set[str]]]:
     """Written numbers (with "%" when given) and the values each may stand for; run
     :func:`find_dates` first and pass its blanked text, or dates count as numbers too."""
     numbers = []
+    text = _NAMED_DIGITS_RE.sub(lambda m: " " * len(m.group(0)), text)
     for m in _NUMBER_RE.finditer(text):
         token, percent, word = m.group(1), m.group(2), m.group(3) or ""
         values = number_values(token, "" if percent else word)
@@ -194,6 +193,7 @@ def find_numbers(text: str) -> list[tuple[str, set[str]]]:
 
 def has_number(sentence: str) -> bool:
     """The sentence holds a number, in digits or in words ("hai", "million")."""
+    sentence = _NAMED_DIGITS_RE.sub(" ", sentence)
     return bool(_DIGIT_RE.search(sentence) or _NUMBER_WORDS_RE.search(sentence))
 
 

@@ -16,12 +16,13 @@ and where hoitin does it:
 - Indirect injection (instructions inside retrieved content): flagged here, per sentence, in
   every article at ingest (``IngestReport.flagged``, shown by ``assistant ingest`` and the
   UI) and in every passage at answer time.
-- Segregate and identify external content: passages reach a chat model between
+- Segregate and identify external content: evidence sentences reach a chat model between
   per-request random delimiters, as quoted data, with the instruction that nothing inside
-  them is to be followed (:mod:`assistant.messages`); flagged sentences are left out of
-  what the model reads (:mod:`assistant.messages`, :mod:`assistant.context`).
-- Constrain the model's behaviour: the system prompts fix the role (answer from the
-  passages, cite them, else refuse) and say that instructions in passages are data.
+  them is to be followed (:mod:`assistant.messages`); flagged sentences are never among
+  them (the request's ``exclude``, :mod:`assistant.evidence_sentences`) and a flagged
+  title is not shown.
+- Constrain the model's behaviour: the system prompt fixes the role (answer from the
+  evidence, cite it, else say it is not found) and says that instructions in it are data.
 - Define and validate the output format: every answer sentence must be supported by the
   passage it cites (:mod:`assistant.citations`); a sentence whose support is a flagged
   sentence is rejected, so an injected "fact" cannot be verified. The extractive engine

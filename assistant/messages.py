@@ -1,11 +1,14 @@
 """What a chat model reads: the prompts of :mod:`assistant.prompts` filled in.
 
-- :func:`answer_messages` — the system prompt of the answer's language, then the numbered,
-  dated passages and the question (``answer``). The passages are quoted data: they stand
-  between two markers with a random tag made for each request (:func:`quote_markers`), which
-  text inside an article cannot know in advance to close early, and the prompt says that
-  instructions inside them are not to be followed. Sentences that address an AI or instruct
-  it (:mod:`assistant.injection`) are left out (OWASP LLM01: segregate external content);
+- :func:`structured_messages` — the fixed instructions for a structured, cited answer
+  (``structured_system``: the same text for every question, so the model's server reuses
+  its KV cache for it), then the numbered evidence sentences, the recent conversation, the
+  question and the answer language (``structured_answer``). The evidence is quoted data: it
+  stands between two markers with a random tag made for each request (:func:`quote_markers`),
+  which text inside an article cannot know in advance to close early, and the prompts say
+  that instructions inside it are not to be followed. Sentences that address an AI or
+  instruct it (:mod:`assistant.injection`) are never among the evidence (the request's
+  ``exclude``; OWASP LLM01: segregate external content);
 - :func:`condense_message` — the recent conversation and a follow-up question (``condense``).
 """
 
@@ -17,20 +20,17 @@ import secrets
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.injection import is_flagged, without_flagged
 from assistant.prompts import Prompt
-from assistant.refusal import REFUSAL_TOKEN
-from assistant.types import ChatMessage, GenerationRequest, Passage
+from assistant.types import ChatMessage, GenerationRequest
 
 __all__ = [
     "LANGUAGE_NAMES",
     "answer_language",
-    "answer_messages",
     "condense_message",
     "format_history",
-    "format_passages",
     "prompts_hash",
     "quote_markers",
+    "structured_messages",
 ]
 
 LANGUAGE_NAMES = {"vi": "Vietnamese (tiếng Việt)", "en": "English"}
@@ -39,26 +39,6 @@ LANGUAGE_NAMES = {"vi": "Vietnamese (tiếng Việt)", "en": "English"}
 def answer_language(request: GenerationRequest) -> str:
     """The language to answer in ("vi" unless the question is in a language we prompt for)."""
     return request.language if request.language in LANGUAGE_NAMES else "vi"
-
-
-def format_passages(
-    passages: list[Passage], *, max_chars: int = 1600, texts: list[str] | None = None
-) -> str:
-    """Number the passages [1]..[n], each with its article date and title; ``texts``
-    replaces the passages' own text (e.g. focused excerpts from :mod:`assistant.context`).
-    Flagged sentences (:mod:`assistant.injection`) are left out, shown as "…"."""
-    blocks = []
-    for i, p in enumerate(passages, start=1):
-        head = f"[{i}]"
-        if p.date:
-            head += f" ({p.date})"
-        if p.title and not is_flagged(p.title):
-            head += f" {p.title.strip()}"
-        text = " ".join(without_flagged(p.text if texts is None else texts[i - 1]).split())
-        if len(text) > max_chars:
-            text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-        blocks.append(f"{head}\n{text}")
-    return "\n\n".join(blocks)
 
 
 def format_history(history: list[ChatMessage], *, max_turns: int = 6) -> str:
@@ -80,30 +60,33 @@ def quote_markers(tag: str | None = None) -> tuple[str, str]:
     return f"<<<ARTICLES {tag}>>>", f"<<<END ARTICLES {tag}>>>"
 
 
-def answer_messages(
+def structured_messages(
     system: Prompt,
     answer: Prompt,
     request: GenerationRequest,
+    evidence: str,
     *,
-    max_passage_chars: int = 1600,
-    texts: list[str] | None = None,
     markers: tuple[str, str] | None = None,
 ) -> list[BaseMessage]:
-    """The system and user messages asking for a cited answer to ``request``; the passages
-    stand between ``markers`` (default: :func:`quote_markers`, random per call)."""
-    question = request.standalone_question or request.question
+    """The fixed system message and the user message with ``evidence`` (formatted numbered
+    sentences) asking for a structured answer to ``request``. The system message renders the
+    same for every request: the prompt's cacheable prefix. The evidence stands between
+    ``markers`` (default: :func:`quote_markers`, random per call)."""
     opening, closing = markers or quote_markers()
-    passages = format_passages(request.passages, max_chars=max_passage_chars, texts=texts)
+    question = request.question if request.history else (request.standalone_question or request.question)
+    conversation = ""
+    if request.history:
+        conversation = f"\nConversation so far:\n{format_history(request.history, max_turns=4)}\n"
     return [
-        SystemMessage(content=system.render(refusal=REFUSAL_TOKEN)),
+        SystemMessage(content=system.render()),
         HumanMessage(
             content=answer.render(
-                passages=f"{opening}\n{passages}\n{closing}",
+                evidence=f"{opening}\n{evidence}\n{closing}",
                 open=opening,
                 close=closing,
+                conversation=conversation,
                 question=question,
                 language_name=LANGUAGE_NAMES[answer_language(request)],
-                refusal=REFUSAL_TOKEN,
             )
         ),
     ]

@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         description="Bundled model name (qwen2.5-coder-1.5b, qwen2.5-coder-0.5b) or a .gguf path.",
     )
     local_threads: int | None = Field(
-        None, ge=1, le=256, description="CPU threads for llama.cpp (default: cores, at most 4)."
+        None, ge=1, le=256,
+        description="CPU threads for llama.cpp (default: the cores other processes leave free "
+        "when its server starts).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
     openai_api_key: SecretStr | None = Field(
@@ -90,11 +92,12 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_answer_tokens: int = Field(400, ge=16, le=4096)
     context_tokens: int = Field(
-        700,
+        200,
         ge=0,
         le=100_000,
-        description="Passage text a chat model reads, in o200k tokens: the sentences closest "
-        "to the question are kept (small CPU models read ~60 tokens/s). 0 = whole passages.",
+        description="Evidence a chat model reads, in o200k tokens: numbered sentences, the quick "
+        "answer's first, then those closest to the question (a CPU model reads ~10-60 tokens/s). "
+        "0 = the default.",
     )
     request_timeout: float = Field(120.0, gt=0, description="Seconds before a model call fails.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx, with backoff.")

@@ -48,6 +48,12 @@ def _is_unit(word: str) -> bool:
     return word.isalpha() and (word.islower() or (word.isupper() and len(word) <= 4))
 
 
+def _in_name(sentence: str, start: int) -> bool:
+    """The number starting at ``start`` is glued to a word by a hyphen ("Covid-19", "Su-30"):
+    part of a name, not a quantity."""
+    return start >= 2 and sentence[start - 1] in "-‑" and sentence[start - 2].isalpha()
+
+
 def _tokens(sentence: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(sentence)]
 
@@ -89,7 +95,7 @@ def candidates(sentence: str) -> list[Span]:
             i += 1
     # numbers (and years), with up to two lower-case words that measure them
     for i, w in enumerate(words):
-        if _NUMBER_RE.match(w):
+        if _NUMBER_RE.match(w) and not _in_name(sentence, toks[i][1]):
             j = i + 1
             while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
                 j += 1
@@ -114,8 +120,8 @@ def candidates(sentence: str) -> list[Span]:
     return spans
 
 
+_RANK = {"person": 0, "name": 1, "number": 0, "date": 0, "clause": 1}
 _WANT = {"who": ("person", "name"), "where": ("name",), "number": ("number",), "when": ("date",), "other": ()}
-_PREFER = {"person": 0.3}  # a who-question in the news asks for a person
 
 
 def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
@@ -130,6 +136,8 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
     for span in candidates(sentence):
         if span.kind not in _WANT.get(qtype, ()):
             continue
+        if best is not None and _RANK[span.kind] > _RANK[best[1].kind]:
+            continue  # a who-question in the news asks for a person: any name comes after
         inside = [f for f in folded[span.start : span.end] if f.isalnum()]
         if not inside:
             continue
@@ -141,7 +149,8 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
             distance = min(min(abs(m - span.start), abs(m - (span.end - 1))) for m in matched)
         else:
             distance = 10
-        score = novelty - 0.05 * distance + _PREFER.get(span.kind, 0.0)
-        if best is None or score > best[0]:
+        score = novelty - 0.05 * distance
+        if best is None or _RANK[span.kind] < _RANK[best[1].kind] or score > best[0]:
             best = (score, span)
     return best[1] if best else None
+

@@ -152,6 +152,8 @@ class ScriptedChatModel(BaseChatModel):
     ``hold`` (a ``threading.Event``) makes a slow model on demand: a stream yields its first
     piece, then waits until the event is set (at most ``hold_timeout`` seconds, then fails);
     ``delay`` seconds pass before each later piece, as with a model writing at a real pace.
+    ``handler`` (a function of the messages) replies once the script is used up, e.g. to
+    cite the evidence sentence that holds a name.
     """
 
     model_name: str = "scripted"
@@ -162,6 +164,7 @@ class ScriptedChatModel(BaseChatModel):
     hold: Any = None
     hold_timeout: float = 120.0
     delay: float = 0.0
+    handler: Any = None
 
     @property
     def _llm_type(self) -> str:
@@ -178,9 +181,12 @@ class ScriptedChatModel(BaseChatModel):
 
     def _next(self, messages: list[BaseMessage]) -> list[str]:
         self.history.append(list(messages))
-        if not self.queue:
-            raise RuntimeError("ScriptedChatModel has no output left; call enqueue([...]) first")
-        item = self.queue.pop(0)
+        if not self.queue and self.handler is not None:
+            item = self.handler(list(messages))
+        elif not self.queue:
+            raise RuntimeError("ScriptedChatModel has no output left; call enqueue([...]) or give a handler")
+        else:
+            item = self.queue.pop(0)
         if isinstance(item, BaseException):
             raise item
         if isinstance(item, str):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, NamedTuple, TypedDict
+
+from assistant.redact import mask_secrets
 
 
 class ChatMessage(TypedDict):
@@ -158,9 +160,52 @@ class GenerationRequest:
     passages: list[Passage]  # numbered [1]..[n] in this order
     history: list[ChatMessage]
     language: Literal["vi", "en"]
+    # sentences the quick answer relies on (passage number -> sentence): a chat model is
+    # shown them first among its evidence
+    quotes: dict[int, str] = field(default_factory=dict)
     # the reader's scored sentences (assistant.reader.Reading), when the assistant has them
     reading: Any = None
     exclude: frozenset[str] = frozenset()  # sentences no engine may quote (flagged as injected)
+
+
+@dataclass(frozen=True)
+class EvidenceSentence:
+    """One numbered sentence a chat model reads: ``[number]`` is sentence ``text`` of
+    passage ``passage`` (1-based, as in the request)."""
+
+    number: int
+    passage: int
+    text: str
+
+
+@dataclass
+class Claim:
+    """One claim of a model's answer and the evidence sentences (numbers) it rests on;
+    ``passages`` when it cites whole passages instead (a plain-text answer with ``[n]``)."""
+
+    text: str
+    sentences: list[int] = field(default_factory=list)
+    passages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ModelTiming:
+    """How long one model call took, for how many tokens. ``source`` says who measured:
+    "server log" (the local llama.cpp server), "server" (a server's ``timings``), "client"
+    (time to the first piece stands for prompt processing)."""
+
+    prompt_tokens: int | None = None  # the whole prompt; None: not known
+    cached_tokens: int = 0  # of which the server reused from its KV cache
+    completion_tokens: int = 0
+    prefill_seconds: float | None = None  # processing the (uncached) prompt
+    decode_seconds: float | None = None  # writing the completion
+    first_piece_seconds: float | None = None  # request sent -> first piece (client)
+    seconds: float = 0.0  # request sent -> last piece (client)
+    source: str = ""
+    threads: int | None = None  # the local server's threads
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -174,6 +219,12 @@ class GenerationResult:
     refused: bool = False  # the engine itself judged the passages insufficient
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
     quotes: dict[int, str] = field(default_factory=dict)  # citation index -> supporting sentence
+    # a chat model's structured answer: its claims, the evidence sentences it was shown,
+    # the output format used ("json_schema", "json_object" or "text") and its timing
+    claims: list[Claim] | None = None
+    evidence: list[EvidenceSentence] = field(default_factory=list)
+    output_format: str = ""
+    timing: ModelTiming | None = None
 
 
 @dataclass(frozen=True)
@@ -214,13 +265,62 @@ class IngestReport:
         )
 
 
+@dataclass
+class ModelCheck:
+    """What became of a chat model's answer: verified and used, repaired and used, or not
+    used (``reason``), in which case the quick answer stands."""
+
+    used: bool = False
+    reason: str = ""  # why it was not used, or "" when it was
+    repaired: list[str] = field(default_factory=list)  # e.g. "claim 2: sentence [3]->[5]"
+    dropped: list[str] = field(default_factory=list)  # claims removed as unsupported
+    problems: list[str] = field(default_factory=list)  # what the check found, claim by claim
+    model_text: str = ""  # the model's reply as written
+    found: bool | None = None  # the model's own verdict: the evidence answers the question
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AnswerEvent(NamedTuple):
+    """One step of an answer, for front ends that show the quick answer first:
+
+    - ``quick``: a piece of the quick (extractive) answer, or of a refusal;
+    - ``working``: a model is writing its answer (the quick answer is complete);
+    - ``final``: the model's answer, whole and verified — it replaces the quick answer (or,
+      when there was none, is the answer, possibly a refusal);
+    - ``kept``: the model's answer is not used, the quick answer stands; ``text`` says why.
+    """
+
+    kind: Literal["quick", "working", "final", "kept"]
+    text: str = ""
+
+
+QUICK_SEPARATOR = "\n\n"
+
+
 class Answer:
     """An answer that streams when iterated; ``.text`` etc. are final once it has finished.
 
     ``Assistant.stream`` returns one unfinished; ``Assistant.ask`` returns one finished.
+
+    Two phases: the *quick* answer (the extractive engine: a short answer with the article's
+    own sentence and its citation, within a fraction of a second) and, when a chat model is
+    configured, the model's answer, which replaces it only if it passes verification.
+
+    - ``.quick`` / ``.quick_citations``: the quick answer; ``.text`` / ``.citations``: the
+      final one (the model's when ``.answered_by == "model"``, else the quick one);
+      ``.model_check`` says what became of the model's answer and why.
+    - Iterating yields text as it should be read in order: the quick answer's pieces, then,
+      when the model's answer is used, a blank line and that answer (whole, after it was
+      checked). Joined, the pieces are the quick answer followed by the final one; when the
+      model's answer is not used nothing follows the quick answer. A question refused before
+      any engine ran yields the refusal.
+    - :meth:`events` yields typed :class:`AnswerEvent` steps instead, for a front end that
+      replaces the quick answer (the UI, the HTTP API).
     """
 
-    def __init__(self, question: str, pieces: Iterator[str], finish: Callable[[Answer], None]):
+    def __init__(self, question: str, events: Iterator[AnswerEvent], finish: Callable[[Answer], None]):
         self.question = question
         self.text = ""
         self.citations: list[Citation] = []
@@ -238,29 +338,60 @@ class Answer:
         self.evidence: Evidence | None = None  # the answerability gate's judgement of the passages
         self.refusal: Refusal | None = None  # why it was refused (code, sentence, which step)
         self.notices: list[str] = []  # e.g. the question was cleaned or cut; a fallback answered
-        self.raw_text = ""  # the text as the engine produced it, before checking
-        self._pieces = pieces
+        self.raw_text = ""  # the final text as its engine produced it, before checking
+        # the quick answer
+        self.quick = ""
+        self.quick_citations: list[Citation] = []
+        self.quick_refused = False
+        # the model's answer
+        self.answered_by: Literal["quick", "model", ""] = ""
+        self.model_check: ModelCheck | None = None  # None: no model was asked
+        self.model_timing: ModelTiming | None = None
+        self.model_evidence: list[EvidenceSentence] = []
+        self._events = events
         self._finish = finish
         self._done = False
+        self._started = False
 
-    def __iter__(self) -> Iterator[str]:
-        if self._done:
-            yield self.text
+    def events(self) -> Iterator[AnswerEvent]:
+        """The answer's steps as they happen (see :class:`AnswerEvent`); once finished, one
+        event: the final answer."""
+        if self._done or self._started:
+            if not self._started:
+                yield AnswerEvent("quick" if self.answered_by != "model" else "final", self.text)
             return
-        parts: list[str] = []
-        for piece in self._pieces:
-            parts.append(piece)
-            yield piece
-        self.raw_text = "".join(parts)
+        self._started = True
+        yield from self._events  # closing this closes the producer (and a model's stream) too
         self._finish(self)
         self._done = True
+
+    def __iter__(self) -> Iterator[str]:
+        shown = False
+        events = self.events()
+        try:
+            for kind, text in events:
+                if kind == "quick" and text:
+                    shown = True
+                    yield text
+                elif kind == "final" and text:
+                    yield (QUICK_SEPARATOR + text) if shown else text
+                    shown = True
+        finally:
+            events.close()  # a consumer that stops early stops the producer too
 
     def finish(self) -> Answer:
         """Consume the stream (if not yet done) and return self."""
         if not self._done:
-            for _ in self:
+            for _ in self.events():
                 pass
         return self
+
+    def close(self) -> None:
+        """Stop producing (e.g. when only the quick answer is wanted): the model's call, if
+        under way, is abandoned; the answer keeps what it has."""
+        close = getattr(self._events, "close", None)
+        if callable(close):
+            close()
 
     @property
     def done(self) -> bool:
@@ -268,8 +399,7 @@ class Answer:
 
     @property
     def notice(self) -> str:
-        """Every notice as one line ("" when none). Assigning adds a notice (see
-        :meth:`add_notice`), so ``answer.notice = "..."`` never hides an earlier one."""
+        """Every notice as one line ("" when none); assigning adds one (:meth:`add_notice`)."""
         return " ".join(self.notices)
 
     @notice.setter
@@ -278,8 +408,6 @@ class Answer:
 
     def add_notice(self, text: str) -> None:
         """Add ``text`` to :attr:`notices` (once; blank text is ignored)."""
-        from assistant.redact import mask_secrets
-
         text = mask_secrets(text.strip())  # a notice may quote a server's URL
         if text and text not in self.notices:
             self.notices.append(text)
@@ -291,20 +419,15 @@ class Answer:
             "refused": self.refused,
             "engine": self.engine,
             "model": self.model,
-            "citations": [
-                {
-                    "index": c.index,
-                    "doc_id": c.doc_id,
-                    "title": c.title,
-                    "date": c.date,
-                    "url": c.url,
-                    "source": c.source,
-                    "text": c.text,
-                    "quote": c.quote,
-                    "verified": c.verified,
-                }
-                for c in self.citations
-            ],
+            "answered_by": self.answered_by,
+            "citations": [_citation_dict(c) for c in self.citations],
+            "quick": {
+                "answer": self.quick,
+                "refused": self.quick_refused,
+                "citations": [_citation_dict(c) for c in self.quick_citations],
+            },
+            "model_check": self.model_check.to_dict() if self.model_check is not None else None,
+            "model_timing": self.model_timing.to_dict() if self.model_timing is not None else None,
             "refusal": None if self.refusal is None else {
                 "code": self.refusal.code, "detail": self.refusal.detail, "by": self.refusal.by,
             },
@@ -318,3 +441,10 @@ class Answer:
     def __repr__(self) -> str:
         state = "done" if self._done else "streaming"
         return f"<Answer {state} refused={self.refused} engine={self.engine!r} text={self.text[:60]!r}>"
+
+
+_CITATION_FIELDS = ("index", "doc_id", "title", "date", "url", "source", "text", "quote", "verified")
+
+
+def _citation_dict(c: Citation) -> dict[str, Any]:
+    return {name: getattr(c, name) for name in _CITATION_FIELDS}

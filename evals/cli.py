@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from evals.dataset import Case, DatasetError
 from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split
 from evals.report import headline_table, heldout_table, write_report
 from evals.runner import EvalError, configurations, engine_choices, run_eval
+
+if TYPE_CHECKING:
+    from assistant.index import IngestProgress
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,18 @@ def _spec(dataset: Sequence[Path], heldout: bool, corpus: Path | None, distracto
                        unanswerable=unanswerable or "none")  # type: ignore[arg-type]
 
 
+def _cached_factory(path: Path | None) -> Any:
+    """A bot factory whose embedder keeps its vectors in ``path`` (None: the default factory)."""
+    if path is None:
+        return None
+    from assistant import Assistant
+    from assistant.embeddings import E5Embeddings
+    from evals.embedcache import CachedEmbeddings
+
+    embeddings = CachedEmbeddings(E5Embeddings(), path)
+    return lambda settings: Assistant.from_settings(settings, embeddings=embeddings)
+
+
 def eval_command(
     dataset: Annotated[list[Path] | None, typer.Option(
         "--dataset", "-d",
@@ -140,6 +155,9 @@ def eval_command(
     allow_fallback: Annotated[bool, typer.Option(
         "--allow-fallback", help="Score a fallback engine when the one asked for is unavailable.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, help="Passages given to the engine.")] = None,
+    embed_cache: Annotated[Path | None, typer.Option(
+        "--embed-cache", help="SQLite file keeping every vector of the in-process embedder between runs "
+        "(evals/embedcache.py; development runs over large corpora).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Run the eval suite: retrieval, answer, citation and refusal metrics, with baselines.
@@ -191,12 +209,12 @@ def eval_command(
                 def advance(name: str, done: int, total: int) -> None:
                     progress.update(tasks[name], completed=done, total=total)
 
-                def ingesting(done: int, total: int) -> None:
-                    progress.update(ingest_task, completed=done, total=total)
+                def ingesting(p: IngestProgress) -> None:
+                    progress.update(ingest_task, completed=p.files_done, total=p.files_total or None)
 
                 run = run_eval(cases, corpus=held.corpus, configs=configs, store=store, settings_overrides=overrides,
                                progress=advance, allow_fallback=allow_fallback, datasets=held.files,
-                               ingest_progress=ingesting)
+                               ingest_progress=ingesting, bot_factory=_cached_factory(embed_cache))
             if limit is not None:
                 run.meta["limit"] = limit
             if sample is not None:

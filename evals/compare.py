@@ -4,8 +4,10 @@ Each folder is the ``--out`` of an ``assistant eval`` run (its ``metrics.json``)
 has a row per configuration: the share of answerable questions answered correctly *with a
 verified citation to a gold source*, plain accuracy, refusal accuracy / precision / recall,
 false refusals (and who refused: the evidence gate, the engine, or the citation
-check), latency (p50/p95 of the whole answer and of the first streamed token) and
-the mean prompt size.
+check), latency (p50/p95 of the whole answer and of the first visible text, the quick
+answer's first piece), how many model answers passed verification and were used, the final
+answer's time over the prefill+decode bound (see :func:`evals.report.two_phase`) and the
+mean prompt size.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ __all__ = ["compare_table", "load_rows"]
 
 COLUMNS = (
     "engine", "model", "retriever", "n", "right + cited", "accuracy", "refusal acc", "refusal P", "refusal R",
-    "false refusals", "by gate/engine/check", "p50 s", "p95 s", "TTFT p50 s", "TTFT p95 s", "prompt tokens", "errors",
+    "false refusals", "by gate/engine/check", "p50 s", "p95 s", "first text p50 s", "first text p95 s",
+    "model used", "ratio to bound p50", "prompt tokens", "errors",
 )
 
 
@@ -59,6 +62,8 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> str:
         m = row["overall"]
         latency = m.get("latency", {})
         tokens = m.get("tokens") or {}
+        two = m.get("two_phase") or {}
+        speed = two.get("speed") or {}
         cells = [
             row["engine"], row["model"].replace("|", "/"), row["retriever"], fmt(m.get("n")),
             fmt(m.get("correct_with_citation")), fmt(m.get("accuracy")), fmt(m.get("refusal_accuracy")),
@@ -66,6 +71,8 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> str:
             "/".join(str(n) for n in (m.get("false_refusals_by") or {}).values()) or "–",
             fmt_latency(latency.get("total"), "p50"), fmt_latency(latency.get("total"), "p95"),
             fmt_latency(latency.get("first_token"), "p50"), fmt_latency(latency.get("first_token"), "p95"),
+            f"{two['model_used']}/{two['model_asked']}" if two else "–",
+            fmt_latency(speed.get("bound_ratio"), "p50"),
             fmt(tokens.get("prompt_mean"), 0) if tokens.get("prompt_total") else "–",  # servers
             # streaming without usage report none
             fmt(m.get("errors")),

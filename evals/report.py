@@ -24,7 +24,7 @@ from evals.runner import CaseResult, EvalRun
 
 log = logging.getLogger(__name__)
 
-LATENCY_STAGES = ("total", "retrieve", "condense", "generate", "verify", "first_token")
+LATENCY_STAGES = ("total", "retrieve", "condense", "generate", "verify", "first_token", "quick", "model")
 
 
 def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
@@ -105,6 +105,7 @@ def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
             "prompt_mean": metrics.mean(prompt),
             "completion_mean": metrics.mean(completion),
         }
+        out["two_phase"] = two_phase(answered)
     latency: dict[str, Any] = {
         "retrieval_call": metrics.latency_summary([r.retrieve_seconds for r in results if r.retrieve_seconds is not None])
     }
@@ -113,6 +114,69 @@ def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
         if values:
             latency[stage] = metrics.latency_summary(values)
     out["latency"] = latency
+    return out
+
+
+def two_phase(answered: Sequence[CaseResult]) -> dict[str, Any] | None:
+    """The quick answer against the final one, what became of the model's answers, and how
+    close the model's answers came to the speed bound.
+
+    Rates are measured in the same run, from what the model's server measured for these very
+    answers (the local llama.cpp server's log; a server's ``timings``; else the client):
+    prefill = evaluated prompt tokens / prompt seconds, decode = completion tokens /
+    generation seconds, summed over the run. An answer's bound is what the hardware needs at
+    those rates: ``prompt tokens / prefill + completion tokens / decode``; its ratio is the
+    time from the question to the final answer (retrieval, the quick answer, the model call,
+    the checks) over that bound. ``bound_ratio`` counts the whole prompt (the formula of the
+    issue: a prompt prefix the server kept in its KV cache is paid less than the bound
+    assumes); ``uncached_bound_ratio`` counts only the prompt tokens the server evaluated."""
+    asked = [r for r in answered if r.model_used is not None]
+    if not asked:
+        return None
+    answerable = [r for r in answered if not r.unanswerable and r.quick_correct is not None]
+    out: dict[str, Any] = {
+        "model_asked": len(asked),
+        "model_used": sum(1 for r in asked if r.model_used),
+        "model_found_nothing": sum(1 for r in asked if r.model_found is False),
+        "quick_accuracy": (sum(1 for r in answerable if r.quick_correct) / len(answerable)) if answerable else None,
+        "final_accuracy": (sum(1 for r in answerable if r.correct) / len(answerable)) if answerable else None,
+        "model_wrong_over_quick_right": sum(1 for r in answerable if r.quick_correct and not r.correct),
+        "model_right_over_quick_wrong": sum(1 for r in answerable if r.correct and not r.quick_correct),
+    }
+    reasons: dict[str, int] = {}
+    for r in asked:
+        if not r.model_used and r.model_reason:
+            key = r.model_reason.split(":")[0][:80]
+            reasons[key] = reasons.get(key, 0) + 1
+    out["not_used_because"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1]))
+    timed = [r for r in asked if r.model_timing.get("prefill_seconds") and r.model_timing.get("decode_seconds")
+             and r.model_timing.get("prompt_tokens") and "total" in r.timings]
+    if timed:
+        evaluated = sum(t["prompt_tokens"] - t.get("cached_tokens", 0) for t in (r.model_timing for r in timed))
+        prefill_s = sum(r.model_timing["prefill_seconds"] for r in timed)
+        decoded = sum(r.model_timing["completion_tokens"] for r in timed)
+        decode_s = sum(r.model_timing["decode_seconds"] for r in timed)
+        prefill_rate = evaluated / prefill_s if prefill_s else None
+        decode_rate = decoded / decode_s if decode_s else None
+        full, uncached = [], []
+        if prefill_rate and decode_rate:
+            for r in timed:
+                t = r.model_timing
+                write = t["completion_tokens"] / decode_rate
+                full.append(r.timings["total"] / (t["prompt_tokens"] / prefill_rate + write))
+                uncached.append(r.timings["total"] / ((t["prompt_tokens"] - t.get("cached_tokens", 0)) / prefill_rate + write))
+        out["speed"] = {
+            "answers_timed": len(timed),
+            "sources": sorted({r.model_timing.get("source", "") for r in timed}),
+            "threads": sorted({t for r in timed if (t := r.model_timing.get("threads"))}),
+            "prefill_tokens_per_s": prefill_rate,
+            "decode_tokens_per_s": decode_rate,
+            "prompt_tokens_mean": metrics.mean(r.model_timing["prompt_tokens"] for r in timed),
+            "cached_tokens_mean": metrics.mean(r.model_timing.get("cached_tokens", 0) for r in timed),
+            "completion_tokens_mean": metrics.mean(r.model_timing["completion_tokens"] for r in timed),
+            "bound_ratio": metrics.latency_summary(full),
+            "uncached_bound_ratio": metrics.latency_summary(uncached),
+        }
     return out
 
 
@@ -296,6 +360,33 @@ def _latency_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _two_phase_table(summary: dict[str, Any]) -> str:
+    lines = []
+    for name, data in summary["configs"].items():
+        m = data["overall"]
+        tp = m.get("two_phase")
+        if not tp:
+            continue
+        speed = tp.get("speed") or {}
+        latency = m.get("latency", {})
+        lines.append(
+            f"| {name} | {tp['model_asked']} | {tp['model_used']} | {tp['model_found_nothing']} | "
+            f"{fmt(tp['quick_accuracy'])} | {fmt(tp['final_accuracy'])} | {tp['model_right_over_quick_wrong']}/"
+            f"{tp['model_wrong_over_quick_right']} | {fmt_latency(latency.get('first_token'), 'p50')} | "
+            f"{fmt_latency(latency.get('total'), 'p50')} | {fmt(speed.get('prefill_tokens_per_s'), 1)} | "
+            f"{fmt(speed.get('decode_tokens_per_s'), 1)} | {fmt(speed.get('prompt_tokens_mean'), 0)} "
+            f"({fmt(speed.get('cached_tokens_mean'), 0)} cached) | "
+            f"{fmt_latency(speed.get('bound_ratio'), 'p50')} / {fmt_latency(speed.get('uncached_bound_ratio'), 'p50')} | "
+            + "; ".join(f"{k}: {v}" for k, v in list(tp["not_used_because"].items())[:3]).replace("|", "/") + " |"
+        )
+    if not lines:
+        return ""
+    head = ["| configuration | model asked | used | found nothing | quick accuracy | final accuracy | "
+            "model fixed/broke | first text p50 s | final p50 s | prefill tok/s | decode tok/s | "
+            "prompt tokens | ratio to bound p50 | not used because |", "|---" * 14 + "|"]
+    return "\n".join(head + lines)
+
+
 def _short(text: str, n: int = 160) -> str:
     text = " ".join(text.split()).replace("|", "\\|")
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -395,6 +486,13 @@ def render_markdown(run: EvalRun, summary: dict[str, Any]) -> str:
                     f"{'/'.join(str(v) for v in m['false_refusals_by'].values())}; of unanswerable cases: "
                     f"{'/'.join(str(v) for v in m['true_refusals_by'].values())}.", ""]
     out += ["## Latency per stage", "", _latency_table(summary), ""]
+    phases = _two_phase_table(summary)
+    if phases:
+        out += ["## The quick answer and the model's", "", phases, "",
+                "First text: question to the first piece of the quick answer. Bound: prompt tokens / "
+                "prefill rate + completion tokens / decode rate, rates measured by the model's server "
+                "over this run's answers; ratio: question to final answer over the bound, per answer "
+                "(whole prompt / only the prompt tokens the server did not have cached).", ""]
     out += ["## What produced these numbers", ""]
     for name, info in meta.get("configs", {}).items():
         desc = info.get("description", {})

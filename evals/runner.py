@@ -31,11 +31,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from evals import metrics
 from evals.dataset import Case
 from evals.floor import FLOOR, FloorBot
+
+if TYPE_CHECKING:
+    from assistant.index import IngestProgress
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +181,16 @@ class CaseResult:
     prompt_hash: str = ""
     notice: str = ""
     error: str | None = None
+    # two phases: the quick (extractive) answer, and what became of the model's
+    quick_answer: str = ""
+    quick_refused: bool | None = None
+    quick_correct: bool | None = None  # answerable cases only
+    answered_by: str = ""  # "quick" or "model"
+    model_used: bool | None = None  # None: no model was asked
+    model_reason: str = ""  # why the model's answer was not used
+    model_found: bool | None = None  # the model's own verdict on the evidence
+    model_text: str = ""
+    model_timing: dict[str, Any] = field(default_factory=dict)  # see assistant.types.ModelTiming
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -253,8 +266,22 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
             "in_sources": c.doc_id in sources if sources else None,
             "has_answer": any(metrics.group_matched(c.text, g) for g in case.answers) if case.answers else None,
         })
+    result.quick_answer = getattr(answer, "quick", "") or ""
+    result.quick_refused = getattr(answer, "quick_refused", None)
+    result.answered_by = getattr(answer, "answered_by", "") or ""
+    check = getattr(answer, "model_check", None)
+    if check is not None:
+        result.model_used = bool(check.used)
+        result.model_reason = check.reason
+        result.model_found = check.found
+        result.model_text = check.model_text
+    timing = getattr(answer, "model_timing", None)
+    if timing is not None:
+        result.model_timing = timing.to_dict()
     if case.unanswerable:
         return
+    if result.quick_refused is not None:
+        result.quick_correct = not result.quick_refused and metrics.answer_correct(result.quick_answer, case.answers)
     text = "" if answer.refused else answer.text
     result.groups_matched = metrics.groups_matched(text, case.answers)
     result.correct = metrics.answer_correct(text, case.answers)
@@ -437,12 +464,13 @@ def run_eval(
     progress: ProgressCallback | None = None,
     allow_fallback: bool = False,
     datasets: Sequence[Path | str] = (),
-    ingest_progress: Callable[[int, int], None] | None = None,
+    ingest_progress: Callable[[IngestProgress], None] | None = None,
 ) -> EvalRun:
     """Index ``corpus`` once into ``store`` (a temporary folder when None; an existing store
     is brought in step with the corpus, embedding only what it lacks), then run every
     configuration over ``cases``. Returns the per-case results and the run's metadata.
-    ``ingest_progress(done, total)``: chunks embedded so far, given to ``bot.ingest``."""
+    ``ingest_progress(progress)``: where the ingest is (files done of total), given to
+    ``bot.ingest``."""
     if not cases:
         raise EvalError("no cases to run")
     if not configs:

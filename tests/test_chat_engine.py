@@ -17,10 +17,8 @@ from assistant.condense import ChatCondenser
 from assistant.engines import build_engine
 from assistant.errors import AuthenticationError, ConfigError, ModelError, ModelUnavailableError
 from assistant.llama_server import free_port
-from assistant.messages import format_passages
-from assistant.prompts import load_prompt
-from assistant.refusal import REFUSAL_TOKEN, RefusalFilter
 from assistant.settings import Settings
+from assistant.structured import REFUSAL_TOKEN
 from assistant.testing import ScriptedChatModel
 from assistant.types import GenerationRequest, GenerationResult, Passage
 
@@ -60,78 +58,78 @@ def engine_with(*outputs: object) -> tuple[ChatEngine, ScriptedChatModel]:
     return ChatEngine(model, name="scripted", model="scripted-1"), model
 
 
-def test_stream_yields_the_answer_and_fills_the_result() -> None:
-    answer = "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]."
-    engine, _ = engine_with(answer)
+def reply(*claims: tuple[list[int], str], found: bool = True) -> str:
+    return json.dumps({"found": found, "claims": [{"sentences": s, "text": t} for s, t in claims]},
+                      ensure_ascii=False)
+
+
+def test_stream_asks_for_a_structured_answer_and_records_its_claims() -> None:
+    engine, _ = engine_with(reply(([1], "Đoàn do ông Nguyễn Doãn Anh dẫn đầu."), ([2], "Kim ngạch đạt 6,25 triệu USD.")))
     result = GenerationResult()
-    pieces = list(engine.stream(request(), result))
-    assert len(pieces) > 1  # streamed, not in one piece
-    assert "".join(pieces) == answer
-    assert result.engine == "scripted"
-    assert result.model == "scripted-1"
-    assert result.prompt_name == "system_vi+answer"
-    assert len(result.prompt_hash) == 12
-    assert result.refused is False
-    assert result.usage["completion_tokens"] == len(answer.split())
-    assert result.usage["prompt_tokens"] > 0
-    assert check_answer("".join(pieces), PASSAGES).verification.ok
+    text = "".join(engine.stream(request(), result))
+    # the claims, rendered with the markers of the passages their sentences come from
+    assert text == "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]. Kim ngạch đạt 6,25 triệu USD [2]."
+    assert [(c.sentences, c.text) for c in result.claims or []] == [
+        ([1], "Đoàn do ông Nguyễn Doãn Anh dẫn đầu."), ([2], "Kim ngạch đạt 6,25 triệu USD.")]
+    assert [(e.number, e.passage) for e in result.evidence] == [(1, 1), (2, 2)]
+    assert result.engine == "scripted" and result.model == "scripted-1"
+    assert result.prompt_name == "structured_system+structured_answer" and len(result.prompt_hash) == 12
+    assert result.output_format == "json_schema" and not result.refused
+    timing = result.timing
+    assert timing is not None and timing.source == "client" and timing.prompt_tokens and timing.completion_tokens
+    assert timing.seconds >= (timing.first_piece_seconds or 0) >= 0
+    assert result.usage["completion_tokens"] == timing.completion_tokens
+    assert check_answer(text, PASSAGES).verification.ok
 
 
-def test_prompt_has_numbered_dated_passages_first_then_question() -> None:
-    engine, model = engine_with("ok [1]")
+def test_the_instructions_are_a_fixed_prefix_and_the_evidence_is_numbered_sentences() -> None:
+    engine, model = engine_with(reply(([1], "a")), reply(([1], "b")))
     list(engine.stream(request("Who led the delegation?", language="en"), GenerationResult()))
-    (messages,) = model.history
-    system, user = messages
-    assert "English" in system.content
-    text = str(user.content)
-    assert REFUSAL_TOKEN in text
-    assert text.index("[1] (2025-11-25) Bí thư Tỉnh ủy") < text.index("[2] (2025-11-25)")
-    assert text.index("[2]") < text.index("Question: Who led the delegation?")
-    assert "English" in text
+    quoted = GenerationRequest("Kim ngạch?", "Kim ngạch?", PASSAGES, [], "vi", quotes={2: PASSAGES[1].text})
+    list(engine.stream(quoted, GenerationResult()))
+    (system_en, user_en), (system_vi, user_vi) = model.history
+    assert system_en.content == system_vi.content  # the same text for every question: cached
+    assert "JSON" in str(system_en.content)
+    text = str(user_en.content)
+    assert text.index("# Bí thư Tỉnh ủy Nguyễn Doãn Anh") < text.index("(2025-11-25)") < text.index("[1] Đoàn")
+    assert text.index("[1]") < text.index("[2] Kim ngạch") < text.index("Question: Who led the delegation?")
+    assert text.rstrip().endswith("Answer in English.")
+    assert str(user_vi.content).rstrip().endswith("Answer in Vietnamese (tiếng Việt).")
 
 
-def test_vietnamese_question_uses_the_vietnamese_system_prompt() -> None:
-    engine, model = engine_with("ok [1]")
+def test_the_quick_answers_sentence_is_always_in_the_evidence() -> None:
+    long = Passage(chunk_id="9", doc_id="9", title="T", date="2025-01-01",
+                   text=" ".join(f"Câu số {i} nói về việc khác của tỉnh." for i in range(40)))
+    quote = "Câu số 37 nói về việc khác của tỉnh."
+    engine = ChatEngine(ScriptedChatModel(), name="s", model="m", evidence_tokens=40)
+    req = GenerationRequest("q", "q", [long], [], "vi", quotes={1: quote})
+    evidence = engine.evidence(req)
+    assert quote in [e.text for e in evidence] and len(evidence) < 10
+
+
+def test_the_short_form_is_one_claim() -> None:
+    engine, _ = engine_with(json.dumps({"found": True, "answer": "Nguyễn Doãn Anh", "sentences": [1]}, ensure_ascii=False))
     result = GenerationResult()
-    list(engine.stream(request(), result))
-    assert "tiếng Việt" in model.history[0][0].content
-    system, answer = load_prompt("system_vi"), load_prompt("answer")
-    assert result.prompt_hash == engine.prompt_hash(system, answer)
+    assert "".join(engine.stream(request(), result)) == "Nguyễn Doãn Anh [1]."
+    assert [(c.text, c.sentences) for c in result.claims or []] == [("Nguyễn Doãn Anh", [1])]
 
 
-def test_prompt_hash_changes_with_language() -> None:
-    engine, _ = engine_with("a [1]", "b [1]")
-    vi, en = GenerationResult(), GenerationResult()
-    list(engine.stream(request(), vi))
-    list(engine.stream(request(language="en"), en))
-    assert vi.prompt_hash != en.prompt_hash
+def test_a_plain_text_reply_with_markers_is_read_as_claims() -> None:
+    engine, _ = engine_with("Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]. Kim ngạch đạt 6,25 triệu USD. [2]")
+    result = GenerationResult()
+    text = "".join(engine.stream(request(), result))
+    assert [c.sentences for c in result.claims or []] == [[1], [2]]
+    assert text == "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]. Kim ngạch đạt 6,25 triệu USD [2]."
 
 
 @pytest.mark.parametrize(
-    "reply",
-    [REFUSAL_TOKEN, f" {REFUSAL_TOKEN}.", ["NO_", "ANS", "WER"], "no_answer", "NO ANSWER"],
+    "answer", [reply(found=False), "```json\n" + reply(found=False) + "\n```", REFUSAL_TOKEN, "NO ANSWER."]
 )
-def test_refusal_token_sets_refused_and_is_not_shown(reply: object) -> None:
-    engine, _ = engine_with(reply)
+def test_a_model_that_finds_no_answer_refuses(answer: str) -> None:
+    engine, _ = engine_with(answer)
     result = GenerationResult()
-    text = "".join(engine.stream(request(), result))
-    assert text == ""
+    assert "".join(engine.stream(request(), result)) == ""
     assert result.refused is True
-
-
-def test_refusal_token_after_an_answer_is_removed_but_not_a_refusal() -> None:
-    engine, _ = engine_with("Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]. NO_ANSWER")
-    result = GenerationResult()
-    text = "".join(engine.stream(request(), result))
-    assert text == "Đoàn do ông Nguyễn Doãn Anh dẫn đầu [1]."
-    assert result.refused is False
-
-
-def test_refusal_filter_passes_look_alike_text() -> None:
-    f = RefusalFilter()
-    out = "".join(f.feed(p) for p in ["NO", "RTH of ", "No", "vember"]) + f.flush()
-    assert out == "NORTH of November"
-    assert not f.seen
 
 
 def test_no_passages_is_a_refusal_without_a_model_call() -> None:
@@ -140,6 +138,18 @@ def test_no_passages_is_a_refusal_without_a_model_call() -> None:
     empty = GenerationRequest("q", "q", [], [], "vi")
     assert list(engine.stream(empty, result)) == []
     assert result.refused and model.history == []
+
+
+def test_the_conversation_goes_to_the_model_with_the_users_own_question() -> None:
+    engine, model = engine_with(reply(([1], "x")))
+    history = [{"role": "user", "content": "Ai dẫn đầu đoàn Thanh Hóa?"},
+               {"role": "assistant", "content": "Ông Nguyễn Doãn Anh [1]."}]
+    follow = GenerationRequest("Ông ấy làm việc với ai?", "Ông Nguyễn Doãn Anh làm việc với ai?", PASSAGES,
+                               history, "vi")  # type: ignore[arg-type]
+    list(engine.stream(follow, GenerationResult()))
+    text = str(model.history[0][1].content)
+    assert "User: Ai dẫn đầu đoàn Thanh Hóa?" in text and "Assistant: Ông Nguyễn Doãn Anh." in text
+    assert "Question: Ông ấy làm việc với ai?" in text
 
 
 def test_condense_uses_history_and_returns_one_line() -> None:
@@ -210,7 +220,7 @@ def test_known_errors_become_model_errors() -> None:
 
 def test_lazy_factory_called_once_across_threads() -> None:
     calls = []
-    model = ScriptedChatModel().enqueue(["a [1]"] * 4)
+    model = ScriptedChatModel().enqueue([reply(([1], "a"))] * 4)
 
     def factory() -> ScriptedChatModel:
         calls.append(1)
@@ -227,13 +237,6 @@ def test_lazy_factory_called_once_across_threads() -> None:
         t.join()
     assert calls == [1]
     assert len(model.history) == 4
-
-
-def test_format_passages_truncates_long_text() -> None:
-    long = Passage(chunk_id="x", doc_id="x", text="chữ " * 1000, title="T", date="2025-01-02")
-    out = format_passages([long], max_chars=100)
-    assert out.startswith("[1] (2025-01-02) T\n")
-    assert len(out) < 140 and out.endswith("…")
 
 
 # --- engine selection -----------------------------------------------------------------------
@@ -301,6 +304,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 
     script: ClassVar[list[int]] = []
     calls: ClassVar[list[dict]] = []
+    timings: ClassVar[dict | None] = None
 
     def log_message(self, *args: object) -> None:
         pass
@@ -341,6 +345,8 @@ class FakeOpenAI(BaseHTTPRequestHandler):
                 "choices": [],
                 "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
             }
+            if type(self).timings:  # llama.cpp's llama-server sends its own measurements
+                usage["timings"] = type(self).timings
             self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
             return
         payload = json.dumps(
@@ -370,6 +376,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 def fake_server() -> Iterator[str]:
     FakeOpenAI.script = []
     FakeOpenAI.calls = []
+    FakeOpenAI.timings = None
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -393,13 +400,38 @@ def openai_engine(url: str, **overrides: object) -> ChatEngine:
 def test_http_stream_records_usage(fake_server: str) -> None:
     result = GenerationResult()
     text = "".join(openai_engine(fake_server).stream(request(), result))
-    assert text == "Ông Nguyễn Doãn Anh [1]."
+    assert text == "Ông Nguyễn Doãn Anh [1]."  # a server that ignores the schema: plain text
     assert result.usage == {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55}
+    assert result.timing is not None and result.timing.source == "client"
     call = FakeOpenAI.calls[0]
     assert call["auth"] == "Bearer sk-test"
     assert call["body"]["model"] == "fake-model"
-    assert call["body"]["max_tokens"] == 400  # compatible servers read max_tokens
+    assert call["body"]["max_tokens"] == 120  # compatible servers read max_tokens
     assert call["body"]["stream_options"] == {"include_usage": True}
+    rf = call["body"]["response_format"]
+    assert rf["type"] == "json_schema" and rf["json_schema"]["schema"]["required"] == ["found", "answer", "sentences"]
+
+
+def test_http_timings_a_llama_cpp_server_sends_are_kept(fake_server: str) -> None:
+    FakeOpenAI.timings = {"prompt_n": 120, "prompt_ms": 900.0, "predicted_n": 5, "predicted_ms": 250.0, "cache_n": 400}
+    result = GenerationResult()
+    list(openai_engine(fake_server).stream(request(), result))
+    timing = result.timing
+    assert timing is not None and timing.source == "server"
+    assert (timing.prompt_tokens, timing.cached_tokens, timing.completion_tokens) == (520, 400, 5)
+    assert (timing.prefill_seconds, timing.decode_seconds) == (0.9, 0.25)
+
+
+def test_http_a_server_that_rejects_a_format_gets_the_next_one(fake_server: str) -> None:
+    FakeOpenAI.script = [400, 422]  # json_schema rejected, then json_object
+    engine = openai_engine(fake_server)
+    result = GenerationResult()
+    assert "".join(engine.stream(request(), result)) == "Ông Nguyễn Doãn Anh [1]."
+    formats = [(c["body"].get("response_format") or {}).get("type") for c in FakeOpenAI.calls]
+    assert formats == ["json_schema", "json_object", None]
+    assert result.output_format == "text" and engine.output_format == "text"  # remembered
+    list(engine.stream(request(), GenerationResult()))
+    assert len(FakeOpenAI.calls) == 4
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
@@ -419,7 +451,7 @@ def test_http_gives_up_after_retries(fake_server: str) -> None:
 
 @pytest.mark.parametrize("status", [400, 403, 422])
 def test_http_rejected_request_is_a_model_error_not_unavailable(fake_server: str, status: int) -> None:
-    FakeOpenAI.script = [status]
+    FakeOpenAI.script = [status] * 3  # every output format rejected
     with pytest.raises(ModelError, match=str(status)) as caught:
         list(openai_engine(fake_server).stream(request(), GenerationResult()))
     assert not isinstance(caught.value, ModelUnavailableError | AuthenticationError)
@@ -458,7 +490,7 @@ def test_lazy_model_is_rebuilt_after_the_server_went_away() -> None:
 
     models = [
         ScriptedChatModel().enqueue([openai.APIConnectionError(request=None)]),  # type: ignore[arg-type]
-        ScriptedChatModel().enqueue(["Ông Nguyễn Doãn Anh [1]."]),
+        ScriptedChatModel().enqueue([reply(([1], "Ông Nguyễn Doãn Anh."))]),
     ]
     engine = ChatEngine(lambda: models.pop(0), name="local", model="m", base_url="http://x/v1")
     with pytest.raises(ModelUnavailableError, match="http://x/v1"):
@@ -473,18 +505,28 @@ def test_local_engine_starts_its_server_with_the_thread_setting(
     import assistant.local_models as local_models
 
     started: list[dict] = []
+    released: list[int] = []
 
     class Server:
-        base_url, alias, api_key = "http://127.0.0.1:9/v1", "local", None
+        base_url, alias, api_key, n_threads = "http://127.0.0.1:9/v1", "local", None, 1
 
-    def fake_shared_server(path, **options):
+    class Lease:
+        server, released = Server(), False
+
+        def release(self) -> None:
+            released.append(1)
+
+    def fake_lease(path, **options):
         started.append({"path": path, **options})
-        return Server()
+        return Lease()
 
     monkeypatch.setattr(local_models, "resolve_local_model", lambda settings: tmp_path / "m.gguf")
-    monkeypatch.setattr(llama_server, "shared_server", fake_shared_server)
+    monkeypatch.setattr(llama_server, "lease_shared_server", fake_lease)
     engine = ChatEngine.local(Settings(local_threads=1))
     assert started == []  # nothing starts before the first question
     engine.warm_up()
     assert started == [{"path": tmp_path / "m.gguf", "n_threads": 1}]
     assert engine.base_url == "http://127.0.0.1:9/v1"
+    assert engine.output_format == "json_object"  # llama-cpp-python's response_format
+    engine.close()
+    assert released == [1]  # closing gives the server back

@@ -52,7 +52,7 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server: int, tmp_path:
         assert report.added == 5
         assert bot.index.store.count() == report.chunks_total
         assert bot.ingest().unchanged == 5
-        answer = bot.ask("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
+        answer = bot.ask("Who led the Thanh Hóa delegation to Russia?")
         assert not answer.refused
         assert "Nguyễn Doãn Anh" in answer.text
     # a second client (another process would do the same) sees the same collection

@@ -25,9 +25,9 @@ from assistant.server import create_app
 from assistant.types import Answer
 from assistant.ui import ChatUI
 
-QUESTION = "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"
-WITH_NUL = "Ai dẫn đầu\x00 đoàn công tác Thanh Hóa sang Nga?"
-WITH_ANSI = "\x1b[31mAi dẫn đầu đoàn công tác\x1b[0m Thanh Hóa sang Nga?\x1b]0;title\x07"
+QUESTION = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"  # the reader answers it
+WITH_NUL = "Ai là trưởng đoàn\x00 đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+WITH_ANSI = "\x1b[31mAi là trưởng đoàn đại biểu\x1b[0m cấp cao tỉnh Thanh Hóa sang Liên bang Nga?\x1b]0;title\x07"
 NAME = "Nguyễn Doãn Anh"
 NOT_UTF8 = b"Ai d\xffn \xe1\xba \x80\x80?".decode("utf-8", "surrogateescape")  # as sys.argv holds it
 
@@ -47,8 +47,8 @@ def test_invalid_unicode_is_a_question_error() -> None:
 
 
 def test_controls_escapes_and_invisible_characters_are_removed_with_a_notice() -> None:
-    for dirty in (WITH_NUL, WITH_ANSI, "Ai dẫn đầu\u200b đoàn công tác Thanh Hóa sang\u202e Nga?",
-                  "Ai dẫn đầu \x0b\x0cđoàn công tác Thanh Hóa sang Nga?"):
+    for dirty in (WITH_NUL, WITH_ANSI, "Ai là trưởng đoàn\u200b đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang\u202e Nga?",
+                  "Ai là trưởng đoàn \x0b\x0cđại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"):
         cleaned = clean_question(dirty)
         assert cleaned.text == QUESTION, repr(cleaned.text)
         assert len(cleaned.notices) == 1 and "removed" in cleaned.notices[0]

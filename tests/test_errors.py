@@ -17,7 +17,7 @@ from assistant.errors import AuthenticationError, ModelError, ModelUnavailableEr
 from assistant.model_errors import translate_model_error
 from assistant.testing import FakeAnswerEngine, ScriptedChatModel
 
-QUESTION = "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 URL = "http://127.0.0.1:9/v1"
 REQUEST = httpx.Request("POST", f"{URL}/chat/completions")
 

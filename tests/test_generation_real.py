@@ -1,6 +1,7 @@
-"""Real generation: the local engine with the bundled 0.5B model, and the openai engine
-against a real llama.cpp OpenAI-compatible server started here (plain, streaming, server
-down, wrong key)."""
+"""Real generation: the local engine with the bundled 0.5B model (structured output, the
+cached prompt prefix, timings from the server), and the openai engine against a real
+llama.cpp OpenAI-compatible server started here (structured output found by trying the
+formats, plain call, server down, wrong key)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 
 from assistant.chat_engine import ChatEngine
 from assistant.citations import check_answer
+from assistant.claims import verify_claims
 from assistant.condense import ChatCondenser
 from assistant.errors import AuthenticationError, ModelUnavailableError
 from assistant.llama_server import LlamaServer, free_port, stop_shared_servers
 from assistant.settings import Settings
+from assistant.structured import render
 from assistant.text import fold
 from assistant.types import GenerationRequest, GenerationResult, Passage
 from tests._llm import (
@@ -82,9 +85,8 @@ def request(question: str, language: str) -> GenerationRequest:
 
 def answer_with(engine: ChatEngine, question: str, language: str) -> tuple[str, GenerationResult]:
     result = GenerationResult()
-    pieces = list(engine.stream(request(question, language), result))
-    assert len(pieces) > 1, "the answer should stream in pieces"
-    return "".join(pieces), result
+    text = "".join(engine.stream(request(question, language), result))
+    return text, result
 
 
 # --- the local engine ----------------------------------------------------------------------
@@ -101,17 +103,22 @@ def local_engine(tmp_path_factory: pytest.TempPathFactory) -> ChatEngine:
     return ChatEngine.local(model_settings(tmp_path_factory, llm="local", max_answer_tokens=160))
 
 
-def assert_verified_answer(engine: ChatEngine, question: str, language: str, model: str) -> None:
+def assert_verified_answer(engine: ChatEngine, question: str, language: str, model: str) -> GenerationResult:
     text, result = answer_with(engine, question, language)
     assert result.engine == "local" and result.model == model
+    assert result.output_format == "json_object"  # llama-cpp-python's schema-constrained JSON
     assert result.prompt_hash and result.usage.get("completion_tokens", 0) > 0
     assert not result.refused, text
     assert "nguyen doan anh" in fold(text), text
-    checked = check_answer(text, PASSAGES, language=language)
-    assert checked.supported, (text, checked.verification)
-    assert checked.citations and all(c.verified for c in checked.citations), checked
-    assert "nguyen doan anh" in fold(checked.text)
+    verdict = verify_claims(result.claims or [], result.evidence, PASSAGES, question=question)
+    assert verdict.passed, (text, verdict)
+    checked = check_answer(render(verdict.claims), PASSAGES, language=language)
+    assert checked.supported and checked.citations and all(c.verified for c in checked.citations), checked
     assert re.search(r"\[\d\]", checked.text), checked.text
+    timing = result.timing
+    assert timing is not None and timing.source == "server log" and timing.threads
+    assert timing.prompt_tokens and timing.completion_tokens and timing.decode_seconds
+    return result
 
 
 def test_local_engine_answers_in_vietnamese_with_verified_citations(
@@ -119,6 +126,9 @@ def test_local_engine_answers_in_vietnamese_with_verified_citations(
 ) -> None:
     question = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
     assert_verified_answer(local_engine, question, "vi", "qwen2.5-coder-0.5b")
+    # the next question reuses the instructions the server already holds in its KV cache
+    _, second = answer_with(local_engine, "Đại sứ Việt Nam tại Liên bang Nga là ai?", "vi")
+    assert second.timing is not None and second.timing.cached_tokens >= 300, second.timing
 
 
 @needs_large_model
@@ -164,13 +174,16 @@ def openai_engine(base_url: str, key: str | None, **overrides: object) -> ChatEn
     return ChatEngine.openai(settings)
 
 
-def test_openai_engine_streaming(server: LlamaServer) -> None:
+def test_openai_engine_finds_the_structured_format_the_server_takes(server: LlamaServer) -> None:
     engine = openai_engine(server.base_url, "secret")
     question = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
     text, result = answer_with(engine, question, "vi")
     assert result.engine == "openai" and result.model == "local"
+    # llama-cpp-python rejects OpenAI's json_schema (422, or 500 naming response_format) and takes its own json_object + schema
+    assert result.output_format == "json_object" and engine.output_format == "json_object"
     assert "nguyen doan anh" in fold(text), text
     assert result.usage.get("completion_tokens", 0) > 0
+    assert result.timing is not None and result.timing.source == "client"  # over HTTP only
     assert check_answer(text, PASSAGES, language="vi").supported
 
 

@@ -12,7 +12,15 @@ import pytest
 from openai import OpenAI
 
 from assistant.errors import ModelUnavailableError
-from assistant.llama_server import LlamaServer, free_port, shared_server, stop_shared_servers
+from assistant.llama_server import (
+    LlamaServer,
+    free_cores,
+    free_port,
+    lease_shared_server,
+    parse_timings,
+    shared_server,
+    stop_shared_servers,
+)
 from tests._llm import needs_llama, needs_small_model, small_model_path
 
 
@@ -25,14 +33,49 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = server.environment()
     assert env["API_KEY"] == "secret" and "PORT" not in env
     assert "API_KEY" not in LlamaServer(tmp_path / "m.gguf").environment()
-    assert cmd[1:3] == ["-m", "llama_cpp.server"]
+    assert cmd[1] == "-c" and "lifeline" in cmd[2] and "llama_cpp.server" in cmd[2]
     pairs = dict(zip(cmd[3::2], cmd[4::2], strict=False))
     assert pairs["--model"] == str(tmp_path / "m.gguf")
     assert pairs["--host"] == "127.0.0.1" and pairs["--port"] == "8123"
     assert pairs["--n_ctx"] == "4096" and pairs["--n_threads"] == "2"
+    assert pairs["--n_threads_batch"] == "2"  # prompt processing too (its default is every core)
     assert pairs["--model_alias"] == "local"
     assert pairs["--interrupt_requests"] == "False"
     assert server.base_url == "http://127.0.0.1:8123/v1"
+
+
+def test_threads_default_to_the_free_cores(tmp_path: Path) -> None:
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= free_cores() <= cores
+    assert 1 <= LlamaServer(tmp_path / "m.gguf").n_threads <= cores
+
+
+LOG = """INFO:     127.0.0.1:38144 - "POST /v1/chat/completions HTTP/1.1" 200 OK
+llama_perf_context_print:        load time =       0.35 ms
+llama_perf_context_print: prompt eval time =       0.04 ms /    67 tokens (    0.00 ms per token, 1595238.10 tokens per second)
+llama_perf_context_print:        eval time =   52916.78 ms /    49 runs   ( 1079.93 ms per token,     0.93 tokens per second)
+llama_perf_context_print:       total time =   66852.13 ms /   116 tokens
+llama_perf_context_print:    graphs reused =         48
+INFO:     127.0.0.1:46786 - "POST /v1/chat/completions HTTP/1.1" 200 OK
+Llama.generate: 58 prefix-match hit, remaining 9 prompt tokens to eval
+llama_perf_context_print:        load time =       0.35 ms
+llama_perf_context_print: prompt eval time =    5908.42 ms /     9 tokens (  656.49 ms per token,     1.52 tokens per second)
+llama_perf_context_print:        eval time =   31842.73 ms /    53 runs   (  600.81 ms per token,     1.66 tokens per second)
+llama_perf_context_print:       total time =   41698.98 ms /    62 tokens
+"""
+
+
+def test_the_servers_timings_are_read_from_its_log() -> None:
+    last = parse_timings(LOG)
+    assert last is not None
+    assert (last.prompt_tokens, last.cached_tokens, last.evaluated_tokens) == (67, 58, 9)
+    assert (last.prompt_ms, last.completion_tokens, last.completion_ms) == (5908.42, 53, 31842.73)
+    first = parse_timings(LOG[: LOG.index("INFO:     127.0.0.1:46786")])
+    assert first is not None and first.cached_tokens == 0 and first.prompt_tokens == 67
+    assert first.prompt_ms is None  # booked under generation right after loading: not a measurement
+    assert parse_timings("INFO: nothing yet") is None
 
 
 def test_free_port_is_bindable() -> None:
@@ -165,3 +208,96 @@ def test_api_key_is_enforced_and_never_on_the_command_line(model: Path) -> None:
         wrong = httpx.get(f"{server.base_url}/models", headers={"Authorization": "Bearer wrong"}, timeout=5)
         assert wrong.status_code == 401
         assert ask(server.base_url, "Say hi.", key=key, max_tokens=4)
+
+
+# --- no leaked servers --------------------------------------------------------------------------
+
+CHILD = """
+import os, sys, threading
+from assistant.chat_engine import ChatEngine
+from assistant.settings import Settings
+
+engine = ChatEngine.local(Settings(local_model=sys.argv[1], local_threads=1))
+worker = threading.Thread(target=engine.warm_up)  # started from a short-lived worker thread
+worker.start()
+worker.join()
+print(engine.client.server.pid, flush=True)
+if sys.argv[2] == "os._exit":
+    os._exit(0)
+if sys.argv[2] == "killed":
+    sys.stdin.read()  # until the test kills this process
+# "exit": the interpreter exits normally; close() is never called
+"""
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.2)
+    return not alive(pid)
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@needs_llama
+@needs_small_model
+@pytest.mark.parametrize("ending", ["exit", "os._exit", "killed"])
+def test_a_process_that_ends_without_closing_leaves_no_server(model: Path, ending: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(model), ending], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        assert line.strip().isdigit(), f"the child did not start its server: {child.stderr.read() if child.stderr else ''}"
+        pid = int(line)
+        assert alive(pid)
+        if ending == "killed":
+            os.kill(child.pid, signal.SIGKILL)  # no atexit, no finally: only the kernel cleans up
+        child.wait(timeout=60)
+        assert gone_within(pid, 15), f"the llama.cpp server {pid} outlived its parent ({ending})"
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@needs_llama
+@needs_small_model
+def test_the_server_stops_when_its_last_user_is_garbage_collected(model: Path) -> None:
+    import gc
+
+    from assistant.chat_client import ChatClient
+    from assistant.settings import Settings
+
+    client = ChatClient.local(Settings(local_model=str(model), local_threads=1))
+    worker = threading.Thread(target=client.warm_up)
+    worker.start()
+    worker.join()
+    server = client.server
+    assert server is not None and server.pid is not None
+    pid = server.pid
+    other = lease_shared_server(model)  # a second user of the same server
+    assert other.server is server
+    del client
+    gc.collect()
+    time.sleep(1)
+    assert alive(pid)  # the other user still has it
+    del other
+    gc.collect()
+    assert gone_within(pid, 15)

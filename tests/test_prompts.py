@@ -13,17 +13,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_package_holds_every_prompt_and_the_top_level_folder_only_points_to_it() -> None:
-    assert prompt_names() == ["answer", "condense", "system_en", "system_vi"]
+    assert prompt_names() == ["condense", "structured_answer", "structured_system"]
     assert sorted(p.name for p in (ROOT / "prompts").iterdir()) == ["README.md"]
     assert "assistant/prompts/" in (ROOT / "prompts" / "README.md").read_text(encoding="utf-8")
-    answer = load_prompt("answer")
-    assert answer.text == (ROOT / "assistant" / "prompts" / "answer.txt").read_text(encoding="utf-8")
-    assert answer.variables == {"passages", "question", "language_name", "refusal"}
+    answer = load_prompt("structured_answer")
+    assert answer.text == (ROOT / "assistant" / "prompts" / "structured_answer.txt").read_text(encoding="utf-8")
+    assert answer.variables == {"evidence", "open", "close", "conversation", "question", "language_name"}
+    assert load_prompt("structured_system").variables == set()  # a fixed prefix: nothing filled in
     assert len(answer.hash) == 12
 
 
 def test_a_missing_prompt_names_the_ones_there_are() -> None:
-    with pytest.raises(PromptError, match=r"no prompt named 'answr'.*available: answer, condense"):
+    with pytest.raises(PromptError, match=r"no prompt named 'answr'.*available: condense, structured_answer"):
         load_prompt("answr")
 
 
@@ -38,4 +39,4 @@ def test_your_own_prompt_folder(tmp_path: Path) -> None:
     assert prompt.render(question="who") == "Answer who in one word."
     assert prompt_names(tmp_path) == ["short"]
     with pytest.raises(PromptError, match="available: short"):
-        load_prompt("answer", tmp_path)
+        load_prompt("condense", tmp_path)

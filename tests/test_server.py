@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from conftest import CORPUS, free_port
 from pydantic import SecretStr
 
 from assistant import Assistant, Settings
+from assistant.chat_client import ChatClient
 from assistant.chat_engine import ChatEngine
 from assistant.locks import index_lock
 from assistant.server import create_app
@@ -38,7 +40,8 @@ from tests._llm import SMALL, model_settings, needs_llama, needs_small_model
 QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 NAME = "Nguyễn Doãn Anh"
 REFUSED = "Who won the 2022 World Cup?"
-FOLLOW_UP = "Ông ấy đã làm việc với vị Đại sứ nào?"
+FOLLOW_UP = "Ông ấy giữ chức vụ gì?"  # condensed with the name from the first answer
+TITLE = "Bí thư Tỉnh ủy"
 ARTICLE = (
     "Quảng Trị xây trung tâm dữ liệu\n"
     "Sáng 3/12, Ủy ban nhân dân tỉnh Quảng Trị tổ chức hội nghị về chuyển đổi số.\n"
@@ -158,14 +161,14 @@ def test_stream_is_server_sent_events_ending_with_done(url: str) -> None:
 
 def test_follow_up_through_messages(client: openai.OpenAI) -> None:
     first = client.chat.completions.create(
-        model="hoitin", messages=[{"role": "user", "content": "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"}])
+        model="hoitin", messages=[{"role": "user", "content": QUESTION}])
     follow = client.chat.completions.create(model="hoitin", messages=[
         {"role": "system", "content": "You are a helpful assistant."},  # accepted, ignored
-        {"role": "user", "content": "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"},
+        {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": first.choices[0].message.content},
         {"role": "user", "content": [{"type": "text", "text": FOLLOW_UP}]},
     ])
-    assert "Đặng Minh Khôi" in (follow.choices[0].message.content or "")
+    assert TITLE in (follow.choices[0].message.content or "")
     assert not follow.refused  # type: ignore[attr-defined]
 
 
@@ -253,7 +256,7 @@ def test_ask_is_what_the_cli_prints(url: str, shared: tuple[str, Assistant]) -> 
     assert NAME in got["answer"] and got["usage"] == {} and got["engine"] == "extractive"
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": got["answer"]}]
     follow = httpx.post(f"{url}/v1/ask", json={"question": FOLLOW_UP, "history": history}, timeout=120)
-    assert follow.status_code == 200 and "Đặng Minh Khôi" in follow.json()["answer"]
+    assert follow.status_code == 200 and TITLE in follow.json()["answer"]
 
 
 def test_cli_json_has_the_same_fields(url: str, shared: tuple[str, Assistant], tmp_path: Path) -> None:
@@ -323,7 +326,7 @@ def test_langchain_chat_openai(url: str) -> None:
     assert NAME in str(reply.content)
     follow = llm.invoke([HumanMessage(QUESTION), AIMessage(str(reply.content)),
                          HumanMessage(FOLLOW_UP)])
-    assert "Đặng Minh Khôi" in str(follow.content)
+    assert TITLE in str(follow.content)
     streamed = "".join(str(chunk.content) for chunk in llm.stream(QUESTION))
     assert NAME in streamed
 
@@ -416,8 +419,8 @@ def test_upload_then_ask_then_delete(tmp_path: Path, seed_store: Path, e5: Any) 
 
 def test_a_slow_answer_stalls_neither_health_nor_retrieval(tmp_path: Path, seed_store: Path, e5: Any) -> None:
     """A chat model held mid-answer (the local model can take 20 s): the event loop keeps
-    serving /healthz and /v1/retrieve, the next answer waits for the one worker, and the first
-    piece reaches the client before the model has finished."""
+    serving /healthz and /v1/retrieve, the next answer waits for the one worker, and the quick
+    answer reaches the client before the model has finished."""
     base, settings = make_bot(tmp_path, seed_store, e5, api_workers=1)
     hold = threading.Event()
     reply = f"{NAME} dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga [1]."
@@ -439,7 +442,7 @@ def test_a_slow_answer_stalls_neither_health_nor_retrieval(tmp_path: Path, seed_
             second = threading.Thread(target=lambda: waiting.append(httpx.post(
                 f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}, timeout=120)))
             deadline = time.monotonic() + 60
-            while not any('"content":"N' in e for e in events):  # the first piece has arrived
+            while not any('"phase":"model"' in e for e in events):  # the quick answer is out
                 assert time.monotonic() < deadline, events
                 time.sleep(0.05)
             second.start()  # needs the only worker, which the held answer has
@@ -484,8 +487,8 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
             body = {"model": "hoitin", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
             with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=60) as r:
                 for line in r.iter_lines():
-                    if '"content":"N' in line:
-                        break  # leave mid-answer, after the first piece
+                    if '"phase":"model"' in line:
+                        break  # leave mid-answer: after the quick answer, while the model writes
             hold.set()
             deadline = time.monotonic() + 30
             while httpx.get(f"{url}/healthz").json()["answering"]:
@@ -500,24 +503,48 @@ def test_a_client_that_leaves_frees_its_worker_and_the_index(
         base.close()
 
 
-def test_a_stream_ends_with_what_the_check_decided(tmp_path: Path, seed_store: Path, e5: Any) -> None:
-    """A client that only joins the deltas still ends with the refusal: when the model refused
-    before writing anything, and when the citation check withdrew a streamed answer."""
+def test_a_client_that_joins_the_deltas_reads_the_quick_answer_then_the_final_one(
+    tmp_path: Path, seed_store: Path, e5: Any
+) -> None:
+    """The quick answer's deltas come first; the model's verified answer follows after a blank
+    line; a model that finds no answer is followed by the refusal; a model answer the check
+    rejects adds nothing (the quick answer stands, the last chunk says why)."""
     base, settings = make_bot(tmp_path, seed_store, e5)
+
+    def verified(messages: list[Any]) -> str:  # cites the evidence sentence naming the leader
+        number = next(int(n) for n, text in re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
+                      if NAME in text)
+        return json.dumps({"found": True, "claims": [{"sentences": [number], "text": f"{NAME} dẫn đầu đoàn."}]},
+                          ensure_ascii=False)
+
     made_up = "Lionel Messi and Kylian Mbappé led the delegation [1]."  # no passage names them
-    engine = ChatEngine(ScriptedChatModel(chunk_size=10).enqueue(["NO_ANSWER", made_up]), name="scripted", model="s")
+    model = ScriptedChatModel(chunk_size=10, handler=verified).enqueue(["NO_ANSWER", made_up])
+    engine = ChatEngine(ChatClient(model, base_url="http://scripted/v1"), name="scripted", model="s")
     bot = Assistant(index=base.index, engine=engine, extractive=base.extractive, settings=settings)
     client_body = {"model": "hoitin", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
     try:
         with running(create_app(bot, settings, ui=False)) as url:
-            for expected_start in ("The articles do not contain", "Lionel Messi"):
+            for case in ("refused", "rejected", "verified"):
                 with httpx.stream("POST", f"{url}/v1/chat/completions", json=client_body, timeout=60) as r:
                     events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
                 joined = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+                phases = [e.get("phase") for e in events if e["choices"] and e["choices"][0]["delta"].get("content")]
                 last = events[-1]
-                assert last["refused"] is True and last["citations"] == []
-                assert joined.startswith(expected_start), joined
-                assert joined.endswith(last["answer"]) and "do not contain" in last["answer"]
+                quick = last["quick"]["answer"]
+                assert NAME in quick and phases[0] == "quick" and any(e.get("phase") == "model" for e in events)
+                assert joined.startswith(joined.split("\n\n")[0]) and NAME in joined.split("\n\n")[0]
+                if case == "refused":
+                    assert last["refused"] is True and last["citations"] == [] and "do not contain" in last["answer"]
+                    assert joined.endswith("\n\n" + last["answer"]) and phases[-1] == "final"
+                    assert last["answered_by"] == "model" and last["model_check"]["found"] is False
+                elif case == "rejected":
+                    assert "\n\n" not in joined and last["answered_by"] == "quick" and last["answer"] == quick
+                    assert last["refused"] is False and "not supported" in last["model_check"]["reason"]
+                    assert "Messi" in last["model_check"]["reason"] or "Mbappé" in last["model_check"]["reason"]
+                else:
+                    assert joined.endswith("\n\n" + last["answer"]) and phases[-1] == "final"
+                    assert last["answered_by"] == "model" and last["answer"].startswith(f"{NAME} dẫn đầu đoàn [")
+                    assert last["citations"] and last["model_check"]["used"]
     finally:
         base.close()
 
@@ -568,11 +595,18 @@ def test_a_stopped_chroma_server_gives_503_then_recovers(tmp_path: Path, e5: Any
                                        ("POST", "/v1/chat/completions", {**ask, "stream": True}),
                                        ("POST", "/v1/ask", {"question": QUESTION}),
                                        ("POST", "/v1/retrieve", {"query": QUESTION}),
-                                       ("GET", "/v1/documents", None), ("GET", "/healthz", None)):
+                                       ("GET", "/healthz", None)):
                 r = httpx.request(method, url + path, json=body, timeout=120)
                 assert r.status_code == 503, (path, r.text)
                 error = error_of(r)
                 assert error["type"] == "service_unavailable" and f"127.0.0.1:{port}" in error["message"], error
+            # the article list is read from this machine's catalog, which first checks the store's
+            # manifest for a newer version: served from the catalog, or the same 503 — never a 500
+            listed = httpx.get(url + "/v1/documents", timeout=120)
+            if listed.status_code == 200:
+                assert len(listed.json()["data"]) == 5, listed.text
+            else:
+                assert listed.status_code == 503 and error_of(listed)["type"] == "service_unavailable", listed.text
             proc = start()  # the same server comes back: so does the API, without a restart
             r = httpx.post(f"{url}/v1/chat/completions", json=ask, timeout=120)
             assert r.status_code == 200 and NAME in r.json()["choices"][0]["message"]["content"]

@@ -53,7 +53,7 @@ def test_one_process_serves_the_ui_and_the_api(served: Served) -> None:
     assert httpx.get(f"{served.url}/config").status_code == 200  # Gradio's own routes, same process
     health = httpx.get(f"{served.url}/healthz").json()
     assert health["engine"] == "extractive" and health["index"]["documents"] == 5 and health["workers"] == 4
-    body = {"model": "hoitin", "messages": [{"role": "user", "content": "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"}]}
+    body = {"model": "hoitin", "messages": [{"role": "user", "content": "Who led the Thanh Hóa delegation to Russia?"}]}
     reply = httpx.post(f"{served.url}/v1/chat/completions", json=body, timeout=120).json()
     assert NAME in reply["choices"][0]["message"]["content"] and reply["citations"]
     # the app's private folders are not served through the UI's file route
@@ -161,7 +161,7 @@ def test_the_mounted_ui_answers_in_chromium(served: Served) -> None:
                     if not r.url.startswith((served.url, "data:", "blob:")) else None)
             page.goto(served.url + "/")
             page.wait_for_selector("#question textarea")
-            answer = ask(page, "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?")
+            answer = ask(page, "Who led the Thanh Hóa delegation to Russia?")
             assert NAME in answer
             assert page.locator("#chatbot .answer").last.locator("a.cite").count() >= 1
             # the API answers from the same process while the page is open

@@ -9,7 +9,7 @@ from assistant.generation import AnswerEngine
 from assistant.testing import FakeAnswerEngine
 from assistant.types import GenerationRequest, GenerationResult, Passage
 
-QUESTION = "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 PASSAGE = Passage(chunk_id="c", doc_id="d", text="Đoàn do ông Nguyễn Doãn Anh dẫn đầu.")
 
 
@@ -50,7 +50,7 @@ def test_inside_the_assistant_answers_are_checked_like_any_engines(seed_bot) -> 
     engine = FakeAnswerEngine(
         [
             "Đoàn do Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu [1].",
-            "Đoàn do ông Nguyễn Văn Bình dẫn đầu [1].",  # a name in no passage: refused
+            "Đoàn do ông Nguyễn Văn Bình dẫn đầu [1].",  # a name in no passage: not used
             None,
         ]
     )
@@ -59,10 +59,10 @@ def test_inside_the_assistant_answers_are_checked_like_any_engines(seed_bot) -> 
     assert not answer.refused and answer.engine == "fake"
     assert "Nguyễn Doãn Anh" in answer.text and answer.citations[0].verified
     assert engine.requests[0].passages == answer.passages  # numbered as the engine saw them
-    invented = seed_bot.ask(QUESTION)
-    assert invented.refused and "Bình" not in invented.text
-    assert invented.verification.dropped
-    assert seed_bot.ask(QUESTION).refused
+    invented = seed_bot.ask(QUESTION)  # the quick (extractive) answer stands
+    assert invented.answered_by == "quick" and not invented.refused and "Bình" not in invented.text
+    assert invented.model_check is not None and "Nguyễn Văn Bình" in invented.model_check.reason
+    assert seed_bot.ask(QUESTION).refused  # the model found no answer
     # the evidence gate refuses before the engine is asked at all
-    assert seed_bot.ask("Dân số của Thanh Hóa là bao nhiêu?").refused
+    assert seed_bot.ask("Who won the 2022 World Cup?").refused
     assert len(engine.requests) == 3

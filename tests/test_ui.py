@@ -20,6 +20,7 @@ from assistant import Assistant, AssistantError, Citation, Filters, Settings, St
 from assistant.articles import corpus_target, safe_stem
 from assistant.evidence import EvidenceGate
 from assistant.testing import FakeEmbeddings
+from assistant.types import AnswerEvent
 from assistant.ui import (
     ChatUI,
     FeedbackLog,
@@ -184,6 +185,38 @@ def test_answer_streams_with_badges_sources_and_engine(ui: ChatUI) -> None:
     assert "**Engine:** extractive" in engine_md and "total" in engine_md
 
 
+def test_the_quick_answer_shows_while_the_model_works_then_the_models_answer_replaces_it(
+    own: ChatUI,
+) -> None:
+    import json as _json
+
+    from assistant.chat_client import ChatClient
+    from assistant.chat_engine import ChatEngine
+    from assistant.testing import ScriptedChatModel
+
+    def reply(messages: list[Any]) -> str:  # a model that quotes its first evidence sentence
+        number, text = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)[0]
+        return _json.dumps({"found": True, "claims": [{"sentences": [int(number)], "text": text}]},
+                           ensure_ascii=False)
+
+    own.bot.engine = ChatEngine(ChatClient(ScriptedChatModel(handler=reply), base_url="http://scripted/v1"),
+                                name="local", model="scripted")
+    steps, session = ask(own, QUESTION)
+    shown = [step[0][-1]["content"] for step in steps]
+    working = [i for i, html in enumerate(shown) if "model-working" in html]
+    assert working, shown
+    quick = shown[working[0]]
+    assert "streaming" in quick and badges(quick)  # the quick answer, complete, its badges linked
+    assert "src-1-" in steps[working[0]][1]  # and its sources in the panel already
+    final = shown[-1]
+    assert "model-working" not in final and "streaming" not in final and 'class="answer model"' in final
+    assert badges(final)
+    last = session["last"]
+    assert last["answered_by"] == "model" and last["engine"] == "local" and last["quick"]
+    assert session["turns"][-1]["content"] == last["answer"]  # the model's answer is the turn's
+    assert "Model answer:** verified" in steps[-1][2]
+
+
 def test_follow_up_sends_the_previous_turns_as_plain_history(ui: ChatUI, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[dict[str, str]]] = []
     real_stream = ui.bot.stream
@@ -264,8 +297,10 @@ def test_errors_become_friendly_messages_and_the_next_question_works(ui: ChatUI,
 
 def test_error_while_streaming_replaces_the_partial_answer(ui: ChatUI, monkeypatch: pytest.MonkeyPatch) -> None:
     class Breaking:
-        def __iter__(self) -> Iterator[str]:
-            yield "Một phần [1]"
+        quick, quick_citations = "", []
+
+        def events(self) -> Iterator[AnswerEvent]:
+            yield AnswerEvent("quick", "Một phần [1]")
             raise ValueError("boom")
 
     monkeypatch.setattr(ui.bot, "stream", lambda *a, **kw: Breaking())

@@ -33,27 +33,26 @@ from assistant import Assistant, Settings
 from assistant.chat_engine import ChatEngine
 from assistant.messages import prompts_hash
 from assistant.prompts import load_prompt
-from assistant.refusal import REFUSAL_TOKEN
 from assistant.testing import ScriptedChatModel
 
-model = ScriptedChatModel().enqueue(["Đoàn do Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu [1]."])
+model = ScriptedChatModel().enqueue(['{"found": true, "claims": [{"sentences": [1], "text": "Nguyễn Doãn Anh dẫn đầu đoàn."}]}'])
 engine = ChatEngine(model, name="scripted", model="scripted-1")
 settings = Settings(corpus_dir=sys.argv[1], vectorstore_dir="vs", data_dir="data", llm="extractive")
 with Assistant.from_settings(settings, engine=engine) as bot:
     bot.ingest()
     answer = bot.ask("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
-system = load_prompt("system_vi")
+system = load_prompt("structured_system")
 print(json.dumps({
     "package": assistant.__file__,
-    "prompt_file": str(files("assistant.prompts") / "system_vi.txt"),
+    "prompt_file": str(files("assistant.prompts") / "structured_system.txt"),
     "prefix": sys.prefix,
     "text": answer.text,
     "refused": answer.refused,
     "citations": [c.doc_id for c in answer.citations],
     "engine": answer.engine,
     "prompt_name": answer.prompt_name,
-    "prompt_hash_matches": answer.prompt_hash == prompts_hash(system, load_prompt("answer")),
-    "system_message_is_the_file": model.history[0][0].content == system.render(refusal=REFUSAL_TOKEN),
+    "prompt_hash_matches": answer.prompt_hash == prompts_hash(system, load_prompt("structured_answer")),
+    "system_message_is_the_file": model.history[0][0].content == system.render(),
 }))
 '''
 
@@ -84,7 +83,7 @@ def test_wheel_installs_and_answers_from_its_own_prompts(tmp_path: Path) -> None
           "--wheel-dir", str(tmp_path / "dist"), str(src)])
     (wheel,) = (tmp_path / "dist").glob("hoitin-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for prompt in ("answer", "condense", "system_en", "system_vi"):
+    for prompt in ("condense", "structured_answer", "structured_system"):
         assert f"assistant/prompts/{prompt}.txt" in names, names
     assert not any(n.startswith(("tests/", "prompts/", "corpus/")) for n in names), names
 
@@ -110,7 +109,7 @@ def test_wheel_installs_and_answers_from_its_own_prompts(tmp_path: Path) -> None
     assert not out["refused"], out
     assert "Nguyễn Doãn Anh" in out["text"] and "[1]" in out["text"], out
     assert out["citations"] == [ARTICLE.stem], out
-    assert out["engine"] == "scripted" and out["prompt_name"] == "system_vi+answer", out
+    assert out["prompt_name"] == "structured_system+structured_answer", out
     assert out["prompt_hash_matches"] and out["system_message_is_the_file"], out
 
     # 4. the eval suite's commands reach the installed `assistant` command as a plugin

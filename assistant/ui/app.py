@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.articles import UPLOAD_SUFFIXES
 from assistant.assistant import Assistant
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.ui.callbacks import DOCUMENT_HEADERS, ChatUI, new_session
 from assistant.ui.feedback import RATINGS
@@ -244,12 +246,11 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
     return demo
 
 
-def _bind(fn: Any, rating: str) -> Any:
-    def handler(session: dict[str, Any] | None) -> str:
-        return fn(rating, session)
-
-    handler.__name__ = f"feedback_{rating}"
-    return handler
+def _warm_up(bot: Assistant) -> None:
+    try:
+        bot.engine.warm_up()  # type: ignore[attr-defined]
+    except AssistantError as exc:
+        log.warning("the %s engine did not start (%s); the quick answers stand alone", bot.engine.name, exc)
 
 
 def _bind(fn: Any, rating: str) -> Any:
@@ -295,6 +296,9 @@ def launch(
         log.info("index ready: %s", report.summary())
         for skipped in report.skipped:
             log.warning("skipped %s", skipped)
+        warm_up = getattr(bot.engine, "warm_up", None)
+        if callable(warm_up):  # start the local model now (in the background), not on the first question
+            threading.Thread(target=_warm_up, args=(bot,), name="warm-up", daemon=True).start()
         demo = build_app(bot, settings)
         demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
         demo.launch(

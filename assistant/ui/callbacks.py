@@ -124,25 +124,39 @@ class ChatUI:
         display.append({"role": "assistant", "content": render_answer("", streaming=True, turn=turn)})
         pending = render_sources(sections, pending=question)
         yield display, pending, render_engine(info), "", session
+        answer = None
         try:
             filters = make_filters(doc_ids, sources, date_from, date_to)
             with self.lock.reading():
                 answer = self.bot.stream(raw, history=list(session["turns"]), filters=filters)
                 streamed = ""
-                for piece in answer:
-                    streamed += piece
-                    display[-1]["content"] = render_answer(streamed, streaming=True, turn=turn)
+                for kind, text in answer.events():
+                    if kind == "quick":
+                        streamed += text
+                        display[-1]["content"] = render_answer(streamed, streaming=True, turn=turn)
+                    elif kind == "working":
+                        # the quick answer is complete and checked: its badges link to its sources
+                        display[-1]["content"] = render_answer(
+                            answer.quick, answer.quick_citations, language=answer.language, turn=turn, working=True
+                        )
+                        pending = render_sources(
+                            [*sections, source_section(answer.quick_citations, turn=turn, question=answer.question)]
+                        )
+                    else:
+                        continue
                     yield display, pending, render_engine(info), "", session
         except AssistantError as exc:
             log.info("question failed: %s", exc)
-            display[-1]["content"] = render_error(_sentence(f"Sorry, I could not answer: {mask_secrets(str(exc))}"))
+            display[-1]["content"] = self._failed(answer, f"Sorry, I could not answer: {mask_secrets(str(exc))}", turn)
             yield display, render_sources(sections), render_engine(info), "", session
             return
         except Exception:
             log.exception("unexpected error while answering %r", question[:80])
-            display[-1]["content"] = render_error(
+            display[-1]["content"] = self._failed(
+                answer,
                 "Sorry, something went wrong while answering. The error was logged; "
-                "please try again or rephrase the question."
+                "please try again or rephrase the question.",
+                turn,
             )
             yield display, render_sources(sections), render_engine(info), "", session
             return
@@ -153,6 +167,7 @@ class ChatUI:
             language=answer.language,
             notice=answer.notice,
             turn=turn,
+            source=answer.answered_by,
         )
         turns: list[ChatMessage] = session["turns"]
         turns.append({"role": "user", "content": answer.question})
@@ -161,6 +176,15 @@ class ChatUI:
         del sections[:-MAX_SOURCE_SECTIONS]
         session["last"] = answer_record(answer, filters)
         yield display, render_sources(sections), render_engine(info, answer), "", session
+
+    @staticmethod
+    def _failed(answer: Any, message: str, turn: int) -> str:
+        """An error bubble; a quick answer already checked stays above it."""
+        error = render_error(_sentence(message))
+        if answer is not None and answer.quick and answer.quick_citations:
+            return render_answer(answer.quick, answer.quick_citations, language=answer.language,
+                                 turn=turn, source="quick") + error
+        return error
 
     def clear(self) -> tuple[list[dict[str, str]], str, str, dict[str, Any]]:
         """A new conversation: ``(chat, sources HTML, feedback status, session)``."""

@@ -50,6 +50,8 @@ def answer_record(answer: Answer, filters: Filters | None) -> dict[str, Any]:
         "citations": [asdict(c) for c in answer.citations],
         "engine": answer.engine,
         "model": answer.model,
+        "answered_by": answer.answered_by,  # the quick (extractive) answer or the model's
+        "quick": answer.quick,
         "timings": dict(answer.timings),
         "filters": asdict(filters) if filters is not None else None,
         "notices": mask_values(list(answer.notices)),

@@ -20,6 +20,14 @@ _TRAILING_PUNCT_RE = re.compile(r"[.,;:!?…”’»)\]\"']+")
 
 REFUSAL_LABEL = {"vi": "Không có trong các bài báo", "en": "Not in the articles"}
 THINKING = "…"
+WORKING = {
+    "vi": "Mô hình đang soạn câu trả lời đầy đủ hơn…",
+    "en": "The model is still working on a fuller answer…",
+}
+NO_QUICK = {
+    "vi": "Chưa tìm thấy câu trả lời ngắn; mô hình đang đọc các đoạn trích…",
+    "en": "No short answer found yet; the model is reading the passages…",
+}
 
 
 def esc(text: str) -> str:
@@ -71,19 +79,31 @@ def render_answer(
     notice: str = "",
     turn: int = 0,
     streaming: bool = False,
+    working: bool = False,
+    source: str = "",
 ) -> str:
-    """The HTML of one assistant message: the answer with citation badges, or a refusal."""
+    """The HTML of one assistant message: the answer with citation badges, or a refusal.
+
+    ``working``: the quick answer is complete (badges linked) and a model is still writing
+    its answer — shown with a "working" line, the message still counts as streaming.
+    ``source``: "quick" or "model", whose answer this is (a class on the message)."""
     notice_html = f'<div class="answer-notice">Note: {esc(notice)}</div>' if notice else ""
+    kind = f" {source}" if source else ""
     if refused:
         label = REFUSAL_LABEL.get(language, REFUSAL_LABEL["en"])
         return (
-            f'<div class="answer refusal"><div class="refusal-label">{esc(label)}</div>'
+            f'<div class="answer refusal{kind}"><div class="refusal-label">{esc(label)}</div>'
             f'<div class="refusal-text">{esc(text)}</div>{notice_html}</div>'
         )
+    if working:
+        status = WORKING if text else NO_QUICK
+        body = render_markers(text, citations, turn=turn) if text else ""
+        line = f'<div class="model-working"><span class="spinner"></span>{esc(status.get(language, status["en"]))}</div>'
+        return f'<div class="answer streaming quick model-working">{body}{line}{notice_html}</div>'
     body = render_markers(text, () if streaming else citations, turn=turn)
     cursor = '<span class="cursor">▍</span>' if streaming else ""
     state = "answer streaming" if streaming else "answer"
-    return f'<div class="{state}">{body or THINKING}{cursor}{notice_html}</div>'
+    return f'<div class="{state}{kind}">{body or THINKING}{cursor}{notice_html}</div>'
 
 
 def render_error(message: str) -> str:
@@ -177,13 +197,19 @@ def render_engine(info: dict[str, Any], answer: Answer | None = None) -> str:
     ]
     line = " · ".join(parts)
     if answer is not None and answer.timings:
-        order = ("condense", "retrieve", "first_token", "generate", "verify", "total")
+        order = ("condense", "retrieve", "first_token", "quick", "model", "verify", "total")
         timings = ", ".join(
             f"{name.replace('_', ' ')} {answer.timings[name]:.2f} s"
             for name in order
             if name in answer.timings
         )
         line += f"  \n**Last answer:** {timings}"
+    if answer is not None and answer.model_check is not None:
+        check = answer.model_check
+        if check.used:
+            line += "  \n**Model answer:** verified" + (f" (repaired: {', '.join(check.repaired)})" if check.repaired else "")
+        else:
+            line += f"  \n**Model answer not used:** {esc(check.reason)}"
     notice = (answer.notice if answer is not None else "") or info.get("notice", "")
     if notice:
         line += f"  \n*{notice}*"

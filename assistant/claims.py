@@ -1,0 +1,178 @@
+"""Verify a chat model's claims against the evidence sentences they cite.
+
+Every claim of a model's answer names the numbered evidence sentences it rests on
+(:mod:`assistant.structured`). :func:`verify_claims` holds each claim to its sentences:
+
+- every proper name in the claim is in a cited sentence (across spellings: "Nguyen Doan
+  Anh" = "Nguyễn Doãn Anh");
+- every person the claim gives a role is given that role there (:mod:`assistant.titles`:
+  the same head and deputy-ness, bodies, level and place — "Bí thư Tỉnh ủy Nghệ An" is not
+  "Bí thư Tỉnh ủy Thanh Hóa");
+- every number is there with its scale and unit (:mod:`assistant.units`: "6,25 triệu USD" is
+  not "6,25 tỷ USD"); a year may also come from the article's date;
+- every date is there with its day, month and year (a year the sentence leaves out may come
+  from the article's date);
+- a claim without any of these shares at least half its content words with a cited
+  sentence in the same language (across languages it is kept, unverified);
+- an answer that is a bare name ("Nguyễn Doãn Anh" to "Who is Vietnam's ambassador?")
+  claims the role the question asks about: the cited sentence must give that person that
+  role (the places the question names need only be in the sentence).
+
+A claim that fails with the sentences it cites but passes with another evidence sentence is
+re-pointed to that one (repaired). A failing claim after the first is dropped; when the
+first claim (the answer itself) fails, or nothing is left, the model's answer is not used
+and the quick answer stands — :class:`Verdict` says why, claim by claim.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from assistant.facts import extract_facts, find_dates, person_names
+from assistant.language import detect_language
+from assistant.text import folded_key, nfc
+from assistant.titles import Role, role_in, role_of, role_problem, strip_titles
+from assistant.types import Claim, EvidenceSentence, Passage
+from assistant.units import quantities, same_quantity
+from assistant.wordlists import stopword_syllables
+
+__all__ = ["Verdict", "claim_problems", "verify_claims"]
+
+log = logging.getLogger(__name__)
+
+_MIN_OVERLAP = 0.5
+
+
+@dataclass
+class Verdict:
+    """The claims that passed (some re-pointed), and what was found."""
+
+    claims: list[Claim] = field(default_factory=list)
+    passed: bool = False
+    reason: str = ""  # why the answer as a whole is not usable
+    repaired: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - (
+        stopword_syllables("vi") | stopword_syllables("en"))
+
+
+def _people(text: str) -> list[str]:
+    """Person names in ``text``, without a title word the name run swallowed."""
+    out: list[str] = []
+    for name in person_names(text):
+        core = strip_titles(name)
+        if core not in out:
+            out.append(core)
+    return out
+
+
+def claim_problems(text: str, sentences: Sequence[str], context: str, article_dates: Sequence[str] = (),
+                   question: str = "") -> list[str]:
+    """What in the claim ``text`` its cited ``sentences`` do not say (empty: supported).
+    ``context``: the sentences with their articles' titles (where a place named beside a
+    role may be found); ``article_dates``: the articles' ISO dates; ``question``: what the
+    claim answers (a bare name claims the role the question asks about)."""
+    text = nfc(text)
+    joined = nfc(" ".join(sentences))
+    key = f" {folded_key(joined + ' ' + context)} "
+    problems: list[str] = []
+    vocabulary = set(key.split())
+    facts = extract_facts(text, vocabulary=vocabulary)
+    for name in facts.names:
+        if f" {folded_key(name)} " not in key:
+            problems.append(f"names {name!r}, which the cited sentences do not")
+    asked = role_in(question) if question else Role()
+    named = f" {folded_key(question)} "
+    for person in _people(text):
+        claimed = role_of(person, text)
+        stated = Role()
+        for sentence in sentences:
+            stated.merge(role_of(person, sentence))
+        if claimed:
+            problem = role_problem(claimed, stated, context)
+        elif asked.units and f" {folded_key(person)} " not in named:
+            # a bare name answers "who is <role>?": it claims that role
+            problem = role_problem(asked, replace(stated, places=[]), context)
+        else:
+            continue
+        if problem:
+            problems.append(f"{person}: {problem}")
+    years = {d[:4] for d in article_dates if d[:4].isdigit()}
+    stated_quantities = quantities(joined)
+    for q in quantities(text):
+        if any(same_quantity(q, s, joined) for s in stated_quantities):
+            continue
+        if q.unit is None and not q.scaled and q.raw & years:
+            continue
+        problems.append(f"the number {q.text}" + (f" ({q.unit})" if q.unit else "") + " is not in the cited sentences")
+    stated_dates = [d for _, d in find_dates(joined)[0]]
+    for written, (day, month, year) in find_dates(text)[0]:
+        ok = any(
+            month == m and (day is None or day == d) and (year is None or year == y or (y is None and str(year) in years))
+            for d, m, y in stated_dates
+        )
+        if not ok:
+            problems.append(f"the date {written!r} is not in the cited sentences")
+    if not facts and not problems:
+        words = _content_words(text)
+        same_language = [s for s in sentences if detect_language(s) == detect_language(text)]
+        if words and same_language:
+            best = max(len(words & _content_words(s)) / len(words) for s in same_language)
+            if best < _MIN_OVERLAP:
+                problems.append("shares too few words with the cited sentences")
+    return problems
+
+
+def verify_claims(
+    claims: Sequence[Claim],
+    evidence: Sequence[EvidenceSentence],
+    passages: Sequence[Passage],
+    question: str = "",
+) -> Verdict:
+    """Check, repair or drop each claim; see the module docstring. ``question``: what the
+    first claim answers."""
+    verdict = Verdict()
+    by_number = {e.number: e for e in evidence}
+    if not claims:
+        verdict.reason = "the model's answer has no claim"
+        return verdict
+
+    def check(claim: Claim, numbers: Sequence[int], asked: str) -> list[str]:
+        cited = [by_number[n] for n in numbers if n in by_number]
+        if not cited:
+            return ["cites no evidence sentence"]
+        articles = [passages[s.passage - 1] for s in cited]
+        context = " ".join([s.text for s in cited] + [p.title for p in articles])
+        return claim_problems(claim.text, [s.text for s in cited], context, [p.date for p in articles], asked)
+
+    for i, claim in enumerate(claims, start=1):
+        numbers = [n for n in dict.fromkeys(claim.sentences) if n in by_number]
+        asked = question if i == 1 else ""
+        problems = check(claim, numbers, asked)
+        if problems:
+            for other in evidence:  # repair: one other sentence that supports it all
+                if other.number not in numbers and not check(claim, [other.number], asked):
+                    old = "".join(f"[{n}]" for n in claim.sentences) or "none"
+                    verdict.repaired.append(f"claim {i}: sentence {old}->[{other.number}]")
+                    numbers, problems = [other.number], []
+                    break
+        if problems:
+            verdict.problems += [f"claim {i} ({claim.text[:80]}): {p}" for p in problems]
+            if i == 1:
+                verdict.reason = f"the answer's first claim is not supported: {problems[0]}"
+                return verdict
+            verdict.dropped.append(claim.text)
+            continue
+        passages_cited = list(dict.fromkeys(by_number[n].passage for n in numbers))
+        verdict.claims.append(Claim(text=claim.text, sentences=numbers, passages=passages_cited))
+    verdict.passed = bool(verdict.claims)
+    if not verdict.passed:
+        verdict.reason = "no claim of the model's answer is supported"
+    log.debug("claims: %d kept, repaired %s, dropped %d", len(verdict.claims), verdict.repaired, len(verdict.dropped))
+    return verdict

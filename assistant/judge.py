@@ -1,0 +1,123 @@
+"""The model's answer against its evidence: used when verified, else the quick answer stands.
+
+:func:`judge` reads a chat model's claims (structured, citing numbered evidence sentences; or
+plain text whose ``[n]`` markers cite passages), verifies each against what it cites
+(:mod:`assistant.claims`: names, the roles given to people, numbers with units, dates), runs
+the citation check on the rendered answer, and fills in the :class:`~assistant.types.Answer`
+(the model's answer, or the quick one with the reason recorded in its ``model_check``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from assistant.citations import check_answer
+from assistant.claims import verify_claims
+from assistant.evidence_sentences import passage_sentences
+from assistant.structured import parse_reply, render
+from assistant.types import (
+    Answer,
+    AnswerEvent,
+    Citation,
+    Claim,
+    EvidenceSentence,
+    GenerationRequest,
+    GenerationResult,
+    ModelCheck,
+    Passage,
+    Refusal,
+)
+
+__all__ = ["judge", "kept"]
+
+log = logging.getLogger(__name__)
+
+
+def kept(answer: Answer, reason: str, refusal: str) -> AnswerEvent:
+    """The quick answer stands; with no quick answer, the answer is a refusal."""
+    if answer.quick_refused:
+        answer.refused = True
+        answer.text, answer.citations = refusal, []
+        return AnswerEvent("final", refusal)
+    return AnswerEvent("kept", reason)
+
+def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result: GenerationResult,
+          model_text: str, refusal: str, model_refusal_refuses: bool = True) -> AnswerEvent:
+    """Verify the model's answer; use it, or keep the quick answer (saying why in
+    ``check.reason``). When the model finds no answer, ``model_refusal_refuses`` makes the
+    answer a refusal even if the quick answer had one."""
+    claims = result.claims
+    if claims is None:  # an engine without structured output: its sentences cite passages
+        claims = _passage_claims(model_text)
+    check.found = False if result.refused else bool(claims) or None
+    if result.refused or not claims:
+        check.reason = "the model found no answer in the evidence"
+        if model_refusal_refuses:
+            answer.refused = True
+            answer.refusal = Refusal("engine_declined", f"the {result.engine} engine found no answer in "
+                                     "the evidence", "engine")
+            answer.answered_by = "model"
+            answer.engine = result.engine
+            answer.text, answer.citations = refusal, []
+            return AnswerEvent("final", refusal)
+        return kept(answer, check.reason, refusal)
+    if result.claims is None:
+        verdict = verify_claims(*_as_sentence_claims(claims, request.passages), question=request.question)
+    else:
+        verdict = verify_claims(claims, result.evidence, request.passages, question=request.question)
+    check.repaired, check.dropped, check.problems = verdict.repaired, verdict.dropped, verdict.problems
+    if not verdict.passed:
+        check.reason = verdict.reason
+        log.info("the model's answer is not used: %s", verdict.reason)
+        return kept(answer, check.reason, refusal)
+    text = render(verdict.claims)
+    checked = check_answer(text, answer.passages, language=answer.language)
+    if not (checked.supported and checked.citations):
+        check.reason = "the citation check found no supported claim"
+        return kept(answer, check.reason, refusal)
+    check.used = True
+    answer.answered_by = "model"
+    answer.engine = result.engine
+    answer.raw_text = model_text
+    answer.refused = False
+    answer.refusal = None
+    answer.verification = checked.verification
+    answer.text = checked.text
+    answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
+    return AnswerEvent("final", answer.text)
+
+
+def _claim_quotes(citations: list[Citation], claims: list[Claim], evidence: list[EvidenceSentence]) -> list[Citation]:
+    """Each citation quotes the evidence sentence(s) its claims rest on."""
+    by_number = {e.number: e for e in evidence}
+    quotes: dict[int, list[str]] = {}
+    for claim in claims:
+        for n in claim.sentences:
+            if n in by_number:
+                sentence = by_number[n]
+                quotes.setdefault(sentence.passage, [])
+                if sentence.text not in quotes[sentence.passage]:
+                    quotes[sentence.passage].append(sentence.text)
+    return [replace(c, quote=" … ".join(quotes[c.index])) if c.index in quotes else c for c in citations]
+
+
+def _passage_claims(text: str) -> list[Claim]:
+    """Claims from a plain answer whose ``[n]`` markers cite passages."""
+    return [Claim(text=c.text, passages=c.sentences) for c in parse_reply(text).claims]
+
+
+def _as_sentence_claims(claims: list[Claim], passages: list[Passage]) -> tuple[list[Claim], list[EvidenceSentence], list[Passage]]:
+    """Passage-citing claims as sentence-citing ones: every sentence of a cited passage is
+    evidence (numbered across passages), so the claim check reads them the same way."""
+    evidence: list[EvidenceSentence] = []
+    numbers: dict[int, list[int]] = {}
+    for n, passage in enumerate(passages, start=1):
+        for sentence in passage_sentences(passage):
+            evidence.append(EvidenceSentence(number=len(evidence) + 1, passage=n, text=sentence))
+            numbers.setdefault(n, []).append(len(evidence))
+    out: list[Claim] = []
+    for claim in claims:
+        cited = [s for p in claim.passages for s in numbers.get(p, [])]
+        out.append(Claim(text=claim.text, sentences=cited))
+    return out, evidence, passages

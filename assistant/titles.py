@@ -1,0 +1,406 @@
+"""Roles next to names, in Vietnamese and English: the check that catches role confusion.
+
+A small model answering from news sentences swaps roles between people, provinces and
+bodies ("Bí thư Tỉnh ủy Nghệ An là Nguyễn Doãn Anh" when the sentence says "Bí thư Tỉnh ủy
+Thanh Hóa Nguyễn Doãn Anh"). :func:`role_problem` compares the role a claim gives a person
+with the role its cited sentence gives them, across languages ("Bí thư Tỉnh ủy" =
+"Provincial Party Secretary", "Thứ trưởng Bộ Ngoại giao" = "Deputy Minister of Foreign
+Affairs").
+
+How a role is read (by structure, no list of people or answers):
+
+- the *role window* of a name is the run of title words, capitalised words, connectors and
+  commas right before it (back to the first other lowercase word or another name:
+  "… do Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch HĐND tỉnh Nguyễn Tiến Thành") and the
+  appositive or copula run right after it ("Ngài X – Thống đốc tỉnh Kaluga, Liên bang Nga";
+  "X là Bí thư Tỉnh ủy"; "X, Secretary of the … Committee");
+- in the window, :data:`VOCABULARY` phrases are matched longest first: *heads* (secretary,
+  chair, governor, ambassador, minister …) with the *modifiers* bound to them ("Phó" /
+  "Deputy", "Thường trực" / "Standing"), *bodies* (Tỉnh ủy / Provincial Party Committee,
+  UBND / People's Committee …) and *levels* (tỉnh / province …); the other capitalised runs
+  are *places* and organisations ("Thanh Hóa", "Kaluga", "Moskva").
+
+A claim's role is compatible with the sentence's when every head it gives (with the same
+deputy-ness, and only modifiers the sentence has) is among the sentence's heads for that
+person, its specific bodies and levels are among the sentence's, and its places are the
+sentence's (or, when the sentence's window names none, appear in the sentence or the
+article's title). Places are matched folded ("Nghe An" = "Nghệ An"). A place written in
+ASCII whose words cannot be Vietnamese syllables ("Russia", "Moscow": see :func:`_exonym`) is
+a foreign or English name; when it occurs nowhere in the sentence or its title it cannot be
+checked without a bilingual gazetteer (the package has none), so it is not held against the
+claim — a Vietnamese place written without diacritics is always checked.
+
+The vocabulary and its sources (general references, not the eval questions) are in
+:mod:`assistant.role_vocabulary`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+from assistant.facts import person_names
+from assistant.role_vocabulary import VOCABULARY
+from assistant.text import fold, normalize, word_tokens
+from assistant.wordlists import (
+    NAME_FUNCTION_WORDS,
+    NAME_HONORIFICS,
+    NAME_VIETNAMESE_FUNCTION_WORDS,
+    NAME_VIETNAMESE_HONORIFICS,
+    stopwords,
+)
+
+__all__ = ["VOCABULARY", "Role", "role_in", "role_of", "role_problem", "strip_titles"]
+
+
+# Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
+# Nga", "Phòng Thương mại và Công nghiệp"), as the guides of role_vocabulary build titles; "và"/"and"
+# only before a capitalised word.
+_CONNECTORS = {"of", "the", "for", "to", "at", "in", "tại", "của", "và", "and", "&"}
+_COORDINATORS = {"và", "and", "&"}
+# Copulas: "X là Bí thư …", "X is the Governor …".
+_COPULAS = {"là", "is", "was", "as", "làm", "giữ chức"}
+_OPENERS = {",", "–", "—", "-", "(", ":"}
+_CLOSERS = {";", ".", ")", "!", "?", "…", '"', "“", "”"}
+_HONORIFIC_WORDS = {normalize(w) for phrase in (*NAME_HONORIFICS, *NAME_VIETNAMESE_HONORIFICS) for w in phrase.split()}
+# capitalised only because they start a sentence or a question: never the start of a place
+@cache
+def _not_places() -> frozenset[str]:
+    """Capitalised words that open a sentence or question rather than name a place."""
+    return frozenset(normalize(w) for w in (*NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS, *stopwords("en")))
+
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_POSSESSIVE_RE = re.compile(r"(\w)['’]s\b")
+_MAX_PHRASE = 5
+
+
+def _key(token: str) -> str:
+    return normalize(token.lower())
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    concept: str
+    mods: tuple[str, ...]
+
+
+def _index() -> dict[tuple[str, ...], list[_Entry]]:
+    index: dict[tuple[str, ...], list[_Entry]] = {}
+    for kind, concept, mods, vi, en in VOCABULARY:
+        for phrase in (*vi, *en):
+            words = tuple(_key(t) for t in _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", phrase)))
+            entries = index.setdefault(words, [])
+            entry = _Entry(kind, concept, mods)
+            if entry not in entries:
+                entries.append(entry)
+    return index
+
+
+_INDEX = _index()
+_COPULA_KEYS = {tuple(_key(t) for t in c.split()) for c in _COPULAS}
+
+
+@dataclass
+class Role:
+    """What a text says a person is: heads with their modifiers, bodies, levels, places."""
+
+    units: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
+    bodies: set[str] = field(default_factory=set)
+    levels: set[str] = field(default_factory=set)
+    places: list[str] = field(default_factory=list)
+    text: str = ""  # the window, as written
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.bodies or self.places)
+
+    def merge(self, other: Role) -> None:
+        self.units += [u for u in other.units if u not in self.units]
+        self.bodies |= other.bodies
+        self.levels |= other.levels
+        self.places += [p for p in other.places if p not in self.places]
+        self.text = " / ".join(t for t in (self.text, other.text) if t)
+
+
+@dataclass
+class _Match:
+    start: int
+    end: int
+    entries: list[_Entry]
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", text.replace("’", "'")))
+
+
+def _scan(tokens: list[str]) -> list[_Match | None]:
+    """For each token, the vocabulary match covering it (longest first), or None."""
+    keys = [_key(t) for t in tokens]
+    covered: list[_Match | None] = [None] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            entries = _INDEX.get(tuple(keys[i : i + size]))
+            if entries:
+                match = _Match(i, i + size, entries)
+                for k in range(i, i + size):
+                    covered[k] = match
+                i += size
+                break
+        else:
+            i += 1
+    return covered
+
+
+def _is_cap(token: str) -> bool:
+    return token[:1].isupper() and token[:1].isalpha()
+
+
+def _is_word(token: str) -> bool:
+    return token[:1].isalnum()
+
+
+def _copula_at(keys: list[str], i: int, forward: bool) -> int:
+    """Length of a copula starting (forward) or ending (backward) at ``i``, or 0."""
+    for words in sorted(_COPULA_KEYS, key=len, reverse=True):
+        n = len(words)
+        span = keys[i : i + n] if forward else keys[i - n + 1 : i + 1]
+        if len(span) == n and tuple(span) == words:
+            return n
+    return 0
+
+
+def _window(tokens: list[str], covered: list[_Match | None], a: int, b: int,
+            others: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """Token ranges [lo, a) and [b, hi) of the role window around the name at [a, b)."""
+    keys = [_key(t) for t in tokens]
+    starts = {s for s, _ in others}
+    ends = {e for _, e in others}
+
+    def inside(i: int) -> bool:
+        tok = tokens[i]
+        if covered[i] is not None or tok in (",", "–", "—", "-", "'"):
+            return True
+        if keys[i] in _HONORIFIC_WORDS:
+            return True
+        if keys[i] in _CONNECTORS:
+            if keys[i] in _COORDINATORS:
+                return i + 1 < len(tokens) and (_is_cap(tokens[i + 1]) or covered[i + 1] is not None)
+            return True
+        return _is_word(tok) and (_is_cap(tok) or tok.isupper() or tok.isdigit())
+
+    lo = a
+    i = a - 1
+    n = _copula_at(keys, i, forward=False) if i >= 0 else 0
+    i -= n
+    while i >= 0 and inside(i) and (i + 1) not in ends:
+        i -= 1
+    lo = i + 1
+    while lo < a and (tokens[lo] in _OPENERS or keys[lo] in _CONNECTORS):
+        lo += 1
+    hi = b
+    j = b
+    if j < len(tokens) and (tokens[j] in _OPENERS or _copula_at(keys, j, forward=True)):
+        j += max(1, _copula_at(keys, j, forward=True))
+        while j < len(tokens) and tokens[j] not in _CLOSERS and j not in starts and inside(j):
+            j += 1
+        hi = j
+        while hi > b and (tokens[hi - 1] in _OPENERS or keys[hi - 1] in _CONNECTORS):
+            hi -= 1
+    return lo, a, b, hi
+
+
+def _role(tokens: list[str], covered: list[_Match | None], ranges: Iterable[tuple[int, int]], name: str) -> Role:
+    role = Role()
+    parts = []
+    for lo, hi in ranges:
+        if lo < hi:
+            parts.append(" ".join(tokens[lo:hi]))
+            _read(tokens, covered, lo, hi, role, name)
+    role.text = " … ".join(parts)
+    return role
+
+
+def _add_place(role: Role, words: list[str], name: str) -> None:
+    text = " ".join(words)
+    if words and text not in role.places and fold(text) != name:
+        role.places.append(text)
+
+
+def _read(tokens: list[str], covered: list[_Match | None], lo: int, hi: int, role: Role, name: str) -> None:
+    """Add what tokens[lo:hi] say to ``role``: units (heads and their modifiers), bodies,
+    levels, and the other capitalised runs as places."""
+    pending: set[str] = set()
+    last: int | None = None  # index in role.units of the last head
+    place: list[str] = []
+    i = lo
+    while i < hi:
+        match = covered[i]
+        if match is None:
+            tok = tokens[i]
+            if (_is_word(tok) and (_is_cap(tok) or tok.isupper()) and _key(tok) not in _HONORIFIC_WORDS
+                    and (place or _key(tok) not in _not_places())):  # "Who is …" no, "Nghệ An" yes
+                place.append(tok)
+            else:
+                _add_place(role, place, name)
+                place = []
+            i += 1
+            continue
+        _add_place(role, place, name)
+        place = []
+        kinds = {e.kind for e in match.entries}
+        if "head" in kinds:
+            heads = frozenset(e.concept for e in match.entries if e.kind == "head")
+            mods = pending | {m for e in match.entries if e.kind == "head" for m in e.mods}
+            role.units.append((heads, frozenset(mods)))
+            last = len(role.units) - 1
+            pending = set()
+        elif "mod" in kinds:
+            mods = {e.concept for e in match.entries if e.kind == "mod"}
+            nxt = covered[match.end] if match.end < hi else None
+            if nxt is not None and any(e.kind in ("head", "mod") for e in nxt.entries):
+                pending |= mods
+            elif last is not None:  # postposed: "Phó Bí thư Thường trực"
+                heads, old = role.units[last]
+                role.units[last] = (heads, old | mods)
+            else:
+                pending |= mods
+        else:
+            role.bodies |= {e.concept for e in match.entries if e.kind == "body"}
+            role.levels |= {e.concept for e in match.entries if e.kind == "level"}
+        i = match.end
+    _add_place(role, place, name)
+
+
+def _name_tokens(name: str) -> list[str]:
+    return [fold(t) for t in word_tokens(name)]
+
+
+def _occurrences(tokens: list[str], name: str) -> list[tuple[int, int]]:
+    """Where ``name`` occurs in ``tokens``: the capitalised run holding all its words."""
+    wanted = _name_tokens(name)
+    if not wanted:
+        return []
+    folded = [fold(t) for t in tokens]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if not _is_cap(tokens[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and _is_cap(tokens[j]):
+            j += 1
+        run = folded[i:j]
+        if all(w in run for w in wanted):
+            # the name's own words only: "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh" -> the last three
+            first = min(k for k in range(i, j) if folded[k] == wanted[0]) if wanted[0] in run else i
+            last = max(k for k in range(i, j) if folded[k] in wanted) + 1
+            found.append((first, last))
+        i = j
+    return found
+
+
+def strip_titles(name: str) -> str:
+    """``name`` without title words a capitalised run swallowed ("Governor Vladislav
+    Shapsha" -> "Vladislav Shapsha")."""
+    tokens = _tokens(name)
+    covered = _scan(tokens)
+    i = 0
+    while i < len(tokens) - 2 and (covered[i] is not None or _key(tokens[i]) in _HONORIFIC_WORDS):
+        i += 1
+    return " ".join(tokens[i:])
+
+
+def role_in(text: str) -> Role:
+    """Every role word of ``text`` read as one window: what a question asks about ("Who is
+    Vietnam's ambassador to Russia?" -> ambassador; Vietnam, Russia)."""
+    tokens = _tokens(text)
+    return _role(tokens, _scan(tokens), [(0, len(tokens))], "")
+
+
+def role_of(name: str, text: str) -> Role:
+    """The role ``text`` gives the person ``name`` (empty when it gives none or does not
+    name them): the union over the name's occurrences."""
+    tokens = _tokens(text)
+    covered = _scan(tokens)
+    spans = _occurrences(tokens, name)
+    # other people bound the window; a capitalised run followed by a title word is a place
+    # or a body ("Thanh Hoa Provincial Party Committee"), not a person
+    others = [
+        s for other in person_names(text) if fold(other) != fold(name)
+        for s in _occurrences(tokens, other)
+        if not any(s[0] < b and a < s[1] for a, b in spans) and all(covered[k] is None for k in range(*s))
+        and (s[1] >= len(tokens) or covered[s[1]] is None)
+    ]  # fmt: skip
+    role = Role()
+    for a, b in spans:
+        lo, a2, b2, hi = _window(tokens, covered, a, b, others)
+        role.merge(_role(tokens, covered, [(lo, a2), (b2, hi)], fold(name)))
+    return role
+
+
+# --- comparing roles ----------------------------------------------------------------------------
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+# a Vietnamese syllable, folded to ASCII: initial consonant, vowel nucleus, final consonant
+# (the syllable structure of reference grammars: Thompson 1965, ch. 2; Nguyễn Đình Hoà 1997)
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?")
+
+
+def _exonym(place: str) -> bool:
+    """A name in ASCII with a word that cannot be a Vietnamese syllable ("Moscow", "Russia")."""
+    return place.isascii() and any(not _SYLLABLE.fullmatch(w) for w in fold(place).lower().split())
+
+
+def _place_found(place: str, haystack: str) -> bool:
+    return bool(_squash(place)) and _squash(place) in haystack
+
+
+def _unit_text(unit: tuple[frozenset[str], frozenset[str]]) -> str:
+    heads, mods = unit
+    return " ".join(sorted(mods)) + (" " if mods else "") + "/".join(sorted(heads))
+
+
+def role_problem(claimed: Role, stated: Role, context: str) -> str | None:
+    """Why the role a claim gives (``claimed``) does not fit the one its sentence gives
+    (``stated``), or None when it fits. ``context``: the sentence and its article's title,
+    where places named by neither window may be found."""
+    if not claimed:
+        return None
+    for heads, mods in claimed.units:
+        deputy = "deputy" in mods
+        fits = [
+            (h, m) for h, m in stated.units
+            if h & heads and ("deputy" in m) == deputy and (mods - {"deputy"}) <= m
+        ]  # fmt: skip
+        if not fits:
+            said = "; ".join(_unit_text(u) for u in stated.units) or "no title"
+            return f"gives the role {_unit_text((heads, mods))!r} where the sentence says {said}"
+    missing = claimed.bodies - stated.bodies
+    if missing:
+        return f"puts the person in {', '.join(sorted(missing))}, which the sentence does not"
+    implied = set(stated.levels)
+    for body, level in (("provincial party committee", "province"), ("municipal party committee", "city"),
+                        ("district party committee", "district")):
+        if body in stated.bodies:
+            implied.add(level)
+    if claimed.levels - implied and stated.levels:
+        return f"gives the level {', '.join(sorted(claimed.levels - implied))}, the sentence {', '.join(sorted(stated.levels))}"
+    haystack = _squash(context)
+    window = _squash(" ".join(stated.places))
+    for place in claimed.places:
+        if _exonym(place) and not _place_found(place, haystack):
+            continue  # an English exonym: nothing here to check it against
+        if stated.places:
+            if not _place_found(place, window):
+                return f"ties the person to {place!r}; the sentence to {', '.join(stated.places)}"
+        elif not _place_found(place, haystack):
+            return f"ties the person to {place!r}, which the sentence does not name"
+    return None

