@@ -39,7 +39,7 @@ from assistant.wordlists import (
 
 __all__ = [
     "Date", "Facts", "capitalised_phrases", "extract_facts", "find_dates", "find_numbers",
-    "has_date", "has_number", "number_values", "person_names", "proper_names", "titled_names",
+    "has_date", "has_number", "in_named_number", "number_values", "person_names", "proper_names", "titled_names",
 ]  # fmt: skip
 
 # --- dates ------------------------------------------------------------------------------------
@@ -189,6 +189,11 @@ def find_numbers(text: str) -> list[tuple[str, set[str]]]:
         if values:
             numbers.append((token + ("%" if percent else ""), values))
     return numbers
+
+
+def in_named_number(text: str, start: int) -> bool:
+    """The number at ``start`` is glued to a word by a hyphen ("Covid-19"): part of a name."""
+    return any(m.start() < start < m.end() for m in _NAMED_DIGITS_RE.finditer(text))
 
 
 def has_number(sentence: str) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.facts import find_dates, person_names
+from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold
 
 __all__ = ["Span", "short_answer"]
@@ -46,12 +46,6 @@ def _is_unit(word: str) -> bool:
     """A word that can measure a number: lower case ("triệu", "trận") or a short all-capitals
     abbreviation ("USD", "VND", "GW")."""
     return word.isalpha() and (word.islower() or (word.isupper() and len(word) <= 4))
-
-
-def _in_name(sentence: str, start: int) -> bool:
-    """The number starting at ``start`` is glued to a word by a hyphen ("Covid-19", "Su-30"):
-    part of a name, not a quantity."""
-    return start >= 2 and sentence[start - 1] in "-‑" and sentence[start - 2].isalpha()
 
 
 def _tokens(sentence: str) -> list[tuple[str, int, int]]:
@@ -95,7 +89,7 @@ def candidates(sentence: str) -> list[Span]:
             i += 1
     # numbers (and years), with up to two lower-case words that measure them
     for i, w in enumerate(words):
-        if _NUMBER_RE.match(w) and not _in_name(sentence, toks[i][1]):
+        if _NUMBER_RE.match(w) and not in_named_number(sentence, toks[i][1]):
             j = i + 1
             while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
                 j += 1

@@ -34,12 +34,11 @@ Python use (e.g. to fit a model on the tuning part)::
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -190,18 +189,8 @@ def load_distractors(n: int, path: Path | str | None = None) -> list[dict[str, s
     source = viwiki_path(path)
     if not source.is_file():
         raise DatasetError(f"{source}: viwiki articles not found; point ${VIWIKI_ENV_VAR} at articles.jsonl.gz")
-    opener: Callable[..., Any] = gzip.open if source.suffix == ".gz" else open
-    rows: list[dict[str, str]] = []
-    with opener(source, "rt", encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{source}:{number}: not valid JSON ({exc.msg})") from None
-            if r.get("id") and str(r.get("text", "")).strip():
-                rows.append({"id": str(r["id"]), "title": str(r.get("title", "")), "text": str(r["text"])})
+    rows = [{"id": str(r["id"]), "title": str(r.get("title", "")), "text": str(r["text"])}
+            for r in xquad.read_jsonl(source) if r.get("id") and str(r.get("text", "")).strip()]
     if n > len(rows):
         raise DatasetError(f"{source} holds {len(rows)} articles; --distractors {n} asks for more")
     rows.sort(key=lambda r: distractor_order(r["id"]))

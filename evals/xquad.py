@@ -17,10 +17,12 @@ case id ``<id>-en`` (the Vietnamese twin keeps ``<id>``).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 from evals.dataset import Case, DatasetError
 from evals.splits import part_of
@@ -59,8 +61,15 @@ def _read_jsonl(path: Path) -> list[dict]:
             f"{path}: not found; point --dataset (or ${ENV_VAR}) at the xquad-vi-dev folder "
             "holding passages.jsonl and questions.jsonl"
         )
+    return read_jsonl(path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every JSON object of a JSONL file (gzip-compressed when its name ends in .gz), each
+    with its line number as ``_line``; a bad line is a :class:`DatasetError` naming it."""
+    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
     records = []
-    with path.open(encoding="utf-8") as fh:
+    with opener(path, "rt", encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -222,10 +222,9 @@ worker = threading.Thread(target=engine.warm_up)  # started from a short-lived w
 worker.start()
 worker.join()
 print(engine.client.server.pid, flush=True)
+sys.stdin.readline()  # the test has seen the server alive; "killed" never gets past here
 if sys.argv[2] == "os._exit":
     os._exit(0)
-if sys.argv[2] == "killed":
-    sys.stdin.read()  # until the test kills this process
 # "exit": the interpreter exits normally; close() is never called
 """
 
@@ -268,6 +267,9 @@ def test_a_process_that_ends_without_closing_leaves_no_server(model: Path, endin
         assert alive(pid)
         if ending == "killed":
             os.kill(child.pid, signal.SIGKILL)  # no atexit, no finally: only the kernel cleans up
+        elif child.stdin:
+            child.stdin.write("go\n")  # now end, the way the parameter says
+            child.stdin.flush()
         child.wait(timeout=60)
         assert gone_within(pid, 15), f"the llama.cpp server {pid} outlived its parent ({ending})"
     finally:
