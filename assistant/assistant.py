@@ -61,7 +61,7 @@ from assistant.injection import (
 from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
-from assistant.redact import mask_values
+from assistant.redact import mask_secrets, mask_values
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
@@ -308,9 +308,10 @@ class Assistant:
         try:
             model_text = "".join(self.engine.stream(model_request, result))
         except ModelUnavailableError as exc:
-            log.warning("%s failed (%s); the quick answer stands", self.engine.name, exc)
-            answer.add_notice(f"{self.engine.name} engine unavailable ({exc}); answered extractively.")
-            check.reason = f"the model is unavailable: {exc}"
+            why = mask_secrets(str(exc))  # a server's error may quote its URL, credentials and all
+            log.warning("%s failed (%s); the quick answer stands", self.engine.name, why)
+            answer.add_notice(f"{self.engine.name} engine unavailable ({why}); answered extractively.")
+            check.reason = f"the model is unavailable: {why}"
             answer.timings["model"] = time.perf_counter() - t
             yield kept(answer, check.reason, refusal)
             return

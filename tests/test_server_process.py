@@ -139,7 +139,7 @@ def test_the_chat_page_answers_bad_bytes_with_a_message(served: Served) -> None:
         messages = page.ask("Ai d\ud800n đầu đoàn?", "surrogate-tab")
         assert messages[-1]["msg"] == "process_completed" and messages[-1].get("success", True), messages[-1]
         assert "not valid text" in json.dumps(messages[-1], ensure_ascii=False)
-        messages = page.ask("Ai dẫn đầu\x00 đoàn công tác \x1b[31mThanh Hóa sang Nga?", "nul-tab")
+        messages = page.ask("Who led\x00 the \x1b[31mThanh Hóa delegation to Russia?", "nul-tab")
         last = json.dumps(messages[-1], ensure_ascii=False)
         assert messages[-1]["msg"] == "process_completed" and NAME in last and "removed" in last
 
