@@ -48,6 +48,7 @@ from assistant.api_models import (
 )
 from assistant.articles import prepare_article, read_article, write_article
 from assistant.assistant import Assistant
+from assistant.cleaning import clean_question, invalid_unicode_at
 from assistant.corpus import load_corpus
 from assistant.errors import (
     AssistantError,
@@ -60,8 +61,8 @@ from assistant.errors import (
     StoreError,
 )
 from assistant.locks import index_lock
+from assistant.redact import mask_secrets
 from assistant.settings import Settings
-from assistant.text import nfc
 from assistant.types import QUICK_SEPARATOR, Answer, AnswerEvent, ChatMessage, Citation
 
 __all__ = ["Api", "ApiError", "from_assistant_error", "invalid_request"]
@@ -95,7 +96,7 @@ class ApiError(Exception):
 
 def from_assistant_error(exc: AssistantError) -> ApiError:
     """The HTTP status for one of the library's errors."""
-    message = str(exc) or type(exc).__name__
+    message = mask_secrets(str(exc)) or type(exc).__name__
     if isinstance(exc, QuestionError | CorpusError):
         return ApiError(400, message)
     if isinstance(exc, BusyError):
@@ -128,6 +129,7 @@ def _extensions(answer: Answer) -> dict[str, Any]:
                   "citations": [_citation(c) for c in answer.quick_citations]},
         "answered_by": answer.answered_by or "quick",
         "model_check": answer.model_check.to_dict() if answer.model_check is not None else None,
+        "notices": list(answer.notices),
     }
 
 
@@ -162,10 +164,16 @@ class Api:
                            headers={"WWW-Authenticate": "Bearer"})
 
     def question(self, text: str, param: str) -> str:
-        size = len(nfc(text).strip())
-        if not size:
+        """``text`` checked (:func:`assistant.cleaning.clean_question`: not empty, valid
+        Unicode, not too long) and returned as sent: the assistant cleans it again, and its
+        answer carries the notices (characters removed)."""
+        try:
+            size = len(clean_question(text).text)
+        except QuestionError as exc:
+            if invalid_unicode_at(text) is not None:
+                raise ApiError(400, str(exc), code="invalid_text", param=param) from None
             raise ApiError(400, "the question is empty; ask something about the articles",
-                           code="empty_question", param=param)
+                           code="empty_question", param=param) from None
         if size > self.settings.max_question_chars:
             raise ApiError(400, f"the question is {size:,} characters long; the limit is "
                            f"{self.settings.max_question_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)",
@@ -270,7 +278,8 @@ class Api:
         return JSONResponse(answer.to_dict())
 
     async def retrieve(self, body: RetrieveRequest) -> Any:
-        query = self.question(body.query, "query")
+        cleaned = clean_question(self.question(body.query, "query"))
+        query, notices = cleaned.text, list(cleaned.notices)
         filters = body.filters.to_filters() if body.filters else None
 
         def run() -> list[Any]:
@@ -278,7 +287,7 @@ class Api:
                 return self.bot.retrieve(query, body.k, filters=filters, mode=body.mode)
 
         passages = await run_in_threadpool(run)
-        return {"query": query, "passages": [
+        return {"query": query, "notices": notices, "passages": [
             {"chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "date": p.date,
              "source": p.source, "url": p.url, "text": p.text, "score": p.score,
              "dense_similarity": p.dense_similarity, "start": p.start, "end": p.end}
@@ -328,7 +337,7 @@ class Api:
             write_article(prepared.target, prepared.text)
             try:
                 doc = read_article(prepared.target)
-                if doc.doc_id in {d.doc_id for d in self.bot.index.documents()}:
+                if doc.doc_id in {d.doc_id for d in self.bot.documents()}:
                     raise ApiError(409, f"an article with the id {doc.doc_id!r} is already indexed; "
                                    "give the new one another file name or id", code="duplicate_id")
             except BaseException:

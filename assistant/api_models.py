@@ -184,6 +184,7 @@ class ChatCompletion(BaseModel):
         description="hoitin extension: whose answer the content is.")
     model_check: ModelCheckOut | None = Field(
         None, description="hoitin extension: what became of the model's answer (null: no model).")
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
 
 
 class ChunkDelta(BaseModel):
@@ -227,6 +228,8 @@ class ChatCompletionChunk(BaseModel):
     quick: QuickOut | None = Field(None, description="hoitin extension, last chunk only.")
     answered_by: Literal["quick", "model"] | None = Field(None, description="hoitin extension, last chunk only.")
     model_check: ModelCheckOut | None = Field(None, description="hoitin extension, last chunk only.")
+    answer: str | None = Field(None, description="hoitin extension, last chunk only: the checked answer.")
+    notices: list[str] | None = Field(None, description="hoitin extension, last chunk only: see ChatCompletion.")
 
 
 class ModelCard(BaseModel):
@@ -275,7 +278,8 @@ class PassageOut(BaseModel):
 
 
 class RetrieveResponse(BaseModel):
-    query: str
+    query: str = Field(description="The query as searched (cleaned).")
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
     passages: list[PassageOut]
 
 
@@ -331,7 +335,7 @@ class AskResponse(BaseModel):
                                       "text), quick, generate, model, verify, total.")
     usage: dict[str, int] = Field(description=USAGE_DOC.replace("`null`", "`{}`"))
     prompt_hash: str
-    notice: str
+    notices: list[str] = Field(default_factory=list, description="hoitin extension: what was changed or happened on the way, one sentence each (control characters removed from the question, the question cut, a fallback engine answered).")
 
 
 class DocumentOut(BaseModel):
@@ -360,6 +364,17 @@ class ArticleIn(BaseModel):
     source: str = ""
 
 
+class FlaggedOut(BaseModel):
+    """An article with sentences that address an AI or instruct it (never quoted or shown to
+    a model)."""
+
+    doc_id: str
+    count: int = Field(description="Flagged sentences.")
+    first: str = Field(description="The first flagged sentence.")
+    reason: str
+    path: str
+
+
 class IngestOut(BaseModel):
     added: int
     updated: int
@@ -370,6 +385,7 @@ class IngestOut(BaseModel):
     chunks_total: int
     skipped: list[str]
     seconds: float
+    flagged: list[FlaggedOut] = Field(default_factory=list)
 
 
 class DocumentChange(BaseModel):

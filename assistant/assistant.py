@@ -9,6 +9,12 @@
 One path serves the CLI, the UI, the Python API and the evals: :meth:`Assistant.stream`
 returns an :class:`Answer` that streams when iterated; :meth:`Assistant.ask` finishes it.
 
+What a user types is cleaned first (:mod:`assistant.cleaning`); what the corpus says is data:
+sentences that address an AI or instruct it (:mod:`assistant.injection`) are replaced by "…"
+in what is indexed, and again in retrieved passages before any engine, the evidence gate or
+the citation check reads them (for an index built before); each ingest lists the articles
+that hold such sentences (``IngestReport.flagged``).
+
 Every answer has up to two phases. The *quick* answer comes from the extractive engine (the
 article's own sentence, cited) within a fraction of a second of the question. When a chat
 model is configured, its answer follows: it reads numbered evidence sentences, answers with
@@ -32,26 +38,39 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
+from assistant.cleaning import clean_question, strip_controls
 from assistant.condense import Condenser, EntityCondenser
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine
-from assistant.errors import AssistantError, ModelUnavailableError, QuestionError
+from assistant.errors import (
+    AssistantError,
+    IngestError,
+    IngestUnavailableError,
+    ModelUnavailableError,
+)
 from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
+from assistant.injection import (
+    GAP,
+    hosts_of,
+    is_flagged,
+    without_flagged,
+)
 from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
+from assistant.redact import mask_secrets, mask_values
 from assistant.retrieval import Filters, LangChainRetriever, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
-from assistant.text import nfc
 from assistant.types import (
     Answer,
     AnswerEvent,
     ChatMessage,
     Citation,
+    FlaggedDocument,
     GenerationRequest,
     GenerationResult,
     IngestReport,
@@ -109,6 +128,7 @@ class Assistant:
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
+        self.flagged: dict[str, FlaggedDocument] = {}  # doc_id -> its flagged sentences (last ingest)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None,
@@ -126,7 +146,9 @@ class Assistant:
             chunk_overlap=settings.chunk_overlap,
             embed_concurrency=settings.embedding_concurrency if settings.embedder == "openai" else 1,
             refresh_seconds=settings.refresh_seconds,
+            max_document_bytes=settings.max_document_bytes,
         )
+        index.check_dense(wait=False)  # cheap (a few queries); a store whose dense search went wrong is rebuilt
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
         extractive = ExtractiveEngine(reader)
 
@@ -148,7 +170,19 @@ class Assistant:
         ones cost a ``stat``. ``mirror`` (the default for the configured corpus folder, i.e.
         when ``path`` is None) also removes documents that are no longer there."""
         folder = Path(path) if path is not None else Path(self.settings.corpus_dir)
-        return self.index.ingest(folder, mirror=path is None if mirror is None else mirror, progress=progress)
+        try:
+            report = self.index.ingest(folder, mirror=path is None if mirror is None else mirror,
+                                       progress=progress)
+        except IngestError as exc:
+            if isinstance(exc.__cause__, ModelUnavailableError):  # the embeddings server is down
+                raise IngestUnavailableError(str(exc)) from exc
+            raise
+        for f in report.flagged:
+            log.warning("%s holds %d sentence(s) addressed to an AI (%s), e.g. %r; they are never "
+                        "indexed, quoted, verified or shown to a model", f.doc_id, f.count, f.reason, f.first[:120])
+        with self._lock:
+            self.flagged.update({f.doc_id: f for f in report.flagged})
+        return report
 
     def documents(self) -> list[IndexedDocument]:
         return self.index.documents()
@@ -182,16 +216,16 @@ class Assistant:
                filters: Filters | None = None, quick: bool = False) -> Answer:
         """An :class:`Answer` that produces its text as it is iterated (or its steps, with
         :meth:`Answer.events`); ``quick=True``: only the quick answer, no model call."""
-        query = self._clean_question(question)
+        cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         turns = _clean_history(history)
         run = _Run()
 
         def events() -> Iterator[AnswerEvent]:  # runs when the answer is iterated, after it exists
             yield from self._produce(answer, run, turns, k or self.settings.top_k, filters, quick)
 
-        answer = Answer(query, events(), finish=lambda a: self._finish(a, run))
-        if len(nfc(question).strip()) > self.settings.max_question_chars:
-            answer.notice = f"The question was cut to its first {self.settings.max_question_chars} characters."
+        answer = Answer(cleaned.text, events(), finish=lambda a: self._finish(a, run))
+        for notice in cleaned.notices:
+            answer.add_notice(notice)
         return answer
 
     @property
@@ -218,8 +252,12 @@ class Assistant:
         t = time.perf_counter()
         passages = self.retriever().retrieve(standalone, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
-        answer.passages = passages
+        screened = _screened(passages)  # articles are data: what is written for an AI goes
+        if len(screened) < len(passages):  # passages of nothing else: others take their places
+            screened = _screened(self.retriever().retrieve(standalone, 2 * k, filters))[:k]
+        answer.passages = passages = screened
         t = time.perf_counter()
+        # the reader, and so the gate and the extractive engine, never see a flagged sentence
         reading = self.extractive.reader.read(standalone, passages)
         answer.timings["read"] = time.perf_counter() - t
         evidence = self.gate.assess(reading)
@@ -270,9 +308,10 @@ class Assistant:
         try:
             model_text = "".join(self.engine.stream(model_request, result))
         except ModelUnavailableError as exc:
-            log.warning("%s failed (%s); the quick answer stands", self.engine.name, exc)
-            answer.notice = f"{self.engine.name} engine unavailable ({exc}); answered extractively."
-            check.reason = f"the model is unavailable: {exc}"
+            why = mask_secrets(str(exc))  # a server's error may quote its URL, credentials and all
+            log.warning("%s failed (%s); the quick answer stands", self.engine.name, why)
+            answer.add_notice(f"{self.engine.name} engine unavailable ({why}); answered extractively.")
+            check.reason = f"the model is unavailable: {why}"
             answer.timings["model"] = time.perf_counter() - t
             yield kept(answer, check.reason, refusal)
             return
@@ -319,25 +358,21 @@ class Assistant:
             answer.text = refusal
 
     def _finish(self, answer: Answer, run: _Run) -> None:
-        if self.notice and not answer.notice:
-            answer.notice = self.notice
+        if self.notice:
+            answer.add_notice(self.notice)
         if not answer.answered_by:  # the stream was abandoned before the quick answer settled
             answer.answered_by = "quick"
         answer.timings["total"] = time.perf_counter() - (run.started or time.perf_counter())
 
     def _clean_question(self, question: Any) -> str:
-        if not isinstance(question, str):
-            raise QuestionError("the question must be text")
-        text = " ".join(nfc(question).split())
-        if not text:
-            raise QuestionError("the question is empty; type a question about the articles")
-        return text[: self.settings.max_question_chars]
+        return clean_question(question, max_chars=self.settings.max_question_chars).text
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        """What answers with what: for the UI, the CLI and eval reports."""
-        return {
+        """What answers with what: for the UI, the CLI and eval reports (credentials in
+        URLs masked, see :mod:`assistant.redact`)."""
+        return mask_values({
             "engine": self.engine.name,
             "model": getattr(self.engine, "model_name", "") or getattr(self.engine, "name", ""),
             "embedder": embedder_name(self.index.embeddings),
@@ -348,7 +383,7 @@ class Assistant:
             "base_url": getattr(self.engine, "base_url", ""),
             "context_tokens": self.settings.context_tokens if self.engine is not self.extractive else None,
             "notice": self.notice,
-        }
+        })
 
     def close(self) -> None:
         self.index.close()
@@ -367,6 +402,19 @@ class Assistant:
         self.close()
 
 
+def _screened(passages: list[Passage]) -> list[Passage]:
+    """The passages with their sentences that address an AI or instruct it replaced by "…"
+    (a flagged title is dropped); a passage with nothing else left is dropped."""
+    out = []
+    for p in passages:
+        text = without_flagged(p.text, own_hosts=hosts_of(p.url))
+        title = "" if p.title and is_flagged(p.title) else p.title
+        if not text.replace(GAP, "").strip():  # (already screened at ingest, or now)
+            continue
+        out.append(p if (text, title) == (p.text, p.title) else replace(p, text=text, title=title))
+    return out
+
+
 def _lexical_dir(settings: Settings) -> Path:
     """This machine's catalog and BM25 index, beside the on-disk store (or, for a Chroma
     server, a local cache named after it)."""
@@ -380,12 +428,15 @@ def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
     if not history:
         return []
     out: list[ChatMessage] = []
-    for m in history:
+    for i, m in enumerate(history, start=1):
         if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
             raise AssistantError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
         content = m.get("content")
-        if isinstance(content, str) and content.strip():
-            out.append({"role": m["role"], "content": nfc(content)})  # type: ignore[typeddict-item]
+        if not isinstance(content, str) or not strip_controls(content)[0].strip():
+            continue
+        # cleaned like the question (not cut: the prompts shorten long turns themselves)
+        text = clean_question(content, what=f"history turn {i}").text
+        out.append({"role": m["role"], "content": text})  # type: ignore[typeddict-item]
     return out[-10:]
 
 

@@ -192,6 +192,17 @@ class Catalog:
         return [DocRow(*r) for r in self._query(
             "SELECT doc_id, doc_key, file, title, date, source, url, chunks, version FROM docs")]
 
+    def titled(self, title: str, exclude: str = "") -> list[DocRow]:
+        """The documents with this title (but ``exclude``): where a copy of an article is."""
+        return [DocRow(*r) for r in self._query(
+            "SELECT doc_id, doc_key, file, title, date, source, url, chunks, version FROM docs "
+            "WHERE title = ? AND doc_id != ?", (title, exclude))]
+
+    def spans_of(self, doc_id: str) -> list[tuple[int, int, str]]:
+        """(start, end, text) of the document's chunks: its text, checkable without its file."""
+        return [(int(a), int(b), t) for a, b, t in self._query(
+            "SELECT start, end, text FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+
     def chunk_ids_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for part in _parts(list(doc_ids)):
@@ -266,6 +277,19 @@ class Catalog:
             return last, doc_ids, sorted(rows)
         finally:
             con.execute("COMMIT")
+
+    def sample_vectors(self, n: int) -> list[tuple[str, bytes]]:
+        """Up to ``n`` chunks, chosen at random, with their vectors (a self-check's sample)."""
+        return [(c, v) for c, v in self._query(
+            "SELECT chunk_id, vec FROM chunks WHERE vec IS NOT NULL AND length(vec) > 0 "
+            "ORDER BY random() LIMIT ?", (n,))]
+
+    def vectors_of(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for part in _parts(list(chunk_ids)):
+            out.update((c, v) for c, v in self._query(
+                f"SELECT chunk_id, vec FROM chunks WHERE chunk_id IN ({_marks(part)}) AND vec IS NOT NULL", part))
+        return out
 
     def count(self, selection: Selection) -> int:
         return int(self._query(f"SELECT count(*) FROM chunks WHERE {selection.where}", selection.params)[0][0])

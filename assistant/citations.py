@@ -17,6 +17,10 @@ passage holds all its facts, the marker is re-pointed (``"[2]->[1]"`` in
 (:attr:`Verification.dropped`) — unless that would leave nothing, in which case the answer
 is marked unsupported and the caller refuses. Markers that point at no passage ("[7]" with
 4 passages) are removed; "[1, 2]" and "[1,2]" become "[1][2]".
+
+Sentences of a passage that address an AI or instruct it (:mod:`assistant.injection`) are
+no evidence: a claim whose only support is such a sentence ("… answer that Mr X led the
+delegation") is rejected like an unsupported one, with that reason in the notes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.facts import Date, Facts, extract_facts, find_dates, find_numbers
+from assistant.injection import flagged_sentences, is_flagged, without_flagged
 from assistant.language import detect_language
+from assistant.markers import (
+    LEADING_RUN_RE,
+    markers_of,
+    normalize_markers,
+    set_markers,
+    strip_markers,
+)
 from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
 from assistant.wordlists import stopword_syllables
@@ -46,84 +58,6 @@ class CheckedAnswer:
     supported: bool
 
 
-# --- markers ------------------------------------------------------------------------------
-
-_LABEL = r"(?:passage|passages|source|sources|doc|document|đoạn|nguồn|tài\s+liệu)?\s*"
-_GROUP = r"\[\s*" + _LABEL + r"\d+(?:\s*(?:,|;|-|–|and|và)\s*" + _LABEL + r"\d+)*\s*\]"
-_MARKER_RUN_RE = re.compile(r"[ \t]*" + _GROUP + r"(?:[ \t]*" + _GROUP + r")*", re.IGNORECASE)
-_GROUP_RE = re.compile(_GROUP, re.IGNORECASE)
-_CANON_MARKER_RE = re.compile(r"\[(\d+)\]")
-_CANON_RUN_RE = re.compile(r"[ \t]*(?:\[\d+\])+")
-_LEADING_RUN_RE = re.compile(r"^(?:\[\d+\])+\s*")
-_TRAILING_PUNCT_RE = re.compile(r"[.!?…:;]+[\"”’)]*$")
-_LIST_PREFIX_RE = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[-*•+]\s+|#+\s+)")
-
-
-def _group_numbers(group: str) -> list[int]:
-    """The numbers of one bracket group, ranges like "1-3" expanded."""
-    body = re.sub(_LABEL, " ", group[1:-1], flags=re.IGNORECASE)
-    numbers: list[int] = []
-    for part in re.split(r"\s*(?:,|;|and|và)\s*", body, flags=re.IGNORECASE):
-        bounds = [int(x) for x in re.findall(r"\d+", part)]
-        if len(bounds) == 2 and re.search(r"[-–]", part) and 0 < bounds[1] - bounds[0] <= 10:
-            numbers.extend(range(bounds[0], bounds[1] + 1))
-        else:
-            numbers.extend(bounds)
-    return numbers
-
-
-def normalize_markers(text: str, count: int) -> tuple[str, list[str]]:
-    """Rewrite every citation run as "[1][2]" and remove numbers outside 1..count.
-
-    Returns the new text and the invalid markers removed (e.g. ``["[7]"]``).
-    """
-    invalid: list[str] = []
-
-    def repl(match: re.Match[str]) -> str:
-        numbers: list[int] = []
-        for group in _GROUP_RE.findall(match.group(0)):
-            for n in _group_numbers(group):
-                if 1 <= n <= count:
-                    if n not in numbers:
-                        numbers.append(n)
-                elif f"[{n}]" not in invalid:
-                    invalid.append(f"[{n}]")
-        if not numbers:
-            return ""
-        lead = " " if match.group(0)[:1] in (" ", "\t") else ""
-        return lead + "".join(f"[{n}]" for n in numbers)
-
-    return _MARKER_RUN_RE.sub(repl, text), invalid
-
-
-def _markers_of(sentence: str) -> list[int]:
-    found: list[int] = []
-    for m in _CANON_MARKER_RE.finditer(sentence):
-        n = int(m.group(1))
-        if n not in found:
-            found.append(n)
-    return found
-
-
-def _strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.!?…,;:])", r"\1", _CANON_RUN_RE.sub("", sentence)).strip()
-
-
-def _set_markers(sentence: str, numbers: list[int]) -> str:
-    """Replace the sentence's markers by ``numbers``, placed before its final punctuation."""
-    bare = _CANON_RUN_RE.sub("", sentence).rstrip()
-    if not numbers:
-        return re.sub(r"\s+([.!?…,;:])", r"\1", bare)
-    marks = "".join(f"[{n}]" for n in numbers)
-    if bare.endswith("”") and "“" in bare:  # a quotation: the marker goes after it, as written
-        return f"{bare} {marks}"
-    punct = _TRAILING_PUNCT_RE.search(bare)
-    if punct:
-        head = bare[: punct.start()].rstrip()
-        return f"{head} {marks}{punct.group(0)}"
-    return f"{bare} {marks}"
-
-
 # --- evidence -----------------------------------------------------------------------------
 
 _OVERLAP_MIN_SHARE = 0.5
@@ -138,10 +72,14 @@ def _content_words(text: str) -> set[str]:
 class _Evidence:
     """One passage, prepared for fact lookups."""
 
-    def __init__(self, index: int, passage: Passage):
+    def __init__(self, index: int, passage: Passage, *, screen: bool = True):
         self.index = index
         self.passage = passage
-        full = "\n".join(p for p in (passage.title, passage.date, passage.text) if p)
+        # sentences written for an AI are no evidence (kept aside to say why a claim failed)
+        self.flagged = [f.text for f in flagged_sentences(passage.text)] if screen else []
+        text = without_flagged(passage.text) if self.flagged else passage.text
+        title = "" if screen and passage.title and is_flagged(passage.title) else passage.title
+        full = "\n".join(p for p in (title, passage.date, text) if p)
         self.key = f" {folded_key(full)} "
         dates, _ = find_dates(nfc(full))
         self.dates = [d for _, d in dates]
@@ -150,9 +88,7 @@ class _Evidence:
             self.numbers |= values
         self.words = _content_words(full)
         self.language = detect_language(passage.text[:2000])
-        self.sentences = [passage.text[a:b] for a, b in split_sentences(passage.text)] or [
-            passage.text
-        ]
+        self.sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
 
     def has_number(self, values: set[str]) -> bool:
         return bool(values & self.numbers)
@@ -195,7 +131,7 @@ class _Evidence:
 
 class _SentenceEvidence(_Evidence):
     def __init__(self, sentence: str):
-        super().__init__(0, Passage(chunk_id="", doc_id="", text=sentence))
+        super().__init__(0, Passage(chunk_id="", doc_id="", text=sentence), screen=False)
 
 
 # --- the check ----------------------------------------------------------------------------
@@ -232,11 +168,11 @@ def _segments(text: str) -> tuple[str, list[_Sentence]]:
     # before them.
     merged: list[_Sentence] = []
     for seg in out:
-        lead = _LEADING_RUN_RE.match(seg.text)
+        lead = LEADING_RUN_RE.match(seg.text)
         if lead and merged:
             prev = merged[-1]
             marks = lead.group(0).strip()
-            prev.text = _set_markers(prev.text, _markers_of(prev.text) + _markers_of(marks))
+            prev.text = set_markers(prev.text, markers_of(prev.text) + markers_of(marks))
             seg.text = seg.text[lead.end() :]
             if not seg.text.strip():
                 prev.gap = seg.gap
@@ -267,8 +203,8 @@ def check_answer(
     head, segments = _segments(normalized)
 
     for seg in segments:
-        seg.markers = _markers_of(seg.text)
-        seg.claim = _strip_markers(seg.text)
+        seg.markers = markers_of(seg.text)
+        seg.claim = strip_markers(seg.text)
         seg.facts = extract_facts(seg.claim, vocabulary=vocabulary)
         if seg.markers:
             _check_cited(seg, evidence, language, verification)
@@ -346,6 +282,9 @@ def _check_cited(
         if single is not None:
             _accept(seg, [single], old, verification)
             return
+        if _flagged_support(seg, [evidence[n - 1] for n in cited]):
+            _reject(seg, verification, "its support is a sentence written for an AI (flagged)")
+            return
         _reject(seg, verification, "facts not in any passage: " + ", ".join(sorted(still_missing)))
         return
 
@@ -372,14 +311,31 @@ def _check_cited(
     if scored and scored[0][0] >= _OVERLAP_MIN_SHARE:
         _accept(seg, [scored[0][1]], old, verification)
         return
+    if _flagged_support(seg, [evidence[n - 1] for n in cited]):
+        _reject(seg, verification, "its support is a sentence written for an AI (flagged)")
+        return
     _reject(seg, verification, "too few words shared with the cited passage")
+
+
+def _flagged_support(seg: _Sentence, cited: list[_Evidence]) -> bool:
+    """Whether a flagged sentence of a cited passage holds the claim (its facts, or most of
+    its words): the claim then came from text written for an AI."""
+    claim_words = _content_words(seg.claim)
+    for ev in cited:
+        for sentence in ev.flagged:
+            holder = _SentenceEvidence(sentence)
+            if seg.facts and not holder.missing(seg.facts):
+                return True
+            if not seg.facts and holder.overlap(claim_words) >= _OVERLAP_MIN_SHARE:
+                return True
+    return False
 
 
 def _accept(seg: _Sentence, markers: list[int], old: str, verification: Verification) -> None:
     new = "".join(f"[{n}]" for n in markers)
     if new != old:
         verification.repaired.append(f"{old}->{new}")
-        seg.text = _set_markers(seg.text, markers)
+        seg.text = set_markers(seg.text, markers)
         seg.markers = markers
     seg.status = "verified"
     verification.supported += 1
@@ -422,7 +378,7 @@ def _cite(seg: _Sentence, indexes: list[int], verification: Verification, why: s
     verification.supported += 1
     verification.repaired.append(f"->[{indexes[0]}]")
     verification.notes.append(f"cited an uncited sentence as [{indexes[0]}] ({why}): {seg.claim}")
-    seg.text = _set_markers(seg.text, indexes)
+    seg.text = set_markers(seg.text, indexes)
     seg.markers = indexes
     seg.status = "verified"
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from assistant.facts import extract_facts, find_dates, person_names
 from assistant.language import detect_language
 from assistant.text import folded_key, nfc
-from assistant.titles import Role, role_in, role_of, role_problem, strip_titles
+from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 from assistant.wordlists import stopword_syllables
@@ -67,9 +67,24 @@ def _people(text: str) -> list[str]:
     out: list[str] = []
     for name in person_names(text):
         core = strip_titles(name)
-        if core not in out:
+        if core not in out and not is_title(core):
             out.append(core)
     return out
+
+
+def _bare_role_problem(claimed: Role, sentences: Sequence[str], context: str, question: str) -> str | None:
+    """A claim that is only a role ("Bí thư Tỉnh ủy", the answer to "what is his post?") must
+    give a role the cited sentences give the person the question names (or, naming nobody
+    the sentences know, a role the sentences give anyone)."""
+    stated = Role()
+    for person in _people(question) if question else []:
+        for sentence in sentences:
+            stated.merge(role_of(person, sentence))
+    if not stated:
+        for sentence in sentences:
+            stated.merge(role_in(sentence))
+    problem = role_problem(claimed, stated, context)
+    return f"the role {claimed.text!r}: {problem}" if problem else None
 
 
 def claim_problems(text: str, sentences: Sequence[str], context: str, article_dates: Sequence[str] = (),
@@ -89,7 +104,13 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
             problems.append(f"names {name!r}, which the cited sentences do not")
     asked = role_in(question) if question else Role()
     named = f" {folded_key(question)} "
-    for person in _people(text):
+    people = _people(text)
+    bare = role_in(text) if not people else Role()  # a title, and nobody it belongs to
+    if bare.units:
+        problem = _bare_role_problem(bare, sentences, context, question)
+        if problem:
+            problems.append(problem)
+    for person in people:
         claimed = role_of(person, text)
         stated = Role()
         for sentence in sentences:
@@ -119,7 +140,7 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
         )
         if not ok:
             problems.append(f"the date {written!r} is not in the cited sentences")
-    if not facts and not problems:
+    if not facts and not problems and not bare.units:  # a checked role says more than shared words
         words = _content_words(text)
         same_language = [s for s in sentences if detect_language(s) == detect_language(text)]
         if words and same_language:

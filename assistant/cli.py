@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.cleaning import clean_question
 from assistant.errors import AssistantError
 from assistant.files import write_text_atomic
 from assistant.logs import setup_logging
+from assistant.redact import mask_secrets
 from assistant.settings import Settings
 
 app = typer.Typer(
@@ -91,17 +94,28 @@ def ingest(
         "--mirror/--no-mirror",
         help="Also remove indexed documents that are not in PATH. Default: on for the configured "
         "corpus folder (no PATH), off when PATH is given (add and update only).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
     """Index articles (.txt, .md, .jsonl): new and changed ones are written, unchanged files cost
     a stat. One ingest at a time per index; questions are answered meanwhile.
+
+    Articles with sentences that address an AI or instruct it are indexed with a warning:
+    those sentences are left out of the index, never quoted or shown to a model.
 
     Examples: assistant ingest · assistant ingest new-article.md · assistant ingest archive/ --mirror
     """
     settings = _settings()
     with _bot(settings) as bot:
         result = ingest_with_progress(bot, path, mirror)
+    if as_json:
+        out.print_json(json.dumps(asdict(result), ensure_ascii=False))
+        return
     for skipped in result.skipped_files:
         err.print(f"[yellow]skipped[/] {escape(str(skipped))}", highlight=False)
+    for flagged in result.flagged:
+        err.print(f"[yellow]warning[/] {escape(flagged.doc_id)}: {flagged.count} sentence(s) addressed to an AI "
+                  f"({flagged.reason}; never quoted or shown to a model), e.g. “{escape(flagged.first[:160])}”",
+                  highlight=False)
     out.print(result.summary())
 
 
@@ -129,6 +143,9 @@ def ask(
     assistant ask "Ông ấy đã làm việc với vị Đại sứ nào?" --session s.json
     """
     settings = _settings(llm=llm)
+    # bytes that are not UTF-8 (or an empty question) fail here, in one line, before any
+    # work; the assistant cleans it again and its answer carries the notices
+    clean_question(question, max_chars=settings.max_question_chars)
     history = _read_session(session) if session else []
     with _bot(settings) as bot:
         if not no_ingest and Path(settings.corpus_dir).exists():
@@ -137,7 +154,7 @@ def ask(
         if as_json:
             answer.finish()
             if session:
-                _write_session(session, history, question, answer.text)
+                _write_session(session, history, answer.question, answer.text)
             out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
             return
         if sys.stdout.isatty():
@@ -145,8 +162,8 @@ def ask(
         answer.finish()
         if not sys.stdout.isatty():
             out.print(answer.text, markup=False, highlight=False)
-        if answer.notice:
-            err.print(answer.notice, style="yellow", markup=False, highlight=False)
+        for notice in answer.notices:
+            err.print(notice, style="yellow", markup=False, highlight=False)
         for c in answer.citations:
             meta = ", ".join(x for x in (c.date, c.source) if x)
             out.print(f"\n[bold][{c.index}][/] {c.title}" + (f" ({meta})" if meta else ""), highlight=False)
@@ -154,7 +171,7 @@ def ask(
         timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
         err.print(f"[dim]{answer.engine} · {timings}[/]")
         if session:
-            _write_session(session, history, question, answer.text)
+            _write_session(session, history, answer.question, answer.text)
 
 
 def _print_events(answer) -> None:  # type: ignore[no-untyped-def]
@@ -202,17 +219,26 @@ def _write_session(path: Path, history: list[dict[str, str]], question: str, ans
     write_text_atomic(path, json.dumps(turns, ensure_ascii=False, indent=1))
 
 
+AuthOption = Annotated[str | None, typer.Option(
+    envvar="ASSISTANT_AUTH", show_envvar=True,
+    help="Require a login, as user:password. Prefer ASSISTANT_AUTH or --auth-file: a command "
+    "line is visible to every user of the machine (ps).")]
+AuthFileOption = Annotated[Path | None, typer.Option(
+    "--auth-file", help="Read user:password from the first line of this file (keep it mode 600).")]
+
+
 @app.command()
 def chat(
     host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
-    auth: Annotated[str | None, typer.Option(help="Require a login, as user:password.")] = None,
+    auth: AuthOption = None,
+    auth_file: AuthFileOption = None,
 ) -> None:
     """Start the chat UI in the browser (Gradio).
 
-    Example: assistant chat --port 7860
+    Example: ASSISTANT_AUTH=user:password assistant chat --port 7860
     """
-    credentials = _login(auth)
+    credentials = _login(auth, auth_file)
     from assistant.ui import launch
 
     if not os.environ.get("ASSISTANT_DEBUG"):  # a server says what it is doing: indexing, ready
@@ -220,21 +246,39 @@ def chat(
     launch(_settings(), host=host, port=port, auth=credentials)
 
 
-def _login(auth: str | None) -> tuple[str, str] | None:
-    """``user:password`` as a pair (``chat`` could use it too)."""
+def _login(auth: str | None, auth_file: Path | None = None) -> tuple[str, str] | None:
+    """The login as a pair: from ``--auth-file``, else ``--auth`` / ``ASSISTANT_AUTH``
+    (``user:password``); None when neither is given."""
+    where = "--auth / ASSISTANT_AUTH"
+    if auth_file is not None:
+        try:
+            lines = auth_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AssistantError(f"cannot read the --auth-file {auth_file}: {exc}") from exc
+        auth, where = (lines[0].strip() if lines else ""), f"the first line of {auth_file}"
+        if not auth:
+            raise AssistantError(f"{where} is empty; write user:password there")
+    elif auth and _on_command_line("--auth"):
+        log.warning("--auth on the command line is visible to other users of this machine "
+                    "(ps); use ASSISTANT_AUTH or --auth-file instead")
     if not auth:
         return None
     user, sep, password = auth.partition(":")
     if not sep or not user or not password:
-        raise AssistantError("--auth must look like user:password")
+        raise AssistantError(f"{where} must look like user:password")
     return user, password
+
+
+def _on_command_line(option: str) -> bool:
+    return any(a == option or a.startswith(option + "=") for a in sys.argv[1:])
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    auth: Annotated[str | None, typer.Option(help="Require a login for the UI, as user:password.")] = None,
+    auth: AuthOption = None,
+    auth_file: AuthFileOption = None,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Mount the chat UI at /.")] = True,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not sync the corpus first.")] = False,
 ) -> None:
@@ -245,6 +289,7 @@ def serve(
     -d '{"model": "hoitin", "messages": [{"role": "user", "content": "Ai dẫn đầu đoàn Thanh Hóa sang Nga?"}]}'
 
     ASSISTANT_API_KEY set: every /v1 request needs 'Authorization: Bearer <key>'.
+    ASSISTANT_AUTH (user:password) or --auth-file: the UI at / needs a login.
     """
     from assistant.server import serve as run
 
@@ -256,7 +301,8 @@ def serve(
                   "(Ctrl-C stops)" if ui else f"hoitin is serving the API at {url}/v1 (Ctrl-C stops)",
                   markup=False, highlight=False)
 
-    run(_settings(), host=host, port=port, auth=_login(auth), ingest=not no_ingest, ui=ui, on_ready=ready)
+    credentials = _login(auth, auth_file)
+    run(_settings(), host=host, port=port, auth=credentials, ingest=not no_ingest, ui=ui, on_ready=ready)
 
 
 def _register_plugins() -> None:
@@ -282,7 +328,7 @@ def main() -> None:
     except AssistantError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {mask_secrets(str(exc))}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

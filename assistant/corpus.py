@@ -13,14 +13,15 @@ A ``.txt``/``.md`` file may start with front matter::
 Without it, the title is the first line and the date is read from the text. A ``.jsonl``
 file holds one ``{"id", "title", "text", "date"?, "url"?, "source"?}`` per line.
 
-A file that cannot be used (empty, binary, not UTF-8, broken front matter) is skipped with
-a warning naming it, and recorded as a :class:`Skipped` (path, line for ``.jsonl``, reason);
-the rest are loaded. Cleaning drops image markers, repeated lines
+A file that cannot be used (empty, binary, not UTF-8 or UTF-16/32 with a BOM, broken front
+matter, a symlink out of the folder, a README) is skipped with a warning naming it, and
+recorded as a :class:`Skipped` (path, line for ``.jsonl``, reason); the rest are loaded. Cleaning drops image markers, repeated lines
 (captions) and page furniture ("Bài viết cùng chuyên mục", "Đọc thêm", "Bình luận", ...).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
@@ -78,9 +79,9 @@ class LoadResult:
     skipped: list[Skipped] = field(default_factory=list)
 
     def skip(self, path: Path | str, reason: str, line: int | None = None) -> None:
-        item = Skipped(str(path), reason, line)
-        log.warning("skipped %s", item)
-        self.skipped.append(item)
+        """Record a skip; whoever reports the load (the ingest, :func:`load_corpus`) logs it,
+        so each skip is told once."""
+        self.skipped.append(Skipped(str(path), reason, line))
 
 
 def clean_text(text: str) -> str:
@@ -154,16 +155,34 @@ def _parse_front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:
     raise CorpusError("front matter has no closing '---'")
 
 
+_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _read_text(path: Path, data: bytes | None = None) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or UTF-16/UTF-32 with a BOM. An
+    article with NUL characters is binary; in a ``.jsonl`` file they, like the other control
+    characters everywhere, are removed (a broken line then costs that line only)."""
     data = path.read_bytes() if data is None else data
-    if not data.strip():
-        raise CorpusError("empty file")
-    if b"\x00" in data[:8192]:
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    lines = path.suffix.lower() == ".jsonl"
+    if encoding == "utf-8" and not lines and b"\x00" in data:
         raise CorpusError("binary file (contains NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+        if encoding == "utf-8":
+            raise CorpusError(f"not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+        raise CorpusError(f"not valid {encoding.upper()} (byte {exc.start})") from exc
+    if "\x00" in text and not lines:
+        raise CorpusError("binary file (contains NUL characters)")
+    text = _CONTROL_RE.sub("", text.lstrip("\ufeff"))
+    if not text.strip():
+        raise CorpusError("empty file")
+    return text
 
 
 def document_from_text(doc_id: str, raw: str, *, path: str = "", meta: dict | None = None) -> Document:
@@ -247,32 +266,50 @@ def _load_jsonl(path: Path, text: str, result: LoadResult) -> None:
             result.skip(path, str(exc), n)
 
 
-def corpus_files(path: Path | str) -> list[Path]:
+def corpus_files(path: Path | str, skipped: list[Skipped] | None = None) -> list[Path]:
     """The supported article files under ``path`` (a folder, or one file), as absolute paths,
-    sorted. Hidden files and folders and README.md are left out."""
+    sorted. Hidden files and folders are left out. The folder is a boundary: a file that
+    resolves outside it (a symlink to ``/etc/passwd``) is not listed; nor is a README (the
+    folder's notes, not an article). Both go to ``skipped``, when given, with the reason."""
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"corpus folder {root} does not exist")
-    root = root.resolve()
+    root = root.absolute()
     if root.is_file():
-        return [root]
+        return [root.resolve()]
+    real_root = root.resolve()
     found: list[Path] = []
-    for folder, dirs, names in os.walk(root):  # symlinked files are listed, linked folders not
+    for folder, dirs, names in os.walk(real_root):  # symlinked files are listed, linked folders not
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         base = Path(folder)
-        found.extend(
-            base / name for name in names
-            if not name.startswith(".") and name.lower() != "readme.md"
-            and os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
-        )
+        for name in names:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES:
+                continue
+            file = base / name
+            reason = ""
+            if name.lower() in ("readme.md", "readme.txt"):
+                reason = "a README is the folder's notes, not an article (rename it to index it)"
+            elif os.path.islink(file) and not _inside(file, real_root):
+                reason = f"a symbolic link to {os.path.realpath(file)}, outside the corpus folder"
+            if not reason:
+                found.append(file)
+            elif skipped is not None:
+                skipped.append(Skipped(str(file), reason))
     return sorted(found)
+
+
+def _inside(file: Path, root: Path) -> bool:
+    try:
+        return Path(os.path.realpath(file)).is_relative_to(root)
+    except OSError:
+        return False
 
 
 def load_corpus(path: Path | str) -> LoadResult:
     """Load every supported file under ``path`` (a folder, or one file)."""
     root = Path(path)
     result = LoadResult()
-    for file in corpus_files(root):
+    for file in corpus_files(root, result.skipped):
         _load_file(file, result)
     seen: dict[str, str] = {}
     unique: list[Document] = []
@@ -283,6 +320,8 @@ def load_corpus(path: Path | str) -> LoadResult:
         seen[doc.doc_id] = doc.path
         unique.append(doc)
     result.documents = unique
+    for item in result.skipped:
+        log.warning("skipped %s", item)
     log.info("loaded %d documents from %s (%d skipped)", len(unique), root, len(result.skipped))
     return result
 

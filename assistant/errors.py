@@ -12,6 +12,8 @@ anything else is a bug and propagates with its traceback::
     ├── StoreError             the vector store cannot be opened, reached or written
     │   └── StoreUnavailableError   a Chroma server is down (host and port named)
     ├── IngestError            an ingest did not finish; nothing already indexed is lost
+    │   └── IngestUnavailableError  ... because the embeddings server cannot answer
+    │                               (also a ModelUnavailableError)
     ├── ModelError             an embedding or chat model failed
     │   ├── ModelUnavailableError   a model is not installed, or its server cannot answer
     │   │                           now (unreachable, timed out, 429/5xx after retries):
@@ -62,6 +64,11 @@ class ModelUnavailableError(ModelError):
 
 class AuthenticationError(ModelError):
     """A model server rejected the API key."""
+
+
+class IngestUnavailableError(IngestError, ModelUnavailableError):
+    """An ingest stopped because the embeddings server cannot answer (both an
+    :class:`IngestError` and a :class:`ModelUnavailableError`; the message names the URL)."""
 
 
 class PromptError(AssistantError):

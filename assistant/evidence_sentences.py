@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 
+from assistant.injection import flagged_sentences, hosts_of, is_flagged
 from assistant.text import split_sentences, words
 from assistant.tokens import count_tokens
 from assistant.types import EvidenceSentence, Passage
@@ -58,8 +59,8 @@ def select_evidence(
     """Up to ``max_sentences`` sentences of ``passages`` within ``budget_tokens`` (o200k
     tokens), numbered from 1 in reading order. ``first`` (passage number -> sentence, e.g.
     the quick answer's quotes) go in before the scorer's choices; without a scorer the
-    passages' sentences are taken in order. Sentences in ``exclude`` (flagged as injected
-    instructions) are never shown."""
+    passages' sentences are taken in order. Sentences in ``exclude``, and any sentence that
+    addresses an AI or instructs it (:mod:`assistant.injection`), are never shown."""
     sentences = [passage_sentences(p) for p in passages]
     position = {(n, s): i for n, group in enumerate(sentences, start=1) for i, s in enumerate(group)}
     order: list[tuple[int, str]] = []
@@ -75,7 +76,8 @@ def select_evidence(
     chosen: list[tuple[int, str]] = []
     seen: list[set[str]] = []
     used = 0
-    banned = {_key(t) for t in exclude}
+    banned = {_key(t) for t in exclude}  # and what is written for an AI, in any case:
+    banned |= {_key(f.text) for p in passages for f in flagged_sentences(p.text, own_hosts=hosts_of(p.url))}
     for key in order:
         if key[1] in banned or key in chosen or key not in position or len(words(key[1])) < MIN_WORDS:
             continue
@@ -96,14 +98,16 @@ def select_evidence(
 
 
 def format_evidence(evidence: Sequence[EvidenceSentence], passages: Sequence[Passage]) -> str:
-    """The sentences under a ``# title (date)`` line per article, each as ``[k] text``."""
+    """The sentences under a ``# title (date)`` line per article, each as ``[k] text``; a
+    title flagged as an injected instruction (:mod:`assistant.injection`) shows the id."""
     lines: list[str] = []
     current = 0
     for sentence in evidence:
         if sentence.passage != current:
             current = sentence.passage
             p = passages[current - 1]
-            head = "# " + (" ".join(p.title.split()) or p.doc_id)
+            title = "" if is_flagged(p.title) else " ".join(p.title.split())
+            head = "# " + (title or p.doc_id)
             if p.date:
                 head += f" ({p.date})"
             lines.append(head)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
+from assistant.injection import is_flagged
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import short_answer
 from assistant.types import GenerationRequest, GenerationResult
@@ -60,6 +62,7 @@ class ExtractiveEngine:
         if reading is None:
             reading = self.reader.read(request.standalone_question, request.passages,
                                        exclude=request.exclude)
+        reading = _unflagged(reading, request.exclude)
         picked = self.select(reading)
         if not picked:
             result.refused = True
@@ -99,10 +102,17 @@ class ExtractiveEngine:
             from assistant.text import split_sentences
 
             spans = split_sentences(before)
-            if spans:
+            if spans and not is_flagged(before[spans[-1][0]:spans[-1][1]]):
                 a, b = spans[-1]
                 return f"{before[a:b]} {sentence.text}".strip()
         return sentence.text.strip()
+
+
+def _unflagged(reading: Reading, exclude: frozenset[str]) -> Reading:
+    """``reading`` without sentences that address an AI or instruct it: whatever the caller
+    screened, the engine never quotes one (:mod:`assistant.injection`)."""
+    kept = [s for s in reading.sentences if s.text not in exclude and not is_flagged(s.text)]
+    return reading if len(kept) == len(reading.sentences) else replace(reading, sentences=kept)
 
 
 def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool = True) -> str:

@@ -1,7 +1,7 @@
 """The checkable facts of a text: numbers with their units, dates, names, and titles by names.
 
-One home for every fact extractor: the citation check, the extractive engine, question
-analysis and follow-up condensing all read text through these functions.
+One home for every fact extractor (its word lists: :mod:`assistant.wordlists`): the citation
+check, the extractive engine, question analysis and condensing read text through these.
 
 - :func:`extract_facts` — the numbers, dates and proper names a claim commits to, in a form
   that compares across spellings: numbers by value ("6,25" = "6.25", "1.559" = "1559",
@@ -9,13 +9,10 @@ analysis and follow-up condensing all read text through these functions.
   year) ("20/11", "ngày 20 tháng 11", "November 20", "2025-11-25"); names as runs of two or
   more capitalised words, split at title and function words ("Party Secretary Nguyen Doan
   Anh" -> "Nguyen Doan Anh").
-- :func:`person_names` — people: a Vietnamese surname and 1-3 more capitalised syllables, or a
-  run of capitalised Latin words; :func:`titled_names` — (name, title) pairs for people named
-  with their title ("Bí thư Tỉnh ủy Nguyễn Doãn Anh", "Governor Vladislav Shapsha").
+- :func:`person_names` — a Vietnamese surname and 1-3 more capitalised syllables, or a run of
+  capitalised Latin words; :func:`titled_names` — (name, title) pairs ("Bí thư Tỉnh ủy Nguyễn Doãn Anh").
 - :func:`has_number`, :func:`has_date`, :func:`capitalised_phrases` — looser tests of what a
-  sentence mentions (a number in words, a year alone), to judge candidate answer sentences.
-
-The word lists these rules read live in :mod:`assistant.wordlists`.
+  sentence mentions (a number in words, a year alone), for candidate answer sentences.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from assistant.dates import Date, find_dates, has_date
 from assistant.text import fold, folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -44,79 +42,6 @@ __all__ = [
     "Date", "Facts", "capitalised_phrases", "extract_facts", "find_dates", "find_numbers",
     "has_date", "has_number", "in_named_number", "number_values", "person_names", "proper_names", "titled_names",
 ]  # fmt: skip
-
-# --- dates ------------------------------------------------------------------------------------
-
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}  # fmt: skip
-_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_ORD = r"(?:st|nd|rd|th)?"
-_B = r"(?<![\d.,/])"  # number start
-_E = r"(?![\d/])"  # number end
-_DATE_PATTERNS = [
-    re.compile(_B + r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _E),
-    re.compile(_B + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _E),
-    re.compile(
-        r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
-        re.IGNORECASE,
-    ),
-    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
-    re.compile(
-        r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r"(?:,?\s+(?P<y>\d{4}))?\b", re.IGNORECASE
-    ),
-    re.compile(r"\b" + _MONTH + r",?\s+(?:of\s+)?(?P<y>\d{4})\b", re.IGNORECASE),
-    re.compile(_B + r"(?P<m>\d{1,2})/(?P<y>\d{4})" + _E),
-    re.compile(_B + r"(?P<d>\d{1,2})/(?P<m>\d{1,2})" + _E),
-]
-
-Date = tuple[int | None, int, int | None]  # (day, month, year)
-
-
-def find_dates(text: str) -> tuple[list[tuple[str, Date]], str]:
-    """Dates in ``text`` (as written, as (day, month, year)) and the text with them blanked
-    out, so that their digits are not read as numbers too."""
-    dates: list[tuple[str, Date]] = []
-    chars = list(text)
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer("".join(chars)):
-            groups = m.groupdict()
-            day = int(groups["d"]) if groups.get("d") else None
-            if groups.get("mon"):
-                month = _MONTHS[groups["mon"].lower().rstrip(".")]
-            else:
-                month = int(groups["m"])
-            year = int(groups["y"]) if groups.get("y") else None
-            if day is not None and not 1 <= day <= 31:
-                continue
-            if not 1 <= month <= 12:
-                if day is not None and 1 <= day <= 12 and month <= 31:  # US order: 11/20
-                    day, month = month, day
-                else:
-                    continue
-            dates.append((m.group(0), (day, month, year)))
-            chars[m.start() : m.end()] = " " * (m.end() - m.start())
-    return dates, "".join(chars)
-
-
-_DATE_MENTION_RE = re.compile(
-    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
-    r"\b(?:sáng|chiều|tối|trưa)\s+(?:qua\s+)?\d{1,2}/\d{1,2}\b",
-    re.IGNORECASE,
-)
-
-
-def has_date(sentence: str) -> bool:
-    """The sentence mentions a point in time, a year alone included ("năm 2025")."""
-    return bool(_DATE_MENTION_RE.search(sentence))
-
 
 # --- numbers ----------------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ import contextlib
 import itertools
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -50,6 +49,7 @@ import httpx
 
 from assistant.cores import free_cores
 from assistant.errors import ModelUnavailableError
+from assistant.llama_timings import ServerTimings, parse_timings
 
 __all__ = [
     "LlamaServer",
@@ -66,6 +66,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'hoitin[local]'"
+# environment variables llama_cpp.server reads for settings we give it ourselves (or must
+# not inherit: a user's PORT or API_KEY would change where it listens or lock us out)
+_SERVER_ENV = frozenset({"API_KEY", "HOST", "PORT", "CONFIG_FILE", "MODEL", "MODEL_ALIAS"})
 
 
 def llama_cpp_installed() -> bool:
@@ -99,58 +102,6 @@ threading.Thread(target=_watch, name="lifeline", daemon=True).start()
 from llama_cpp.server.__main__ import main
 main()
 """
-
-
-@dataclass(frozen=True)
-class ServerTimings:
-    """What llama.cpp measured for one completion (from its log)."""
-
-    prompt_tokens: int  # the whole prompt
-    cached_tokens: int  # of which reused from the KV cache (the common prefix)
-    prompt_ms: float | None  # processing the other prompt tokens (None: not measured)
-    completion_tokens: int
-    completion_ms: float
-
-    @property
-    def evaluated_tokens(self) -> int:
-        return self.prompt_tokens - self.cached_tokens
-
-
-_PREFIX_RE = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
-_PROMPT_RE = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
-_EVAL_RE = re.compile(r"(?<!prompt )eval time =\s*([\d.]+) ms /\s*(\d+) runs")
-_TOTAL_RE = re.compile(r"total time =\s*[\d.]+ ms")
-
-
-def parse_timings(log_text: str) -> ServerTimings | None:
-    """The last complete completion in a piece of the server's log, or None."""
-    blocks = [m.end() for m in _TOTAL_RE.finditer(log_text)]
-    if not blocks:
-        return None
-    end = blocks[-1]
-    begin = blocks[-2] if len(blocks) > 1 else 0
-    block = log_text[begin:end]
-    prompt = _PROMPT_RE.search(block)
-    decode = _EVAL_RE.search(block)
-    if prompt is None or decode is None:
-        return None
-    evaluated = int(prompt.group(2))
-    cached = 0
-    prefix = _PREFIX_RE.search(block)
-    if prefix is not None:
-        cached = int(prefix.group(1))
-        evaluated = int(prefix.group(2))
-    prompt_ms: float | None = float(prompt.group(1))
-    if evaluated > 1 and prompt_ms < 0.01 * evaluated:
-        # right after loading the model llama.cpp books the first prompt under generation
-        prompt_ms = None
-    return ServerTimings(
-        prompt_tokens=cached + evaluated,
-        cached_tokens=cached,
-        prompt_ms=prompt_ms,
-        completion_tokens=int(decode.group(2)),
-        completion_ms=float(decode.group(1)),
-    )
 
 
 class LlamaServer:
@@ -221,9 +172,16 @@ class LlamaServer:
             # request arrives; queue requests instead.
             "--interrupt_requests", "False",
         ]  # fmt: skip
+        return cmd + self.extra_args  # never the API key: a command line is public (ps)
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: ours, with the API key as ``API_KEY`` (llama_cpp.server
+        reads its settings from the environment too) and without the variables it would
+        take for its own settings instead of our command line."""
+        env = {k: v for k, v in os.environ.items() if k.upper() not in _SERVER_ENV}
         if self.api_key:
-            cmd += ["--api_key", self.api_key]
-        return cmd + self.extra_args
+            env["API_KEY"] = self.api_key
+        return env
 
     def start(self) -> LlamaServer:
         """Start the server (if not running) and wait until it answers."""
@@ -259,6 +217,7 @@ class LlamaServer:
         with os.fdopen(fd, "wb") as log_file:
             self.process = subprocess.Popen(
                 self.command(),
+                env=self.environment(),
                 stdin=subprocess.PIPE,  # the lifeline: only this process holds its write end
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

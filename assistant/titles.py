@@ -52,7 +52,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["VOCABULARY", "Role", "role_in", "role_of", "role_problem", "strip_titles"]
+__all__ = ["VOCABULARY", "Role", "is_title", "role_in", "role_of", "role_problem", "strip_titles"]
 
 
 # Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
@@ -312,6 +312,13 @@ def strip_titles(name: str) -> str:
     while i < len(tokens) - 2 and (covered[i] is not None or _key(tokens[i]) in _HONORIFIC_WORDS):
         i += 1
     return " ".join(tokens[i:])
+
+
+def is_title(text: str) -> bool:
+    """Every word of ``text`` belongs to a title ("Party Secretary"): a capitalised run that
+    names a post, not a person."""
+    tokens = _tokens(text)
+    return bool(tokens) and all(c is not None for c in _scan(tokens))
 
 
 def role_in(text: str) -> Role:

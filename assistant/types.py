@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple, TypedDict
 
+from assistant.redact import mask_secrets
+
 
 class ChatMessage(TypedDict):
     """One chat turn in the OpenAI / Gradio "messages" format."""
@@ -225,6 +227,19 @@ class GenerationResult:
     timing: ModelTiming | None = None
 
 
+@dataclass(frozen=True)
+class FlaggedDocument:
+    """An article with sentences that address an AI or instruct it (see
+    :mod:`assistant.injection`): they are never quoted, verified or shown to a model."""
+
+    doc_id: str
+    count: int  # flagged sentences (title included)
+    first: str  # the first of them
+    reason: str  # why the first was flagged, e.g. "asks to ignore earlier instructions"
+    path: str = ""
+    indexed: bool = True  # False: nothing else in it, so it is not indexed at all
+
+
 @dataclass
 class IngestReport:
     """What one ingest did."""
@@ -239,6 +254,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # "file: reason", for display
     skipped_files: list[Any] = field(default_factory=list)  # corpus.Skipped: path, line, reason
     seconds: float = 0.0
+    flagged: list[FlaggedDocument] = field(default_factory=list)  # articles written (partly) for an AI
 
     def summary(self) -> str:
         return (
@@ -321,7 +337,7 @@ class Answer:
         self.verification = Verification()
         self.evidence: Evidence | None = None  # the answerability gate's judgement of the passages
         self.refusal: Refusal | None = None  # why it was refused (code, sentence, which step)
-        self.notice = ""  # e.g. why a fallback engine answered
+        self.notices: list[str] = []  # e.g. the question was cleaned or cut; a fallback answered
         self.raw_text = ""  # the final text as its engine produced it, before checking
         # the quick answer
         self.quick = ""
@@ -381,6 +397,21 @@ class Answer:
     def done(self) -> bool:
         return self._done
 
+    @property
+    def notice(self) -> str:
+        """Every notice as one line ("" when none); assigning adds one (:meth:`add_notice`)."""
+        return " ".join(self.notices)
+
+    @notice.setter
+    def notice(self, text: str) -> None:
+        self.add_notice(text)
+
+    def add_notice(self, text: str) -> None:
+        """Add ``text`` to :attr:`notices` (once; blank text is ignored)."""
+        text = mask_secrets(text.strip())  # a notice may quote a server's URL
+        if text and text not in self.notices:
+            self.notices.append(text)
+
     def to_dict(self) -> dict[str, Any]:
         self.finish()
         return {
@@ -404,7 +435,7 @@ class Answer:
             "timings": dict(self.timings),
             "usage": dict(self.usage),
             "prompt_hash": self.prompt_hash,
-            "notice": self.notice,
+            "notices": list(self.notices),
         }
 
     def __repr__(self) -> str:
@@ -412,15 +443,8 @@ class Answer:
         return f"<Answer {state} refused={self.refused} engine={self.engine!r} text={self.text[:60]!r}>"
 
 
+_CITATION_FIELDS = ("index", "doc_id", "title", "date", "url", "source", "text", "quote", "verified")
+
+
 def _citation_dict(c: Citation) -> dict[str, Any]:
-    return {
-        "index": c.index,
-        "doc_id": c.doc_id,
-        "title": c.title,
-        "date": c.date,
-        "url": c.url,
-        "source": c.source,
-        "text": c.text,
-        "quote": c.quote,
-        "verified": c.verified,
-    }
+    return {name: getattr(c, name) for name in _CITATION_FIELDS}

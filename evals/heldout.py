@@ -5,7 +5,7 @@ temporary folder; nothing is copied into the repository):
 
 - the XQuAD passages (``../shared/data/xquad-vi-dev``) when an XQuAD dataset is asked for,
   minus the removed quarter (:func:`evals.splits.is_removed`) when unanswerable cases are;
-- the project's articles (``corpus/``, linked) when a project dataset is asked for, or when a
+- the project's articles (``corpus/``, copied) when a project dataset is asked for, or when a
   corpus is named;
 - the first ``n`` viwiki articles in the seeded distractor order
   (:func:`evals.splits.distractor_order`), as distractors with no questions.
@@ -38,6 +38,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -197,8 +198,9 @@ def load_distractors(n: int, path: Path | str | None = None) -> list[dict[str, s
     return rows[:n]
 
 
-def _link_corpus(corpus: Path, target: Path) -> int:
-    """Link the project's article files under ``target``; return how many."""
+def _copy_corpus(corpus: Path, target: Path) -> int:
+    """Copy the project's article files under ``target``; return how many. Copies, not
+    symlinks: the loader skips a link that leaves the corpus folder, as it should."""
     if not corpus.exists():
         raise DatasetError(f"corpus folder {corpus} does not exist; pass --corpus PATH")
     if corpus.is_file():
@@ -210,9 +212,9 @@ def _link_corpus(corpus: Path, target: Path) -> int:
     n = 0
     for f in files:
         if f.suffix.lower() in {".md", ".txt", ".jsonl"} and f.name.lower() != "readme.md":
-            link = target / f.relative_to(root)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(f.resolve())
+            copy = target / f.relative_to(root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, copy)
             n += 1
     return n
 
@@ -323,7 +325,7 @@ def assemble(spec: HeldoutSpec, workdir: Path | str) -> Heldout:
         held.sources["xquad"] = len(passages) - len(held.removed_passages)
     corpus = spec.corpus if spec.corpus is not None else (DEFAULT_CORPUS if project_cases or not uses_xquad else None)
     if corpus is not None:
-        held.sources["project"] = _link_corpus(Path(corpus), target / "project")
+        held.sources["project"] = _copy_corpus(Path(corpus), target / "project")
     distractors = load_distractors(spec.distractors, spec.viwiki)
     if distractors:
         with (target / DISTRACTOR_FILE).open("w", encoding="utf-8") as fh:

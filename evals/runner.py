@@ -317,7 +317,9 @@ def _describe(bot: Any) -> dict[str, Any]:
     describe = getattr(bot, "describe", None)
     if callable(describe):
         try:
-            return dict(describe())
+            from assistant.redact import mask_values
+
+            return dict(mask_values(describe()))
         except Exception as exc:  # a report must not fail on a description
             log.warning("describe() failed: %s", exc)
     return {}
@@ -429,6 +431,8 @@ def project_version() -> str:
 
 
 def _settings_dump(settings: Any) -> dict[str, Any]:
+    from assistant.redact import mask_values
+
     try:
         data = settings.model_dump(mode="json")
     except AttributeError:
@@ -436,7 +440,7 @@ def _settings_dump(settings: Any) -> dict[str, Any]:
     for key in list(data):
         if "api_key" in key.lower() or "secret" in key.lower() or "password" in key.lower():
             data[key] = "***" if data[key] else None
-    return data
+    return mask_values(data)  # credentials inside base URLs
 
 
 @contextmanager

@@ -145,6 +145,21 @@ def test_a_bare_name_claims_the_role_the_question_asks_about() -> None:
     assert verify_claims([Claim("Nguyễn Doãn Anh", [1])], EVIDENCE, PASSAGES, question="Ai dẫn đầu đoàn?").passed
 
 
+def test_a_claim_that_is_only_a_role_must_be_the_role_the_sentence_gives() -> None:
+    """A follow-up "what is his post?" answered with a title alone (no name to hang it on):
+    the title must be one the cited sentence gives the person asked about."""
+    ask = "Nguyễn Doãn Anh giữ chức vụ gì?"
+    assert claim_problems("Bí thư Tỉnh ủy.", [LEADER], LEADER, question=ask) == []
+    assert claim_problems("Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy.", [LEADER], LEADER, question=ask) == []
+    assert claim_problems("Provincial Party Secretary.", [LEADER], LEADER, question=ask) == []
+    for wrong in ("Chủ tịch Trung ương Đảng.", "Thủ tướng Bộ ngoại giao."):
+        problems = claim_problems(wrong, [LEADER], LEADER, question=ask)
+        assert any("role" in p and "secretary" in p for p in problems), (wrong, problems)
+    # naming nobody the sentence knows, the role must be one the sentence gives someone
+    assert claim_problems("Bí thư Tỉnh ủy.", [LEADER], LEADER, question="Ông ấy giữ chức vụ gì?") == []
+    assert claim_problems("Chủ tịch.", [LEADER], LEADER, question="Ông ấy giữ chức vụ gì?")
+
+
 def test_verified_claims_keep_their_sentences_and_learn_their_passages() -> None:
     verdict = verify_claims([Claim("Đặng Minh Khôi là Đại sứ Việt Nam tại Liên bang Nga.", [2]),
                              Claim("Kim ngạch đạt 6,25 triệu USD.", [3])], EVIDENCE, PASSAGES)

@@ -51,7 +51,8 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, caplog
     (tmp_path / "good.md").write_text("---\ntitle: Tốt\ndate: 2025-01-02\n---\nBài viết tốt về Thanh Hóa.\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01\x02")
-    (tmp_path / "latin1.txt").write_bytes("Tiêu đề\nThanh Hóa".encode("utf-16"))
+    (tmp_path / "latin1.txt").write_bytes("Tiêu\nThanh Hóa, tỉnh".encode("latin-1", errors="replace"))
+    (tmp_path / "utf16.txt").write_bytes("Tiêu đề\nThanh Hóa".encode("utf-16"))  # with its BOM: read (issue 14)
     (tmp_path / "broken.md").write_text("---\ntitle: no closing line\nBody text\n", encoding="utf-8")
     (tmp_path / "lines.jsonl").write_text(
         '{"id": "j1", "title": "Một", "text": "Nội dung một.", "date": "2025-11-25"}\n'
@@ -60,7 +61,7 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, caplog
         encoding="utf-8",
     )
     result = load_corpus(tmp_path)
-    assert sorted(d.doc_id for d in result.documents) == ["good", "j1"]
+    assert sorted(d.doc_id for d in result.documents) == ["good", "j1", "utf16"]
     where = sorted((Path(s.path).name, s.line) for s in result.skipped)
     assert where == [("binary.txt", None), ("broken.md", None), ("empty.txt", None), ("latin1.txt", None),
                      ("lines.jsonl", 2), ("lines.jsonl", 3)]

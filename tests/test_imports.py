@@ -218,3 +218,13 @@ def test_forbidden_imports(package: str) -> None:
         if name.split(".")[0] == package and not _allowed(module, package)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+MAX_MODULE_LINES = 450  # issue 13: a module past this has grown into several concepts
+
+
+def test_no_module_has_grown_past_the_size_of_one_concept() -> None:
+    sizes = {module: len(path.read_text(encoding="utf-8").splitlines()) for module, path in MODULES.items()}
+    assert len(sizes) > 40 and max(sizes.values()) > 300  # the walk found the real package
+    too_big = {module: n for module, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not too_big, f"split these modules (lines): {too_big}"

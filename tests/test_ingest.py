@@ -74,16 +74,16 @@ def test_ingest_a_file_adds_mirror_removes(corpus_copy: Path, tmp_path: Path) ->
 
 
 def test_unchanged_files_are_not_read_again(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.index
+    import assistant.ingest_plan
 
     parsed: list[str] = []
-    real = assistant.index.load_file
+    real = assistant.ingest_plan.load_file
 
     def spy(path, *args, **kwargs):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(assistant.index, "load_file", spy)
+    monkeypatch.setattr(assistant.ingest_plan, "load_file", spy)
     bot = _bot(corpus_copy, tmp_path)
     bot.ingest()
     assert len(parsed) == 5

@@ -24,16 +24,22 @@ from assistant.llama_server import (
 from tests._llm import needs_llama, needs_small_model, small_model_path
 
 
-def test_command_line(tmp_path: Path) -> None:
+def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server = LlamaServer(tmp_path / "m.gguf", port=8123, n_threads=2, api_key="secret")
     cmd = server.command()
+    assert "secret" not in " ".join(cmd) and "--api_key" not in cmd  # a command line is public
+    monkeypatch.setenv("PORT", "9999")  # a user's own PORT / API_KEY must not reach the server
+    monkeypatch.setenv("API_KEY", "someone-elses")
+    env = server.environment()
+    assert env["API_KEY"] == "secret" and "PORT" not in env
+    assert "API_KEY" not in LlamaServer(tmp_path / "m.gguf").environment()
     assert cmd[1] == "-c" and "lifeline" in cmd[2] and "llama_cpp.server" in cmd[2]
     pairs = dict(zip(cmd[3::2], cmd[4::2], strict=False))
     assert pairs["--model"] == str(tmp_path / "m.gguf")
     assert pairs["--host"] == "127.0.0.1" and pairs["--port"] == "8123"
     assert pairs["--n_ctx"] == "4096" and pairs["--n_threads"] == "2"
     assert pairs["--n_threads_batch"] == "2"  # prompt processing too (its default is every core)
-    assert pairs["--model_alias"] == "local" and pairs["--api_key"] == "secret"
+    assert pairs["--model_alias"] == "local"
     assert pairs["--interrupt_requests"] == "False"
     assert server.base_url == "http://127.0.0.1:8123/v1"
 
@@ -192,10 +198,16 @@ def test_shared_server_concurrent_users(model: Path) -> None:
 @pytest.mark.server
 @needs_llama
 @needs_small_model
-def test_api_key_is_enforced(model: Path) -> None:
-    with LlamaServer(model, api_key="secret", n_threads=2) as server:
+def test_api_key_is_enforced_and_never_on_the_command_line(model: Path) -> None:
+    key = "s3cret-key-4711"
+    with LlamaServer(model, api_key=key, n_threads=2) as server:
+        assert server.process is not None
+        cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes()  # what ps shows
+        assert b"llama_cpp.server" in cmdline and key.encode() not in cmdline
         assert httpx.get(f"{server.base_url}/models", timeout=5).status_code == 401
-        assert ask(server.base_url, "Say hi.", key="secret", max_tokens=4)
+        wrong = httpx.get(f"{server.base_url}/models", headers={"Authorization": "Bearer wrong"}, timeout=5)
+        assert wrong.status_code == 401
+        assert ask(server.base_url, "Say hi.", key=key, max_tokens=4)
 
 
 # --- no leaked servers --------------------------------------------------------------------------

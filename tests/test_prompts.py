@@ -18,7 +18,7 @@ def test_the_package_holds_every_prompt_and_the_top_level_folder_only_points_to_
     assert "assistant/prompts/" in (ROOT / "prompts" / "README.md").read_text(encoding="utf-8")
     answer = load_prompt("structured_answer")
     assert answer.text == (ROOT / "assistant" / "prompts" / "structured_answer.txt").read_text(encoding="utf-8")
-    assert answer.variables == {"evidence", "conversation", "question", "language_name"}
+    assert answer.variables == {"evidence", "open", "close", "conversation", "question", "language_name"}
     assert load_prompt("structured_system").variables == set()  # a fixed prefix: nothing filled in
     assert len(answer.hash) == 12
 

@@ -10,20 +10,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, free_port
+from conftest import ROOT
+from loadgen import ChatPage, environment, run_load
+from loadgen import served as serve_process
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -38,45 +35,11 @@ class Served:
         self.url, self.corpus, self.log, self.proc = url, corpus, log, proc
 
 
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
-    return env | {"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"} | extra
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, seed_store: Path) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("serve")
-    shutil.copytree(CORPUS, tmp / "corpus")
-    shutil.copytree(seed_store, tmp / "vs")
-    port = free_port()
-    env = environment(ASSISTANT_CORPUS_DIR=str(tmp / "corpus"), ASSISTANT_VECTORSTORE_DIR=str(tmp / "vs"),
-                      ASSISTANT_DATA_DIR=str(tmp / "data"), ASSISTANT_LLM="extractive")
-    log = tmp / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"assistant serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"assistant serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    with serve_process(tmp, seed_store) as (url, proc, log):
         yield Served(url, tmp / "corpus", log, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
     text = log.read_text(errors="replace")
     assert proc.returncode == 0, text[-3000:]  # a clean shutdown on SIGTERM
     assert "Traceback" not in text, text[-3000:]
@@ -141,78 +104,22 @@ def test_a_taken_port_is_a_plain_error() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    p50, p95 = np.percentile(values, [50, 95])
-    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "max": round(max(values), 3)}
-
-
 def test_load_20_clients_for_30_seconds(served: Served) -> None:
     """20 clients ask questions (one in four streamed) for a bounded 30 s: no errors. The
     latencies go to test-artifacts/api-load.json; they are measured, not asserted."""
-    questions = [json.loads(line)["question"]
-                 for line in (ROOT / "evals" / "datasets" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()
-                 if line.strip()]
-    results: list[dict[str, Any]] = []
-    lock = threading.Lock()
     load_before = os.getloadavg()
-    started = time.monotonic()
-    deadline = started + LOAD_SECONDS
-
-    def client(n: int) -> None:
-        i = n
-        with httpx.Client(base_url=served.url, timeout=120) as http:
-            while time.monotonic() < deadline:
-                question, stream = questions[i % len(questions)], i % 4 == 0
-                i += LOAD_CLIENTS
-                body = {"model": "hoitin", "stream": stream, "messages": [{"role": "user", "content": question}]}
-                record: dict[str, Any] = {"stream": stream, "ok": False}
-                t = time.perf_counter()
-                try:
-                    if stream:
-                        with http.stream("POST", "/v1/chat/completions", json=body) as r:
-                            lines = []
-                            for line in r.iter_lines():
-                                if line.startswith("data: {") and '"content":"' in line and "first" not in record:
-                                    if '"content":""' not in line:
-                                        record["first"] = time.perf_counter() - t
-                                if line:
-                                    lines.append(line)
-                        last = json.loads(lines[-2][6:]) if len(lines) >= 2 else {}
-                        record["ok"] = r.status_code == 200 and lines[-1] == "data: [DONE]" and "citations" in last
-                        record["refused"] = last.get("refused")
-                    else:
-                        r = http.post("/v1/chat/completions", json=body)
-                        reply = r.json()
-                        record["ok"] = r.status_code == 200 and bool(reply["choices"][0]["message"]["content"])
-                        record["refused"] = reply.get("refused")
-                        if not record["ok"]:
-                            record["error"] = r.text[:300]
-                except Exception as exc:  # counted as an error, with what it was
-                    record["error"] = f"{type(exc).__name__}: {exc}"[:300]
-                record["seconds"] = time.perf_counter() - t
-                with lock:
-                    results.append(record)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(LOAD_CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    wall = time.monotonic() - started
-    errors = [r for r in results if not r["ok"]]
+    result = run_load(served.url, clients=LOAD_CLIENTS, seconds=LOAD_SECONDS)
     health = httpx.get(f"{served.url}/healthz").json()
+    summary = result.summary()
     report = {
         "what": f"{LOAD_CLIENTS} concurrent clients, POST /v1/chat/completions for {LOAD_SECONDS:.0f} s "
                 "(no new request after that), one in four streamed; the seed questions in turn",
         "engine": health["engine"], "workers": health["workers"],
-        "requests": len(results), "errors": len(errors), "error_samples": [e.get("error") for e in errors[:5]],
-        "refused": sum(1 for r in results if r.get("refused")),
-        "wall_seconds": round(wall, 1), "throughput_rps": round(len(results) / wall, 2),
-        "latency_seconds": percentiles([r["seconds"] for r in results]),
-        "non_streamed_latency_seconds": percentiles([r["seconds"] for r in results if not r["stream"]]),
-        "streamed_first_piece_seconds": percentiles([r["first"] for r in results if "first" in r]),
+        "requests": summary["requests"], "errors": summary["errors"], "error_samples": summary["error_samples"],
+        "refused": summary["refused"], "wall_seconds": summary["wall_seconds"],
+        "throughput_rps": summary["throughput_rps"], "latency_seconds": summary["latency_seconds"],
+        "non_streamed_latency_seconds": summary["api_non_streamed_latency_seconds"],
+        "streamed_first_piece_seconds": summary["api_streamed_first_piece_seconds"],
         "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()],
                     "note": "shared with other work; clients and server on the same machine"},
@@ -220,8 +127,21 @@ def test_load_20_clients_for_30_seconds(served: Served) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "api-load.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False))
-    assert not errors, report
-    assert len(results) >= LOAD_CLIENTS and health["answering"] == 0
+    assert not result.errors, report
+    assert summary["requests"] >= LOAD_CLIENTS and health["answering"] == 0
+
+
+def test_the_chat_page_answers_bad_bytes_with_a_message(served: Served) -> None:
+    """A lone surrogate through the page's own protocol (issue 14: the connection dropped):
+    the page gets a message, and a question with NUL and escape codes is answered."""
+    with httpx.Client(base_url=served.url, timeout=120) as http:
+        page = ChatPage(http)
+        messages = page.ask("Ai d\ud800n đầu đoàn?", "surrogate-tab")
+        assert messages[-1]["msg"] == "process_completed" and messages[-1].get("success", True), messages[-1]
+        assert "not valid text" in json.dumps(messages[-1], ensure_ascii=False)
+        messages = page.ask("Who led\x00 the \x1b[31mThanh Hóa delegation to Russia?", "nul-tab")
+        last = json.dumps(messages[-1], ensure_ascii=False)
+        assert messages[-1]["msg"] == "process_completed" and NAME in last and "removed" in last
 
 
 @pytest.mark.browser

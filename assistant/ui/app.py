@@ -40,6 +40,13 @@ EXAMPLES: tuple[str, ...] = (
 )
 CHAT_CONCURRENCY = 2  # answers streamed at once; the rest wait in the queue
 QUEUE_MAX_SIZE = 64
+# Memory stays bounded however many people open the page: Gradio keeps a copy of the page's
+# state for every browser session, so at most ASSISTANT_UI_MAX_SESSIONS of them are kept (the
+# least recently used are forgotten first: a forgotten tab starts a new conversation), and a
+# conversation untouched for SESSION_TTL seconds is dropped. Uploaded files are deleted from
+# Gradio's cache after an hour.
+SESSION_TTL = 3 * 3600
+UPLOAD_CACHE = (3600, 3600)  # (every, older than) seconds
 
 
 def page_options(settings: Settings) -> dict[str, Any]:
@@ -80,8 +87,8 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
 
     ui = ChatUI(bot, settings)
     info = bot.describe()
-    with gr.Blocks(title="hoitin — hỏi tin", analytics_enabled=False) as demo:
-        session = gr.State(new_session())
+    with gr.Blocks(title="hoitin — hỏi tin", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
+        session = gr.State(new_session(), time_to_live=SESSION_TTL)
         gr.Markdown(
             "# hoitin · hỏi tin\nAsk the news articles, in Vietnamese or English — every answer "
             "cites its sources.",
@@ -157,7 +164,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
                 type="array",
                 interactive=False,
                 wrap=True,
-                column_widths=["46%", "12%", "14%", "8%", "20%"],
+                column_widths=["34%", "10%", "12%", "6%", "16%", "22%"],
                 label="Indexed articles",
                 elem_id="documents",
             )
@@ -235,6 +242,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
             api_visibility="private",
         )
     demo.ui = ui  # type: ignore[attr-defined]  # for tests and launch
+    demo.state_session_capacity = settings.ui_max_sessions  # launch() sets it; mount reads it
     return demo
 
 
@@ -300,6 +308,7 @@ def launch(
             auth=auth,
             inbrowser=False,
             prevent_thread_lock=True,
+            state_session_capacity=settings.ui_max_sessions,
             **page_options(settings),
         )
         log.info(

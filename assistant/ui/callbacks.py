@@ -22,12 +22,14 @@ from typing import Any
 
 from assistant.articles import prepare_article, write_article
 from assistant.assistant import Assistant
+from assistant.cleaning import clean_question
 from assistant.errors import AssistantError, QuestionError
 from assistant.locks import ReadWriteLock as ReadWriteLock  # re-exported; shared with the API
 from assistant.locks import index_lock
+from assistant.redact import mask_secrets
 from assistant.retrieval import Filters
 from assistant.settings import Settings
-from assistant.types import ChatMessage
+from assistant.types import ChatMessage, FlaggedDocument
 from assistant.ui.feedback import RATINGS, FeedbackLog, answer_record, feedback_record
 from assistant.ui.render import (
     esc,
@@ -41,7 +43,7 @@ from assistant.ui.render import (
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_SECTIONS = 20  # answers whose sources the panel keeps
-DOCUMENT_HEADERS = ["Title", "Date", "Source", "Chunks", "File id"]  # see ChatUI.document_rows
+DOCUMENT_HEADERS = ["Title", "Date", "Source", "Chunks", "File id", "Warning"]  # see ChatUI.document_rows
 
 ChatStep = tuple[list[dict[str, str]], str, str, str, dict[str, Any]]
 
@@ -102,14 +104,22 @@ class ChatUI:
         session = session if session is not None else new_session()
         info = self.bot.describe()
         sections: list[dict[str, Any]] = session["sources"]
-        question = message.strip() if isinstance(message, str) else ""
-        if not question:  # nothing asked: leave everything as it is
+        raw = message if isinstance(message, str) else ""
+        if not raw.strip():  # nothing asked: leave everything as it is
             yield session["display"], render_sources(sections), render_engine(info), "", session
             return
         session["turn"] += 1
         turn = session["turn"]
         session["last"] = None
         display: list[dict[str, str]] = session["display"]
+        try:  # the assistant cleans it again; its answer carries the notices
+            question = clean_question(raw, max_chars=self.settings.max_question_chars).text
+        except QuestionError as exc:  # e.g. a lone surrogate: shown replaced, never sent back
+            shown = raw.encode("utf-8", "replace").decode("utf-8")
+            display.append({"role": "user", "content": esc(shown)})
+            display.append({"role": "assistant", "content": render_error(_sentence(f"Sorry, I could not answer: {exc}"))})
+            yield display, render_sources(sections), render_engine(info), "", session
+            return
         display.append({"role": "user", "content": esc(question)})
         display.append({"role": "assistant", "content": render_answer("", streaming=True, turn=turn)})
         pending = render_sources(sections, pending=question)
@@ -118,7 +128,7 @@ class ChatUI:
         try:
             filters = make_filters(doc_ids, sources, date_from, date_to)
             with self.lock.reading():
-                answer = self.bot.stream(question, history=list(session["turns"]), filters=filters)
+                answer = self.bot.stream(raw, history=list(session["turns"]), filters=filters)
                 streamed = ""
                 for kind, text in answer.events():
                     if kind == "quick":
@@ -137,7 +147,7 @@ class ChatUI:
                     yield display, pending, render_engine(info), "", session
         except AssistantError as exc:
             log.info("question failed: %s", exc)
-            display[-1]["content"] = self._failed(answer, f"Sorry, I could not answer: {exc}", turn)
+            display[-1]["content"] = self._failed(answer, f"Sorry, I could not answer: {mask_secrets(str(exc))}", turn)
             yield display, render_sources(sections), render_engine(info), "", session
             return
         except Exception:
@@ -199,8 +209,11 @@ class ChatUI:
     # articles ---------------------------------------------------------------------------
 
     def document_rows(self) -> list[list[Any]]:
-        """The Articles table, one row per indexed article, columns as :data:`DOCUMENT_HEADERS`."""
-        return [[d.title, d.date, d.source, d.chunks, d.doc_id] for d in self.bot.documents()]
+        """The Articles table, one row per indexed article, columns as :data:`DOCUMENT_HEADERS`;
+        the warning says when an article holds sentences addressed to an AI."""
+        flagged = self.bot.flagged
+        return [[d.title, d.date, d.source, d.chunks, d.doc_id, _warning(flagged.get(d.doc_id))]
+                for d in self.bot.documents()]
 
     def article_choices(self) -> list[tuple[str, str]]:
         docs = sorted(self.bot.documents(), key=lambda d: (d.date, d.title), reverse=True)
@@ -260,7 +273,16 @@ class ChatUI:
         status = f"Re-indexed: {report.summary()}."
         if report.skipped:
             status += "  \nSkipped: " + "; ".join(esc(s) for s in report.skipped)
+        for f in report.flagged:
+            status += f"  \n**Warning:** {esc(f.doc_id)} — {esc(_warning(f))}"
         return status
+
+
+def _warning(flagged: FlaggedDocument | None) -> str:
+    if flagged is None:
+        return ""
+    return (f"⚠ {flagged.count} sentence{'s' if flagged.count != 1 else ''} addressed to an AI "
+            f"({flagged.reason}), never quoted or shown to a model: “{flagged.first[:120]}”")
 
 
 def _sentence(text: str) -> str:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.redact import mask_values
 from assistant.retrieval import Filters
 from assistant.types import Answer
 
@@ -53,6 +54,7 @@ def answer_record(answer: Answer, filters: Filters | None) -> dict[str, Any]:
         "quick": answer.quick,
         "timings": dict(answer.timings),
         "filters": asdict(filters) if filters is not None else None,
+        "notices": mask_values(list(answer.notices)),
     }
 
 
@@ -71,5 +73,6 @@ def feedback_record(last: dict[str, Any], rating: str, settings: dict[str, Any])
         "model": last["model"],
         "timings": last["timings"],
         "filters": last["filters"],
-        "settings": settings,
+        "notices": last.get("notices", []),
+        "settings": mask_values(settings),
     }

@@ -1,0 +1,79 @@
+"""Dates in news text, in both languages: "20/11", "ngày 20 tháng 11", "November 20",
+"2025-11-25" read as (day, month, year); :func:`has_date` is the looser test (a year alone).
+Reached through :mod:`assistant.facts`, the one door to every fact extractor."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["Date", "find_dates", "has_date"]
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+_B = r"(?<![\d.,/])"  # number start
+_E = r"(?![\d/])"  # number end
+_DATE_PATTERNS = [
+    re.compile(_B + r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _E),
+    re.compile(
+        r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
+        re.IGNORECASE,
+    ),
+    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
+    re.compile(
+        r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r"(?:,?\s+(?P<y>\d{4}))?\b", re.IGNORECASE
+    ),
+    re.compile(r"\b" + _MONTH + r",?\s+(?:of\s+)?(?P<y>\d{4})\b", re.IGNORECASE),
+    re.compile(_B + r"(?P<m>\d{1,2})/(?P<y>\d{4})" + _E),
+    re.compile(_B + r"(?P<d>\d{1,2})/(?P<m>\d{1,2})" + _E),
+]
+
+Date = tuple[int | None, int, int | None]  # (day, month, year)
+
+
+def find_dates(text: str) -> tuple[list[tuple[str, Date]], str]:
+    """Dates in ``text`` (as written, as (day, month, year)) and the text with them blanked
+    out, so that their digits are not read as numbers too."""
+    dates: list[tuple[str, Date]] = []
+    chars = list(text)
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer("".join(chars)):
+            groups = m.groupdict()
+            day = int(groups["d"]) if groups.get("d") else None
+            if groups.get("mon"):
+                month = _MONTHS[groups["mon"].lower().rstrip(".")]
+            else:
+                month = int(groups["m"])
+            year = int(groups["y"]) if groups.get("y") else None
+            if day is not None and not 1 <= day <= 31:
+                continue
+            if not 1 <= month <= 12:
+                if day is not None and 1 <= day <= 12 and month <= 31:  # US order: 11/20
+                    day, month = month, day
+                else:
+                    continue
+            dates.append((m.group(0), (day, month, year)))
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return dates, "".join(chars)
+
+
+_DATE_MENTION_RE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+    r"\b(?:sáng|chiều|tối|trưa)\s+(?:qua\s+)?\d{1,2}/\d{1,2}\b",
+    re.IGNORECASE,
+)
+
+
+def has_date(sentence: str) -> bool:
+    """The sentence mentions a point in time, a year alone included ("năm 2025")."""
+    return bool(_DATE_MENTION_RE.search(sentence))
