@@ -323,7 +323,8 @@ class Assistant:
         answer.usage = dict(result.usage)
         check.model_text = model_text
         t = time.perf_counter()
-        event = judge(answer, check, model_request, result, model_text, refusal, MODEL_REFUSAL_REFUSES)
+        event = judge(answer, check, model_request, result, model_text, refusal, MODEL_REFUSAL_REFUSES,
+                      disagreeing=quick_result.disagreeing)
         answer.timings["verify"] += time.perf_counter() - t
         yield event
 

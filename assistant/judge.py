@@ -43,10 +43,12 @@ def kept(answer: Answer, reason: str, refusal: str) -> AnswerEvent:
     return AnswerEvent("kept", reason)
 
 def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result: GenerationResult,
-          model_text: str, refusal: str, model_refusal_refuses: bool = True) -> AnswerEvent:
+          model_text: str, refusal: str, model_refusal_refuses: bool = True,
+          disagreeing: frozenset[str] = frozenset()) -> AnswerEvent:
     """Verify the model's answer; use it, or keep the quick answer (saying why in
     ``check.reason``). When the model finds no answer, ``model_refusal_refuses`` makes the
-    answer a refusal even if the quick answer had one."""
+    answer a refusal even if the quick answer had one; ``disagreeing``: articles the quick
+    answer found disagreeing on the fact, which the model's answer must cite too."""
     claims = result.claims
     if claims is None:  # an engine without structured output: its sentences cite passages
         claims = _passage_claims(model_text)
@@ -75,6 +77,10 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     checked = check_answer(text, answer.passages, language=answer.language)
     if not (checked.supported and checked.citations):
         check.reason = "the citation check found no supported claim"
+        return kept(answer, check.reason, refusal)
+    cited = {answer.passages[c.index - 1].doc_id for c in checked.citations if 0 < c.index <= len(answer.passages)}
+    if not disagreeing <= cited:  # the quick answer cites both sides; one side alone hides that
+        check.reason = "the articles disagree on this and the model's answer cites only one side"
         return kept(answer, check.reason, refusal)
     check.used = True
     answer.answered_by = "model"

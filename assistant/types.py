@@ -219,8 +219,8 @@ class GenerationResult:
     refused: bool = False  # the engine itself judged the passages insufficient
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
     quotes: dict[int, str] = field(default_factory=dict)  # citation index -> supporting sentence
-    # a chat model's structured answer: its claims, the evidence sentences it was shown,
-    # the output format used ("json_schema", "json_object" or "text") and its timing
+    disagreeing: frozenset[str] = frozenset()  # articles that disagree on the fact (doc ids)
+    # a chat model's structured answer: its claims, the evidence sentences it was shown, format, timing
     claims: list[Claim] | None = None
     evidence: list[EvidenceSentence] = field(default_factory=list)
     output_format: str = ""
