@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from assistant.chat_client import ChatClient
 from assistant.facts import capitalised_phrases, person_names
 from assistant.messages import condense_message
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, words
 from assistant.types import ChatMessage
 from assistant.wordlists import FOLLOW_UP_PRONOUNS, INTERROGATIVES
+
+if TYPE_CHECKING:  # the chat model stack (langchain's chat models) loads only when a model is used
+    from assistant.chat_client import ChatClient
 
 __all__ = ["ChatCondenser", "Condenser", "EntityCondenser"]
 

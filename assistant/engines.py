@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-from assistant.chat_engine import ChatEngine
 from assistant.condense import Condenser, EntityCondenser
 from assistant.errors import ConfigError
 from assistant.evidence_sentences import SentenceScorer
@@ -60,6 +59,8 @@ def build_engine(
     choice = settings.llm
     if choice == "extractive":
         return fallback, ""
+    # the chat model stack (langchain's chat models, openai) loads only when a model may answer
+    from assistant.chat_engine import ChatEngine
     if choice == "openai":
         if not _openai_configured(settings):
             raise ConfigError(
