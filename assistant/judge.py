@@ -15,6 +15,7 @@ from dataclasses import replace
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
+from assistant.facts import person_names
 from assistant.structured import parse_reply, render
 from assistant.types import (
     Answer,
@@ -72,6 +73,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if not verdict.passed:
         check.reason = verdict.reason
         log.info("the model's answer is not used: %s", verdict.reason)
+        return kept(answer, check.reason, refusal)
+    info = getattr(request.reading, "info", None)
+    if getattr(info, "qtype", "") == "who" and not any(person_names(c.text) for c in verdict.claims) \
+            and not answer.quick_refused and person_names(answer.quick):
+        check.reason = "the question asks who; the model's answer names nobody and the quick answer names a person"
         return kept(answer, check.reason, refusal)
     text = render(verdict.claims)
     checked = check_answer(text, answer.passages, language=answer.language)

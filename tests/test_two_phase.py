@@ -70,6 +70,16 @@ def test_the_quick_answer_comes_first_then_the_verified_model_answer_replaces_it
     assert data["model_check"]["used"] and data["model_timing"]["completion_tokens"] > 0
 
 
+def test_a_who_question_answered_with_a_title_alone_keeps_the_quick_answer(seed_bot) -> None:
+    """The 1.5B model's habit on the reporting split: "who?" answered with a title that the
+    sentence does give ("Bí thư Tỉnh ủy Thanh Hóa"), naming nobody; the quick answer names him."""
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa dẫn đầu đoàn."))
+    answer = seed_bot.ask(QUESTION)
+    assert answer.answered_by == "quick" and "Nguyễn Doãn Anh" in answer.text, answer.text
+    assert answer.model_check is not None and not answer.model_check.used
+    assert "names nobody" in answer.model_check.reason
+
+
 def test_role_confusion_keeps_the_quick_answer_and_says_why(seed_bot) -> None:
     with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Nghệ An là Nguyễn Doãn Anh."))
     answer = seed_bot.stream(QUESTION)
