@@ -14,7 +14,7 @@ LLAMA_REQ := llama-cpp-python[server]==0.3.36
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: chat test install install-local install-test llama chromium ingest lint eval eval-xquad eval-heldout eval-engines bench clean
+.PHONY: chat chat-local test install install-local install-test llama chromium ingest lint eval eval-xquad eval-heldout eval-engines bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,15 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-chat: install-local
+# the chat UI on the measured default (extractive answers; nothing to compile or download)
+chat: install
 	$(VENV)/bin/assistant ingest
 	$(VENV)/bin/assistant chat --host $(HOST) --port $(PORT)
+
+# the same with the bundled 1.5B model's two-phase answers (llama.cpp built from source)
+chat-local: install-local
+	$(VENV)/bin/assistant ingest
+	ASSISTANT_LLM=local $(VENV)/bin/assistant chat --host $(HOST) --port $(PORT)
 
 test: install-test chromium
 	$(VENV)/bin/ruff check assistant evals tests

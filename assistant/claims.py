@@ -38,7 +38,7 @@ from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 from assistant.wordlists import stopword_syllables
 
-__all__ = ["Verdict", "claim_problems", "verify_claims"]
+__all__ = ["Verdict", "claim_problems", "content_words", "verify_claims"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
 
 
-def _content_words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
     return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - (
         stopword_syllables("vi") | stopword_syllables("en"))
 
@@ -141,10 +141,10 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
         if not ok:
             problems.append(f"the date {written!r} is not in the cited sentences")
     if not facts and not problems and not bare.units:  # a checked role says more than shared words
-        words = _content_words(text)
+        words = content_words(text)
         same_language = [s for s in sentences if detect_language(s) == detect_language(text)]
         if words and same_language:
-            best = max(len(words & _content_words(s)) / len(words) for s in same_language)
+            best = max(len(words & content_words(s)) / len(words) for s in same_language)
             if best < _MIN_OVERLAP:
                 problems.append("shares too few words with the cited sentences")
     return problems

@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 
 from assistant.citations import check_answer
-from assistant.claims import verify_claims
+from assistant.claims import content_words, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.facts import person_names
 from assistant.structured import parse_reply, render
@@ -66,9 +66,10 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
             return AnswerEvent("final", refusal)
         return kept(answer, check.reason, refusal)
     if result.claims is None:
-        verdict = verify_claims(*_as_sentence_claims(claims, request.passages), question=request.question)
+        claims, evidence, _ = _as_sentence_claims(claims, request.passages)
     else:
-        verdict = verify_claims(claims, result.evidence, request.passages, question=request.question)
+        evidence = result.evidence
+    verdict = verify_claims(claims, evidence, request.passages, question=request.question)
     check.repaired, check.dropped, check.problems = verdict.repaired, verdict.dropped, verdict.problems
     if not verdict.passed:
         check.reason = verdict.reason
@@ -78,6 +79,9 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if getattr(info, "qtype", "") == "who" and not any(person_names(c.text) for c in verdict.claims) \
             and not answer.quick_refused and person_names(answer.quick):
         check.reason = "the question asks who; the model's answer names nobody and the quick answer names a person"
+        return kept(answer, check.reason, refusal)
+    if _restates_question(verdict.claims[0].text, request.question):
+        check.reason = "the model's answer only restates the question"
         return kept(answer, check.reason, refusal)
     text = render(verdict.claims)
     checked = check_answer(text, answer.passages, language=answer.language)
@@ -98,6 +102,13 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     answer.text = checked.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
+
+
+def _restates_question(text: str, question: str) -> bool:
+    """Every content word of the claim is a word of the question ("Phó Chủ tịch UBND tỉnh
+    Thanh Hóa" for "Phó Chủ tịch UBND tỉnh Thanh Hóa nào …?"): it says nothing new."""
+    words = content_words(text)
+    return bool(words) and words <= content_words(question)
 
 
 def _claim_quotes(citations: list[Citation], claims: list[Claim], evidence: list[EvidenceSentence]) -> list[Citation]:

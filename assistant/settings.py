@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     # Answer engine
     llm: LLMChoice = Field(
         "auto",
-        description="auto (openai if configured, else local if installed, else extractive), "
-        "extractive, local or openai.",
+        description="auto (openai if configured, else extractive: the measured default), "
+        "extractive, local (the bundled model) or openai.",
     )
     local_model: str = Field(
         "qwen2.5-coder-1.5b",

@@ -80,6 +80,14 @@ def test_a_who_question_answered_with_a_title_alone_keeps_the_quick_answer(seed_
     assert "names nobody" in answer.model_check.reason
 
 
+def test_a_model_answer_that_only_restates_the_question_keeps_the_quick_answer(seed_bot) -> None:
+    question = "Kim ngạch xuất khẩu của Thanh Hóa sang Nga trong 9 tháng năm 2025 là bao nhiêu?"
+    with_model(seed_bot, citing("xuất khẩu", "Kim ngạch xuất khẩu của Thanh Hóa sang Nga."))
+    answer = seed_bot.ask(question)
+    assert answer.answered_by == "quick" and not answer.refused, answer.text
+    assert answer.model_check is not None and answer.model_check.reason == "the model's answer only restates the question"
+
+
 def test_role_confusion_keeps_the_quick_answer_and_says_why(seed_bot) -> None:
     with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Nghệ An là Nguyễn Doãn Anh."))
     answer = seed_bot.stream(QUESTION)
