@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -62,7 +62,7 @@ from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
 from assistant.redact import mask_secrets, mask_values
-from assistant.retrieval import Filters, LangChainRetriever, Retriever
+from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import (
@@ -78,6 +78,9 @@ from assistant.types import (
     Passage,
     Refusal,
 )
+
+if TYPE_CHECKING:  # langchain's retriever stack loads only when as_retriever() is called
+    from assistant.langchain_retriever import LangChainRetriever
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +206,8 @@ class Assistant:
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> LangChainRetriever:
         """The retriever as a langchain ``BaseRetriever``."""
+        from assistant.langchain_retriever import LangChainRetriever
+
         return LangChainRetriever(retriever=self.retriever(), k=k or self.settings.top_k, filters=filters)
 
     # --- answers -----------------------------------------------------------------------

@@ -24,10 +24,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.catalog import Selection
 from assistant.index import Index
@@ -276,28 +272,3 @@ def _passage(
         dense_similarity=similarity,
         ranks=dict(ranks or {}),
     )
-
-
-class LangChainRetriever(BaseRetriever):
-    """The assistant's retriever as a langchain ``BaseRetriever``."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    retriever: Any
-    k: int = 5
-    filters: Any = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        return [
-            LCDocument(
-                page_content=p.text,
-                id=p.chunk_id,
-                metadata={
-                    "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "date": p.date,
-                    "source": p.source, "url": p.url, "score": p.score, "start": p.start, "end": p.end,
-                },
-            )
-            for p in self.retriever.retrieve(query, self.k, self.filters)
-        ]
