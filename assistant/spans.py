@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.facts import find_dates, in_named_number, person_names
-from assistant.text import fold
+from assistant.text import fold, normalize
+from assistant.wordlists import CARDINALS
 
 __all__ = ["Span", "short_answer"]
 
@@ -118,12 +119,23 @@ _RANK = {"person": 0, "name": 1, "number": 0, "date": 0, "clause": 1}
 _WANT = {"who": ("person", "name"), "where": ("name",), "number": ("number",), "when": ("date",), "other": ()}
 
 
+def _number_value(token: str) -> str:
+    return token.rstrip("%").replace(",", ".")
+
+
+def _stated_numbers(question: str) -> set[str]:
+    """The numbers a question states, in digits or in words ("nine" -> "9")."""
+    out = {_number_value(t) for t in re.findall(r"\d+(?:[.,]\d+)*%?", question)}
+    return out | {str(CARDINALS[w]) for w in re.findall(r"\w+", normalize(question.lower())) if w in CARDINALS}
+
+
 def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None."""
     toks = _tokens(sentence)
     if not toks:
         return None
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
+    stated = _stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
     matched = [k for k, f in enumerate(folded) if f in asked and f.isalnum()]
     best: tuple[float, Span] | None = None
@@ -135,6 +147,8 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
         inside = [f for f in folded[span.start : span.end] if f.isalnum()]
         if not inside:
             continue
+        if span.kind in ("number", "date") and _number_value(toks[span.start][0]) in stated:
+            continue  # "9 tháng" is no answer to "... in the first nine months ...?"
         new = [f for f in inside if f not in asked]
         novelty = len(new) / len(inside)
         if novelty < 0.5 or (span.kind == "clause" and len(inside) > _MAX_CLAUSE_WORDS):

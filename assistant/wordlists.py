@@ -11,7 +11,9 @@ list that is needed comes from a general resource named beside it. So:
 - surnames are the most common Vietnamese family names as given by general references on
   Vietnamese names (Wikipedia "Vietnamese name": the fourteen most frequent);
 - titles and words of official bodies are general vocabulary of public office (English, and
-  the Vietnamese titles with the English renderings Vietnamese state media use).
+  the Vietnamese titles with the English renderings Vietnamese state media use);
+- cardinal numerals one to twelve are the languages' own (the reference grammars above; CLDR's
+  number spell-out rules for ``en`` and ``vi``); Vietnamese "năm" (five, and year) is left out.
 
 Each module that reads a list normalises it the way it matches text (tone-normalised for
 questions and facts, folded for the citation check).
@@ -23,6 +25,7 @@ from functools import cache
 
 __all__ = [
     "ANAPHORA_OPENERS",
+    "CARDINALS",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
     "NAME_FUNCTION_WORDS",
@@ -145,3 +148,14 @@ INTERROGATIVES = _words(
     "ai gi nao bao nhieu bao gio dau sao khong chua may who whom whose what which when where "
     "why how"
 )
+
+
+# --- numbers --------------------------------------------------------------------------------
+# Cardinal numerals written as words, with their values: a question that says "nine months"
+# states the number 9 ("chín tháng"), which is then not its answer (assistant.spans).
+CARDINALS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+    "mười": 10,
+}  # fmt: skip

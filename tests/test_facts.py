@@ -132,3 +132,19 @@ def test_person_names_and_phrases() -> None:
 def test_has_number_and_has_date(sentence: str, number: bool, date: bool) -> None:
     assert has_number(sentence) is number
     assert has_date(sentence) is date
+
+
+EXPORTS = ("Hiện chưa có nhà đầu tư nào của Liên bang Nga đầu tư trực tiếp trên địa bàn tỉnh; kim ngạch xuất khẩu "
+           "sang thị trường Nga 9 tháng năm 2025 đạt 6,25 triệu USD.")
+
+
+@pytest.mark.parametrize("question", [
+    "How much did the province export to Russia in the first nine months of 2025?",
+    "Kim ngạch xuất khẩu sang Nga 9 tháng năm 2025 đạt bao nhiêu?",
+    "Kim ngạch xuất khẩu sang Nga chín tháng đầu năm đạt bao nhiêu?",
+])
+def test_a_number_the_question_states_is_not_its_short_answer(question: str) -> None:
+    from assistant.spans import short_answer
+
+    span = short_answer(EXPORTS, question, "number")
+    assert span is not None and span.text == "6,25 triệu USD", span
