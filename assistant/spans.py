@@ -4,7 +4,8 @@ Candidates are found in the sentence by general signals, not by any word list re
 questions: names (runs of capitalised words), numbers with the words that measure them
 ("6,25 triệu USD", "15 trận", "12%"), dates and years, and the sentence's clauses (split at
 punctuation). A candidate the question already contains is no answer ("Ai dẫn đầu đoàn Thanh
-Hóa?" is not answered by "Thanh Hóa"). The question's kind picks the candidate type (a name for
+Hóa?" is not answered by "Thanh Hóa"), nor is a number it states, in digits or in words ("in
+the first nine months" is not answered by "9 tháng"). The question's kind picks the candidate type (a name for
 "ai"/"who" — a person's name first —, a number for "bao nhiêu"/"how many", a date for "khi
 nào"/"when", a place for "ở đâu"/"where"); among candidates of that type the one nearest to
 the words the sentence shares with the question wins, since the answer sits next to what the
