@@ -192,10 +192,12 @@ def test_the_quick_answer_shows_while_the_model_works_then_the_models_answer_rep
 
     from assistant.chat_client import ChatClient
     from assistant.chat_engine import ChatEngine
+    from assistant.facts import person_names
     from assistant.testing import ScriptedChatModel
 
-    def reply(messages: list[Any]) -> str:  # a model that quotes its first evidence sentence
-        number, text = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)[0]
+    def reply(messages: list[Any]) -> str:  # a model that quotes its first evidence sentence naming someone
+        number, text = next((n, t) for n, t in re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
+                            if person_names(t))
         return _json.dumps({"found": True, "claims": [{"sentences": [int(number)], "text": text}]},
                            ensure_ascii=False)
 
