@@ -39,9 +39,9 @@ from assistant.markers import (
     set_markers,
     strip_markers,
 )
+from assistant.terms import content_words
 from assistant.text import folded_key, nfc, split_sentences
 from assistant.types import Citation, Passage, Verification
-from assistant.wordlists import stopword_syllables
 
 __all__ = ["CheckedAnswer", "check_answer", "normalize_markers"]
 
@@ -64,11 +64,6 @@ _OVERLAP_MIN_SHARE = 0.5
 _UNCITED_OVERLAP_MIN_SHARE = 0.6  # stricter when the answer did not say where it came from
 
 
-def _content_words(text: str) -> set[str]:
-    stop = stopword_syllables("vi") | stopword_syllables("en")
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - stop
-
-
 class _Evidence:
     """One passage, prepared for fact lookups."""
 
@@ -86,7 +81,7 @@ class _Evidence:
         self.numbers: set[str] = set()
         for _, values in find_numbers(nfc(full)):
             self.numbers |= values
-        self.words = _content_words(full)
+        self.words = content_words(full)
         self.language = detect_language(passage.text[:2000])
         self.sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
 
@@ -118,12 +113,12 @@ class _Evidence:
         return len(shared) / len(claim_words)
 
     def best_sentence(self, claim: str, facts: Facts) -> str:
-        claim_words = _content_words(claim)
+        claim_words = content_words(claim)
         best, best_score = self.sentences[0], -1.0
         for sentence in self.sentences:
             ev = _SentenceEvidence(sentence)
             score = 10.0 * (len(facts.describe()) - len(ev.missing(facts)))
-            score += len(claim_words & _content_words(sentence))
+            score += len(claim_words & content_words(sentence))
             if score > best_score:
                 best, best_score = sentence, score
         return best.strip()
@@ -289,7 +284,7 @@ def _check_cited(
         return
 
     # No facts: compare content words, within one language only.
-    claim_words = _content_words(seg.claim)
+    claim_words = content_words(seg.claim)
     if not claim_words:
         seg.status = "verified"
         verification.supported += 1
@@ -320,7 +315,7 @@ def _check_cited(
 def _flagged_support(seg: _Sentence, cited: list[_Evidence]) -> bool:
     """Whether a flagged sentence of a cited passage holds the claim (its facts, or most of
     its words): the claim then came from text written for an AI."""
-    claim_words = _content_words(seg.claim)
+    claim_words = content_words(seg.claim)
     for ev in cited:
         for sentence in ev.flagged:
             holder = _SentenceEvidence(sentence)
@@ -354,7 +349,7 @@ def _check_uncited(
     for a sentence without facts, one in its language that shares most of its content words
     (small models often leave out the markers)."""
     if not seg.facts:
-        words = _content_words(seg.claim)
+        words = content_words(seg.claim)
         scored = sorted(
             ((ev.overlap(words), ev.index) for ev in evidence if ev.language == language),
             key=lambda t: (-t[0], t[1]),

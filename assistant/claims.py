@@ -32,13 +32,13 @@ from dataclasses import dataclass, field, replace
 
 from assistant.facts import extract_facts, find_dates, person_names
 from assistant.language import detect_language
+from assistant.terms import content_words
 from assistant.text import folded_key, nfc
 from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
-from assistant.wordlists import stopword_syllables
 
-__all__ = ["Verdict", "claim_problems", "content_words", "verify_claims"]
+__all__ = ["Verdict", "claim_problems", "verify_claims"]
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,6 @@ class Verdict:
     repaired: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - (
-        stopword_syllables("vi") | stopword_syllables("en"))
 
 
 def _people(text: str) -> list[str]:

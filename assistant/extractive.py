@@ -27,9 +27,9 @@ from dataclasses import replace
 from assistant.injection import is_flagged
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import short_answer
+from assistant.terms import content_words
 from assistant.text import folded_key
 from assistant.types import GenerationRequest, GenerationResult
-from assistant.wordlists import stopword_syllables
 
 __all__ = ["ExtractiveEngine"]
 
@@ -72,10 +72,12 @@ class ExtractiveEngine:
             result.refused = True
             return
         english = request.language == "en"
-        if len(picked) == 1:
-            picked += conflicting(reading, picked[0])
-        spans = [short_answer(s.text, reading.question, reading.info.qtype) for s in picked]
-        shorts = [span.text if span else "" for span in spans]
+        shorts = [_short(reading, s) for s in picked]
+        if len(picked) == 1 and picked[0].kind and shorts[0]:
+            other = conflicting(reading, picked[0], shorts[0])
+            if other is not None:
+                picked.append(other[0])
+                shorts.append(other[1])
         disagree = disagreement(reading, picked, shorts)
         if disagree:
             log.info("the sources disagree: %r vs %r", shorts[0], shorts[1])
@@ -127,23 +129,24 @@ def _unflagged(reading: Reading, exclude: frozenset[str]) -> Reading:
     return reading if len(kept) == len(reading.sentences) else replace(reading, sentences=kept)
 
 
-def conflicting(reading: Reading, best: ScoredSentence) -> list[ScoredSentence]:
-    """A sentence of another article that tells the same report as ``best`` — it holds the
-    kind of fact asked for, at least as much of the question's words, and most of ``best``'s
-    other words — with another short answer: a source that disagrees (none when there is none)."""
-    if not best.kind:
-        return []
+def _short(reading: Reading, sentence: ScoredSentence) -> str:
+    span = short_answer(sentence.text, reading.question, reading.info.qtype)
+    return span.text if span else ""
+
+
+def conflicting(reading: Reading, best: ScoredSentence, mine: str) -> tuple[ScoredSentence, str] | None:
+    """A sentence of another article that tells the same report as ``best`` (whose short
+    answer is ``mine``) — it holds the kind of fact asked for, at least as much of the
+    question's words, and most of ``best``'s other words — with another short answer, and
+    that answer: a source that disagrees (None when there is none)."""
     doc = reading.passages[best.passage - 1].doc_id
-    mine = short_answer(best.text, reading.question, reading.info.qtype)
-    if mine is None:
-        return []
     for other in reading.sentences[1:]:
         if (other.kind and other.lexical >= best.lexical and other.text != best.text
                 and reading.passages[other.passage - 1].doc_id != doc):
-            theirs = short_answer(other.text, reading.question, reading.info.qtype)
-            if theirs is not None and disagreement(reading, [best, other], [mine.text, theirs.text]):
-                return [other]
-    return []
+            theirs = _short(reading, other)
+            if disagreement(reading, [best, other], [mine, theirs]):
+                return other, theirs
+    return None
 
 
 def disagreement(reading: Reading, picked: list[ScoredSentence], shorts: list[str]) -> bool:
@@ -164,14 +167,8 @@ def disagreement(reading: Reading, picked: list[ScoredSentence], shorts: list[st
 _SAME_REPORT = 0.5
 
 
-def _content(text: str, answer: str) -> set[str]:
-    stop = stopword_syllables("vi") | stopword_syllables("en")
-    drop = set(folded_key(answer).split())
-    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - stop - drop
-
-
 def _same_report(picked: list[ScoredSentence], shorts: list[str]) -> bool:
-    a, b = (_content(s.text, short) for s, short in zip(picked, shorts, strict=True))
+    a, b = (content_words(s.text) - set(folded_key(short).split()) for s, short in zip(picked, shorts, strict=True))
     return bool(a and b) and len(a & b) / max(len(a), len(b)) >= _SAME_REPORT
 
 

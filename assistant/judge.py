@@ -13,10 +13,11 @@ import logging
 from dataclasses import replace
 
 from assistant.citations import check_answer
-from assistant.claims import content_words, verify_claims
+from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.facts import person_names
 from assistant.structured import parse_reply, render
+from assistant.terms import content_words
 from assistant.types import (
     Answer,
     AnswerEvent,

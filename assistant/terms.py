@@ -12,10 +12,10 @@ import math
 from collections.abc import Callable
 from functools import cache
 
-from assistant.text import fold, has_diacritics, words
-from assistant.wordlists import stopwords
+from assistant.text import fold, folded_key, has_diacritics, words
+from assistant.wordlists import stopword_syllables, stopwords
 
-__all__ = ["DocFreq", "content_terms", "idf", "is_stopword", "term_weights"]
+__all__ = ["DocFreq", "content_terms", "content_words", "idf", "is_stopword", "term_weights"]
 
 # terms -> (chunks holding each term, number of chunks); e.g. Index.document_frequencies
 DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]
@@ -32,6 +32,18 @@ def is_stopword(word: str, plain: bool) -> bool:
     has no diacritics at all (then folded stopwords count too)."""
     single, folded = _stop_sets()
     return word in single or (plain and word in folded)
+
+
+@cache
+def _stop_syllables() -> frozenset[str]:
+    return stopword_syllables("vi") | stopword_syllables("en")
+
+
+def content_words(text: str) -> set[str]:
+    """The folded words of ``text`` that carry content: not a syllable of a stopwords-iso
+    entry (either language), not a digit string, longer than one letter. What the citation
+    check, the claim check and the disagreement test compare between sentences."""
+    return {w for w in folded_key(text).split() if len(w) > 1 and not w.isdigit()} - _stop_syllables()
 
 
 def content_terms(text: str) -> list[str]:
