@@ -14,6 +14,8 @@ Every sentence of the passages is a candidate. Each gets a row of general signal
   "bao nhiêu"/"how many", a date for "khi nào"/"when"), and whether it opens with a pronoun
   that points back;
 - place: the passage's rank and retrieval score, the first sentence of a passage;
+- language: whether the sentence is written in the question's language (multilingual
+  embeddings favour text in the query's own language, whatever it says);
 - the meaning and word signals again for English questions, which match Vietnamese
   sentences by meaning, names and numbers only.
 
@@ -37,6 +39,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.facts import capitalised_phrases, has_date, has_number, person_names
+from assistant.language import detect_language
 from assistant.linear import load_model
 from assistant.lru import LRUCache
 from assistant.questions import QuestionInfo, analyse
@@ -51,11 +54,11 @@ _BASE = (
     "sem", "sem_gap", "prev_gap", "next_gap", "words", "pairs", "words_near", "pairs_near",
     "title_words", "names", "numbers", "novelty", "log_length", "passage_rr", "passage_rel",
     "first", "kind", "kind_who", "kind_number", "kind_when", "kind_where", "anaphora",
-    "anaphora_who", "bm25", "rarest", "person", "person_who",
+    "anaphora_who", "bm25", "rarest", "person", "person_who", "same_language",
 )  # fmt: skip
 _EN = (
     "sem", "sem_gap", "words", "pairs", "words_near", "title_words", "names", "numbers", "passage_rr",
-    "passage_rel", "kind", "kind_who", "kind_number", "kind_when",
+    "passage_rel", "kind", "kind_who", "kind_number", "kind_when", "same_language",
 )  # fmt: skip
 READER_FEATURES: tuple[str, ...] = _BASE + tuple(f"en_{f}" for f in _EN)
 _WORDS, _KIND, _ANAPHORA = (_BASE.index(f) for f in ("words", "kind", "anaphora"))
@@ -294,6 +297,7 @@ class Reader:
                 max((w for t, w in words_w.items() if t in have), default=0.0) / top_weight,
                 1.0 if new_people else 0.0,
                 1.0 if (new_people and info.qtype == "who") else 0.0,
+                1.0 if detect_language(s) == info.language else 0.0,
             ]
             named = dict(zip(_BASE, base, strict=True))
             rows.append(base + [named[f] * en for f in _EN])

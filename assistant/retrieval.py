@@ -171,7 +171,7 @@ class Retriever:
 RANKER_FEATURES: tuple[str, ...] = tuple(
     f"{prefix}{name}"
     for prefix in ("", "en_")
-    for name in ("dense_cos", "dense_gap", "lexical_rel", "dense_rr", "lexical_rr")
+    for name in ("dense_cos", "dense_gap", "lexical_rel", "dense_rr", "lexical_rr", "same_language")
 )
 _RANK_OFFSET = 10  # reciprocal ranks as 1 / (10 + rank): a gentle slope, as in RRF
 
@@ -182,8 +182,11 @@ def ranker_candidates(
     """The union of the dense and the BM25 candidates, with one row of
     :data:`RANKER_FEATURES` each: the dense cosine (a candidate below the dense cut-off gets
     the lowest cosine seen), its gap to the best one, the BM25 score relative to the best,
-    and both reciprocal ranks; the same again for English questions (English questions over
-    Vietnamese articles lean on meaning, not shared words)."""
+    both reciprocal ranks, and whether the chunk is written in the question's language
+    (multilingual embeddings score text in the query's own language higher whatever it says,
+    so an English question over Vietnamese news is drawn to stray English text: reference
+    lists, captions, pasted English); the same again for English questions (English
+    questions over Vietnamese articles lean on meaning, not shared words)."""
     by_id: dict[str, Passage] = {}
     for p in [*dense, *lexical]:
         by_id.setdefault(p.chunk_id, p)
@@ -205,6 +208,7 @@ def ranker_candidates(
             lex.get(cid, 0.0) / best_lex if best_lex > 0 else 0.0,
             1.0 / (_RANK_OFFSET + dense_rank.get(cid, absent)),
             1.0 / (_RANK_OFFSET + lexical_rank.get(cid, absent)),
+            1.0 if detect_language(by_id[cid].text) == language else 0.0,
         ]
         rows.append(base + [v * en for v in base])
     return list(by_id.values()), np.asarray(rows, dtype=np.float64).reshape(len(by_id), len(RANKER_FEATURES))

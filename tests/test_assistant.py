@@ -8,9 +8,6 @@ import assistant
 from assistant import Answer, QuestionError
 from assistant.types import Citation
 
-KNOWN_MISS = (
-    "known miss of the fitted reader (README, held-out protocol): it prefers the sentence that restates the Vietnamese question (the delegation's trip, no person) over the one that names who led it; the English question, answered from meaning, names him"
-)
 THANH_HOA_DOCS = {
     "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga",
     "2025-11-25-thanh-hoa-lam-viec-voi-nguoi-viet-tai-nga",
@@ -40,8 +37,7 @@ def test_package_does_not_import_ui_or_evals() -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?",
-                     marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISS)),
+        "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?",
         "Who led the Thanh Hóa delegation to Russia?",
     ],
 )

@@ -27,7 +27,7 @@ from assistant.embeddings import ServerEmbeddings, embedder_name, make_embedding
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
-QUESTION = "Who led the Thanh Hóa delegation to Russia?"  # the Vietnamese one is a known miss (README)
+QUESTION = "Who led the Thanh Hóa delegation to Russia?"
 NAME = "Nguyễn Doãn Anh"
 MODEL = "multilingual-e5-small-q4"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from langchain_core.retrievers import BaseRetriever
 
@@ -86,3 +88,26 @@ def test_bm25_index_is_rebuilt_from_the_catalog_and_the_catalog_from_the_store(
         assert len(bot.documents()) == 5
         report = bot.ingest()
         assert report.unchanged == 5 and report.chunks_added == 0
+
+
+def test_the_ranker_discounts_text_in_the_question_language_over_a_vietnamese_corpus() -> None:
+    """Multilingual embeddings score text in the query's own language higher whatever it
+    says; the fitted ranker weighs that down for English questions (stray English text in
+    Vietnamese news: reference lists, pasted English), and the reader likewise."""
+    from assistant.reader import READER_FEATURES
+    from assistant.retrieval import RANKER_FEATURES, rank, ranker_candidates
+    from assistant.types import Passage
+
+    english = Passage("en::1", "en", "The delegation was led by the provincial secretary of the party.")
+    vietnamese = Passage("vi::1", "vi", "Đoàn công tác do Bí thư Tỉnh ủy Nguyễn Doãn Anh dẫn đầu sang Nga.")
+    # the same dense and BM25 evidence for both: first in one list, second in the other
+    dense = [replace(english, dense_similarity=0.85), replace(vietnamese, dense_similarity=0.85)]
+    lexical = [replace(vietnamese, score=3.0), replace(english, score=3.0)]
+    candidates, rows = ranker_candidates(dense, lexical, "en")
+    same = {c.chunk_id: row[RANKER_FEATURES.index("en_same_language")] for c, row in zip(candidates, rows, strict=True)}
+    assert same == {"en::1": 1.0, "vi::1": 0.0}
+    assert [p.chunk_id for p in rank(dense, lexical, 2, "en")] == ["vi::1", "en::1"]
+    # for a Vietnamese question the English text is the one in another language
+    _, rows_vi = ranker_candidates(dense, lexical, "vi")
+    assert [row[RANKER_FEATURES.index("same_language")] for row in rows_vi] == [0.0, 1.0]
+    assert "en_same_language" in READER_FEATURES
