@@ -260,15 +260,13 @@ class IngestReport:
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged documents; {self.chunks_added} chunks written, "
-            f"{self.chunks_removed} removed, {self.chunks_total} in the index "
-            f"({self.seconds:.2f} s)"
+            f"{self.chunks_removed} removed, {self.chunks_total} in the index ({self.seconds:.2f} s)"
         )
 
 
 @dataclass
 class ModelCheck:
-    """What became of a chat model's answer: verified and used, repaired and used, or not
-    used (``reason``), in which case the quick answer stands."""
+    """What became of a chat model's answer: used (maybe repaired), or not (``reason``)."""
 
     used: bool = False
     reason: str = ""  # why it was not used, or "" when it was
@@ -277,6 +275,8 @@ class ModelCheck:
     problems: list[str] = field(default_factory=list)  # what the check found, claim by claim
     model_text: str = ""  # the model's reply as written
     found: bool | None = None  # the model's own verdict: the evidence answers the question
+    agrees_with_quick: bool | None = None  # cites the quick answer's sentence or gives its short answer
+    reader_share: float | None = None  # the reader's softmax share for the quick answer's sentence
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -49,6 +49,9 @@ def test_the_quick_answer_comes_first_then_the_verified_model_answer_replaces_it
     assert "Nguyễn Doãn Anh" in quick and answer.quick and answer.quick_citations
     assert answer.answered_by == "model" and answer.engine == "local" and answer.model_check
     assert answer.model_check.used and not answer.model_check.reason
+    # it rests on the sentence the quick answer quotes, which the reader preferred
+    assert answer.model_check.agrees_with_quick is True
+    assert answer.model_check.reader_share is not None and 0.0 < answer.model_check.reader_share <= 1.0
     assert answer.text == events[-1].text
     assert answer.text.startswith("Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn [")
     cited = answer.citations[0]
@@ -86,6 +89,32 @@ def test_a_model_answer_that_only_restates_the_question_keeps_the_quick_answer(s
     answer = seed_bot.ask(question)
     assert answer.answered_by == "quick" and not answer.refused, answer.text
     assert answer.model_check is not None and answer.model_check.reason == "the model's answer only restates the question"
+
+
+def test_a_model_answer_from_another_sentence_than_a_sure_reader_keeps_the_quick_answer(seed_bot) -> None:
+    """The 1.5B model's habit on the tuning split: asked Thanh Hóa's exports, it gave Nghệ An's
+    figure from the next sentence ("2,6 triệu USD", true there); the reader is sure of the
+    sentence with Thanh Hóa's, so the quick answer stands."""
+    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
+    answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
+    check = answer.model_check
+    assert check is not None and check.agrees_with_quick is False and not check.used, check
+    assert check.reader_share is not None and check.reader_share >= 0.5
+    assert "rests on other sentences" in check.reason
+    assert answer.answered_by == "quick" and "6,25 triệu USD" in answer.text, answer.text
+
+
+def test_a_model_answer_agrees_with_the_quick_one_by_its_sentence_or_its_short_answer() -> None:
+    from assistant.judge import _agrees
+    from assistant.types import Claim, EvidenceSentence
+
+    evidence = [EvidenceSentence(1, 1, "Thanh Hóa xuất khẩu 6,25 triệu USD."),
+                EvidenceSentence(2, 2, "Báo khác: Thanh Hóa xuất khẩu 6,25 triệu USD sang Nga.")]
+    quotes = ["Thanh Hóa xuất khẩu 6,25 triệu USD."]
+    assert _agrees([Claim("6,25 triệu USD.", sentences=[1])], evidence, quotes, "") is True
+    assert _agrees([Claim("6,25 triệu USD.", sentences=[2])], evidence, quotes, "6,25 triệu USD") is True
+    assert _agrees([Claim("2,6 triệu USD.", sentences=[2])], evidence, quotes, "6,25 triệu USD") is False
+    assert _agrees([Claim("6,25 triệu USD.", sentences=[2])], evidence, [], "6,25 triệu USD") is None
 
 
 def test_role_confusion_keeps_the_quick_answer_and_says_why(seed_bot) -> None:
