@@ -65,6 +65,7 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if claims is None:  # an engine without structured output: its sentences cite passages
         claims = _passage_claims(model_text)
     check.found = False if result.refused else bool(claims) or None
+    check.claims = list(claims)
     if result.refused or not claims:
         check.reason = "the model found no answer in the evidence"
         if model_refusal_refuses:

@@ -277,6 +277,7 @@ class ModelCheck:
     found: bool | None = None  # the model's own verdict: the evidence answers the question
     agrees_with_quick: bool | None = None  # cites the quick answer's sentence or gives its short answer
     reader_share: float | None = None  # the reader's softmax share for the quick answer's sentence
+    claims: list[Claim] = field(default_factory=list)  # the model's claims as it wrote them
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -343,8 +344,7 @@ class Answer:
         self.quick = ""
         self.quick_citations: list[Citation] = []
         self.quick_refused = False
-        # the model's answer
-        self.answered_by: Literal["quick", "model", ""] = ""
+        self.answered_by: Literal["quick", "model", ""] = ""  # and the model's answer:
         self.model_check: ModelCheck | None = None  # None: no model was asked
         self.model_timing: ModelTiming | None = None
         self.model_evidence: list[EvidenceSentence] = []

@@ -4,10 +4,13 @@
 
 Every case of the report is asked again through the real :class:`assistant.Assistant` —
 retrieval, evidence gate, citation check — and scored and reported by the eval's own runner,
-with an answer engine that replays what the model wrote then (its raw answer and its
-rewrite of each follow-up). A change to the gate or to :mod:`assistant.citations` is so
-measured on real model output in a minute instead of the model's half hour. Cases the model
-was never asked (the gate refused them then) have nothing to replay and stay refused.
+with an answer engine that replays what the model wrote then (its structured claims and the
+numbered sentences they cite, when the eval recorded them — else its raw answer, whose
+``[n]`` then cite passages — its "found nothing", and its rewrite of each follow-up). A
+change to the gate, the judge or :mod:`assistant.citations` is so measured on real model
+output in a minute instead of the model's half hour. Cases the model was never asked (the
+gate refused them then) have nothing to replay and stay refused; a recorded sentence that no
+passage of today's retrieval holds is dropped, so claims citing it fail the check.
 Latencies in the replayed report are the pipeline's alone, without the model.
 """
 
@@ -41,9 +44,22 @@ class ReplayEngine:
         return self.row.get("standalone_question") or question
 
     def stream(self, request: Any, result: Any) -> Iterator[str]:
+        from assistant.types import Claim, EvidenceSentence
+
         result.engine, result.model = self.name, self.model_name
         result.prompt_name, result.prompt_hash = self.row.get("prompt_name", ""), self.row.get("prompt_hash", "")
-        raw = self.row.get("raw_answer") or ""
+        raw = self.row.get("model_text") or self.row.get("raw_answer") or ""
+        if self.row.get("model_found") is False:  # the model said the evidence holds no answer
+            result.refused = True
+            return
+        if self.row.get("model_claims"):  # a structured answer: its claims cite numbered sentences
+            result.claims = [Claim(c["text"], sentences=list(c.get("sentences", [])),
+                                   passages=list(c.get("passages", []))) for c in self.row["model_claims"]]
+            # each sentence it read, in whichever of today's passages holds it (none: dropped)
+            for e in self.row.get("model_evidence", []):
+                held = next((n for n, p in enumerate(request.passages, 1) if e["text"] in p.text), None)
+                if held is not None:
+                    result.evidence.append(EvidenceSentence(e["number"], held, e["text"]))
         if not raw.strip():
             result.refused = True
             return

@@ -192,6 +192,8 @@ class CaseResult:
     model_agrees_with_quick: bool | None = None  # cites the quick answer's sentence or gives its short answer
     model_reader_share: float | None = None  # the reader's share for the quick answer's sentence
     model_text: str = ""
+    model_claims: list[dict[str, Any]] = field(default_factory=list)  # as written: text, sentences, passages
+    model_evidence: list[dict[str, Any]] = field(default_factory=list)  # the numbered sentences it read
     model_timing: dict[str, Any] = field(default_factory=dict)  # see assistant.types.ModelTiming
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,6 +281,8 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
         result.model_agrees_with_quick = check.agrees_with_quick
         result.model_reader_share = check.reader_share
         result.model_text = check.model_text
+        result.model_claims = [asdict(c) for c in check.claims]
+        result.model_evidence = [asdict(e) for e in getattr(answer, "model_evidence", [])]
     timing = getattr(answer, "model_timing", None)
     if timing is not None:
         result.model_timing = timing.to_dict()

@@ -590,6 +590,17 @@ def test_recheck_replays_recorded_answers_through_todays_pipeline(tmp_path: Path
         row("c#1", "Ông ấy đã làm việc với vị Đại sứ nào?", [["Đặng Minh Khôi"]], [embassy],
             "Đại sứ Đặng Minh Khôi [1].", conversation="c", turn=1,
             standalone_question="Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"),
+        # a structured answer: its claim cites sentence [7], recorded with the text it read;
+        # [7] is replayed as that sentence, not as passage 7
+        row("structured", "Thống đốc tỉnh Kaluga là ai?", [["Shapsha"]], [nghe_an], "",
+            model_text="Vladislav Valerievich Shapsha [7].", model_found=True,
+            model_claims=[{"text": "Vladislav Valerievich Shapsha.", "sentences": [7], "passages": []}],
+            model_evidence=[{"number": 7, "passage": 1, "text": "Lãnh đạo tỉnh Nghệ An vừa tiếp đón Ngài Vladislav "
+                             "Valerievich Shapsha – Thống đốc tỉnh Kaluga và đoàn công tác của Liên bang Nga trong "
+                             "chuyến thăm và làm việc tại địa phương."}]),
+        # the model found nothing: replayed as such (a refusal, since the model's verdict refuses)
+        row("declined", "Tập đoàn nào vận hành nhà máy sữa tươi ở Kaluga?", [["TH"]], [nghe_an], "",
+            model_text="", model_found=False),
     ]
     report = tmp_path / "report"
     report.mkdir()
@@ -602,11 +613,15 @@ def test_recheck_replays_recorded_answers_through_todays_pipeline(tmp_path: Path
     assert results["invented"].refused or "17" not in results["invented"].answer, results["invented"]
     assert results["c#1"].standalone_question == "Nguyễn Doãn Anh đã làm việc với vị Đại sứ nào?"
     assert results["c#1"].correct and results["c#0"].correct
+    structured = results["structured"]
+    assert structured.model_used and structured.correct and "Shapsha" in structured.answer, structured
+    assert structured.model_claims[0]["sentences"] == [7] and structured.model_evidence[0]["number"] == 7
+    assert results["declined"].model_found is False and not results["declined"].model_used
     # the model's recorded answers where they pass today's check; the quick answer where not
     assert "local" in {r.engine for r in run.results if not r.refused}
     assert {r.engine for r in run.results if not r.refused} <= {"local", "extractive"}
     overall = summarize(run)["configs"]["local/hybrid"]["overall"]
-    assert overall["accuracy"] == 1.0  # the invented case: the quick answer stands, so it is not a refusal
+    assert overall["accuracy"] == 4 / 5  # of the answerable five, the declined case refuses
     (report / "results.jsonl").write_text(json.dumps({"case_id": "x", "config": "local/hybrid"}), encoding="utf-8")
     with pytest.raises(EvalError, match="no raw answers"):
         recheck(report)
