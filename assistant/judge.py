@@ -37,14 +37,6 @@ __all__ = ["judge", "kept"]
 
 log = logging.getLogger(__name__)
 
-# A model's answer that rests on other sentences than the quick answer's, and does not give
-# its short answer either, is not used when the reader puts at least this share of its probability on the quick answer's sentence (more than
-# on all other candidates together). Chosen on the tuning split of the seed questions and
-# conversations with the 1.5B model (every value from 0.33 to 0.84 gave the same result there:
-# it kept 2 right quick answers from being replaced by wrong ones, and let through the one
-# model answer that fixed a wrong quick answer, at a share of 0.32).
-SURE_READER = 0.5
-
 
 def kept(answer: Answer, reason: str, refusal: str) -> AnswerEvent:
     """The quick answer stands; with no quick answer, the answer is a refusal."""
@@ -101,10 +93,6 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     check.agrees_with_quick = _agrees([*claims, *verdict.claims], evidence, list(request.quotes.values()), short)
     if _restates_question(verdict.claims[0].text, request.question):
         check.reason = "the model's answer only restates the question"
-        return kept(answer, check.reason, refusal)
-    if check.agrees_with_quick is False and check.reader_share is not None and check.reader_share >= SURE_READER:
-        check.reason = (f"the model's answer rests on other sentences than the quick answer's, which the reader "
-                        f"prefers ({check.reader_share:.0%} of its weight), and does not give its short answer")
         return kept(answer, check.reason, refusal)
     text = render(verdict.claims)
     checked = check_answer(text, answer.passages, language=answer.language)

@@ -91,19 +91,6 @@ def test_a_model_answer_that_only_restates_the_question_keeps_the_quick_answer(s
     assert answer.model_check is not None and answer.model_check.reason == "the model's answer only restates the question"
 
 
-def test_a_model_answer_from_another_sentence_than_a_sure_reader_keeps_the_quick_answer(seed_bot) -> None:
-    """The 1.5B model's habit on the tuning split: asked Thanh Hóa's exports, it gave Nghệ An's
-    figure from the next sentence ("2,6 triệu USD", true there); the reader is sure of the
-    sentence with Thanh Hóa's, so the quick answer stands."""
-    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
-    answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
-    check = answer.model_check
-    assert check is not None and check.agrees_with_quick is False and not check.used, check
-    assert check.reader_share is not None and check.reader_share >= 0.5
-    assert "rests on other sentences" in check.reason
-    assert answer.answered_by == "quick" and "6,25 triệu USD" in answer.text, answer.text
-
-
 def test_a_model_answer_agrees_with_the_quick_one_by_its_sentence_or_its_short_answer() -> None:
     from assistant.judge import _agrees
     from assistant.types import Claim, EvidenceSentence
