@@ -29,6 +29,7 @@ from assistant.catalog import Selection
 from assistant.index import Index
 from assistant.language import detect_language
 from assistant.lexical import LexicalFilter
+from assistant.lru import LRUCache
 from assistant.text import normalize
 from assistant.types import Passage
 
@@ -174,6 +175,16 @@ RANKER_FEATURES: tuple[str, ...] = tuple(
     for name in ("dense_cos", "dense_gap", "lexical_rel", "dense_rr", "lexical_rr", "same_language")
 )
 _RANK_OFFSET = 10  # reciprocal ranks as 1 / (10 + rank): a gentle slope, as in RRF
+# a chunk's language, by chunk id (the id hashes the chunk's text, so it never goes stale):
+# detected once, not on every question that retrieves the chunk
+_CHUNK_LANGUAGE: LRUCache[str, str] = LRUCache(100_000)
+
+
+def _language_of(passage: Passage) -> str:
+    language = _CHUNK_LANGUAGE.get(passage.chunk_id)
+    if language is None:
+        language = _CHUNK_LANGUAGE[passage.chunk_id] = detect_language(passage.text)
+    return language
 
 
 def ranker_candidates(
@@ -208,7 +219,7 @@ def ranker_candidates(
             lex.get(cid, 0.0) / best_lex if best_lex > 0 else 0.0,
             1.0 / (_RANK_OFFSET + dense_rank.get(cid, absent)),
             1.0 / (_RANK_OFFSET + lexical_rank.get(cid, absent)),
-            1.0 if detect_language(by_id[cid].text) == language else 0.0,
+            1.0 if _language_of(by_id[cid]) == language else 0.0,
         ]
         rows.append(base + [v * en for v in base])
     return list(by_id.values()), np.asarray(rows, dtype=np.float64).reshape(len(by_id), len(RANKER_FEATURES))
