@@ -16,10 +16,8 @@ from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.facts import person_names
-from assistant.spans import short_answer
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
-from assistant.text import fold
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -84,13 +82,6 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
             and not answer.quick_refused and person_names(answer.quick):
         check.reason = "the question asks who; the model's answer names nobody and the quick answer names a person"
         return kept(answer, check.reason, refusal)
-    reading = request.reading
-    short = ""
-    if reading is not None and getattr(reading, "sentences", None):
-        check.reader_share = float(reading.probabilities()[0])
-        span = short_answer(reading.sentences[0].text, reading.question, reading.info.qtype)
-        short = span.text if span else ""
-    check.agrees_with_quick = _agrees([*claims, *verdict.claims], evidence, list(request.quotes.values()), short)
     if _restates_question(verdict.claims[0].text, request.question):
         check.reason = "the model's answer only restates the question"
         return kept(answer, check.reason, refusal)
@@ -113,19 +104,6 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     answer.text = checked.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
-
-
-def _agrees(claims: list[Claim], evidence: list[EvidenceSentence], quotes: list[str], short: str) -> bool | None:
-    """Whether the claims (as written, or as repaired) cite a sentence the quick answer quotes
-    or state its short answer (None: the quick answer quotes nothing)."""
-    if not quotes:
-        return None
-    cited = {n for c in claims for n in c.sentences}
-    texts = [" ".join(e.text.split()) for e in evidence if e.number in cited]
-    quoted = [" ".join(q.split()) for q in quotes]
-    if any(a in b or b in a for a in texts for b in quoted if a and b):
-        return True
-    return bool(short) and any(fold(short) in fold(c.text) for c in claims)
 
 
 def _restates_question(text: str, question: str) -> bool:

@@ -275,8 +275,6 @@ class ModelCheck:
     problems: list[str] = field(default_factory=list)  # what the check found, claim by claim
     model_text: str = ""  # the model's reply as written
     found: bool | None = None  # the model's own verdict: the evidence answers the question
-    agrees_with_quick: bool | None = None  # cites the quick answer's sentence or gives its short answer
-    reader_share: float | None = None  # the reader's softmax share for the quick answer's sentence
     claims: list[Claim] = field(default_factory=list)  # the model's claims as it wrote them
 
     def to_dict(self) -> dict[str, Any]:
@@ -344,7 +342,8 @@ class Answer:
         self.quick = ""
         self.quick_citations: list[Citation] = []
         self.quick_refused = False
-        self.answered_by: Literal["quick", "model", ""] = ""  # and the model's answer:
+        # the model's answer
+        self.answered_by: Literal["quick", "model", ""] = ""
         self.model_check: ModelCheck | None = None  # None: no model was asked
         self.model_timing: ModelTiming | None = None
         self.model_evidence: list[EvidenceSentence] = []

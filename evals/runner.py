@@ -189,8 +189,6 @@ class CaseResult:
     model_used: bool | None = None  # None: no model was asked
     model_reason: str = ""  # why the model's answer was not used
     model_found: bool | None = None  # the model's own verdict on the evidence
-    model_agrees_with_quick: bool | None = None  # cites the quick answer's sentence or gives its short answer
-    model_reader_share: float | None = None  # the reader's share for the quick answer's sentence
     model_text: str = ""
     model_claims: list[dict[str, Any]] = field(default_factory=list)  # as written: text, sentences, passages
     model_evidence: list[dict[str, Any]] = field(default_factory=list)  # the numbered sentences it read
@@ -278,8 +276,6 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
         result.model_used = bool(check.used)
         result.model_reason = check.reason
         result.model_found = check.found
-        result.model_agrees_with_quick = check.agrees_with_quick
-        result.model_reader_share = check.reader_share
         result.model_text = check.model_text
         result.model_claims = [asdict(c) for c in check.claims]
         result.model_evidence = [asdict(e) for e in getattr(answer, "model_evidence", [])]
