@@ -39,6 +39,15 @@ def test_package_does_not_import_ui_or_evals() -> None:
     [
         "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?",
         "Who led the Thanh Hóa delegation to Russia?",
+        pytest.param(
+            "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: without 'tỉnh' the 2020 article's 'đoàn công tác ... Lê Hoài Trung dẫn "
+                "đầu' (a delegation to Thanh Hóa) ranks first; 'Nga' is in every seed article, so it "
+                "weighs little against 'dẫn đầu' (with 'tỉnh' the question is answered)",
+            ),
+        ),
     ],
 )
 def test_example_question_is_answered_with_a_citation(seed_bot, question: str) -> None:
