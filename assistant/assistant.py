@@ -38,12 +38,11 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
-from assistant.cleaning import clean_question, strip_controls
+from assistant.cleaning import clean_history, clean_question
 from assistant.condense import Condenser, EntityCondenser
 from assistant.embeddings import embedder_name, make_embeddings
-from assistant.engines import build_condenser, build_engine
+from assistant.engines import build_condenser, build_engine, build_translator
 from assistant.errors import (
-    AssistantError,
     IngestError,
     IngestUnavailableError,
     ModelUnavailableError,
@@ -65,6 +64,7 @@ from assistant.redact import mask_secrets, mask_values
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
+from assistant.translation import Translator, search_text
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -120,6 +120,7 @@ class Assistant:
         settings: Settings,
         gate: EvidenceGate | None = None,
         condenser: Condenser | None = None,
+        translator: Translator | None = None,
         notice: str = "",
     ):
         self.index = index
@@ -128,6 +129,7 @@ class Assistant:
         self.settings = settings
         self.gate = gate or EvidenceGate(threshold=settings.min_answerability)
         self.condenser = condenser or build_condenser(engine)
+        self.translator = translator  # English questions searched in Vietnamese too, if set
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
@@ -161,9 +163,12 @@ class Assistant:
         notice = ""
         if engine is None:
             engine, notice = build_engine(settings, fallback=extractive, scorer=scorer)
+        translator, why = build_translator(settings, engine)
+        notice = " ".join(n for n in (notice, why) if n)
         if notice:
             log.info("%s", notice)
-        return cls(index=index, engine=engine, extractive=extractive, settings=settings, notice=notice)
+        return cls(index=index, engine=engine, extractive=extractive, settings=settings,
+                   translator=translator, notice=notice)
 
     # --- corpus ------------------------------------------------------------------------
 
@@ -201,8 +206,11 @@ class Assistant:
         return self._retrievers[mode]
 
     def retrieve(self, question: str, k: int | None = None, *, filters: Filters | None = None, mode: str | None = None) -> list[Passage]:
-        query = self._clean_question(question)
+        query = self._search_text(self._clean_question(question))
         return self.retriever(mode).retrieve(query, k or self.settings.top_k, filters)
+
+    def _search_text(self, question: str, language: str | None = None) -> str:
+        return search_text(self.translator, question, language or analyse(question).language)
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> LangChainRetriever:
         """The retriever as a langchain ``BaseRetriever``."""
@@ -222,7 +230,7 @@ class Assistant:
         """An :class:`Answer` that produces its text as it is iterated (or its steps, with
         :meth:`Answer.events`); ``quick=True``: only the quick answer, no model call."""
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
-        turns = _clean_history(history)
+        turns = clean_history(history)
         run = _Run()
 
         def events() -> Iterator[AnswerEvent]:  # runs when the answer is iterated, after it exists
@@ -255,15 +263,18 @@ class Assistant:
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
         t = time.perf_counter()
-        passages = self.retriever().retrieve(standalone, k, filters)
+        query = answer.search_query = self._search_text(standalone, info.language)
+        answer.timings["translate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        passages = self.retriever().retrieve(query, k, filters)
         answer.timings["retrieve"] = time.perf_counter() - t
         screened = _screened(passages)  # articles are data: what is written for an AI goes
         if len(screened) < len(passages):  # passages of nothing else: others take their places
-            screened = _screened(self.retriever().retrieve(standalone, 2 * k, filters))[:k]
+            screened = _screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
         answer.passages = passages = screened
         t = time.perf_counter()
         # the reader, and so the gate and the extractive engine, never see a flagged sentence
-        reading = self.extractive.reader.read(standalone, passages)
+        reading = self.extractive.reader.read(query, passages)
         answer.timings["read"] = time.perf_counter() - t
         evidence = self.gate.assess(reading)
         answer.evidence = evidence
@@ -388,18 +399,19 @@ class Assistant:
             "top_k": self.settings.top_k,
             "base_url": getattr(self.engine, "base_url", ""),
             "context_tokens": self.settings.context_tokens if self.engine is not self.extractive else None,
+            "translate_questions": self.translator is not None,
             "notice": self.notice,
         })
 
     def close(self) -> None:
         self.index.close()
-        for engine in {id(self.engine): self.engine, id(self.extractive): self.extractive}.values():
-            close = getattr(engine, "close", None)
+        for part in {id(p): p for p in (self.engine, self.extractive, self.translator)}.values():
+            close = getattr(part, "close", None)
             if callable(close):
                 try:
                     close()
                 except Exception as exc:  # closing must not hide the real error
-                    log.warning("closing %s: %s", engine.name, exc)
+                    log.warning("closing %s: %s", getattr(part, "name", part), exc)
 
     def __enter__(self) -> Assistant:
         return self
@@ -428,22 +440,6 @@ def _lexical_dir(settings: Settings) -> Path:
     if settings.chroma_host:
         return base / f"index-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
     return base / f"index-{settings.collection}"
-
-
-def _clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
-    if not history:
-        return []
-    out: list[ChatMessage] = []
-    for i, m in enumerate(history, start=1):
-        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
-            raise AssistantError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
-        content = m.get("content")
-        if not isinstance(content, str) or not strip_controls(content)[0].strip():
-            continue
-        # cleaned like the question (not cut: the prompts shorten long turns themselves)
-        text = clean_question(content, what=f"history turn {i}").text
-        out.append({"role": m["role"], "content": text})  # type: ignore[typeddict-item]
-    return out[-10:]
 
 
 def _with_quotes(citations: list[Citation], quotes: dict[int, str]) -> list[Citation]:

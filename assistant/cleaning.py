@@ -20,11 +20,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.errors import QuestionError
 from assistant.text import nfc
 
-__all__ = ["CleanText", "clean_question", "invalid_unicode_at", "strip_controls"]
+if TYPE_CHECKING:
+    from assistant.types import ChatMessage
+
+__all__ = ["CleanText", "clean_history", "clean_question", "invalid_unicode_at", "strip_controls"]
 
 # ESC-introduced sequences (ECMA-48): CSI "ESC [ params final", OSC/DCS/PM/APC strings ended
 # by BEL or ST, and two-character escapes. Also the 8-bit CSI (U+009B).
@@ -108,3 +112,20 @@ def clean_question(value: object, *, max_chars: int | None = None, what: str = "
         text = text[:max_chars].rstrip()
         notices.append(f"The {what} was cut to its first {max_chars} characters.")
     return CleanText(text, tuple(notices))
+
+
+def clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
+    """The turns of a conversation, cleaned like questions (not cut: the prompts shorten
+    long turns themselves), empty ones dropped, the last ten kept."""
+    if not history:
+        return []
+    out: list[ChatMessage] = []
+    for i, m in enumerate(history, start=1):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            raise QuestionError("history must be a list of {'role': 'user'|'assistant', 'content': str}")
+        content = m.get("content")
+        if not isinstance(content, str) or not strip_controls(content)[0].strip():
+            continue
+        text = clean_question(content, what=f"history turn {i}").text
+        out.append({"role": m["role"], "content": text})  # type: ignore[typeddict-item]
+    return out[-10:]

@@ -11,7 +11,8 @@
 - ``extractive``: the fallback (the no-model engine).
 
 The checks here are cheap (no model is assembled, no server started); the local engine does
-that on its first question. :func:`build_condenser` picks the follow-up condenser.
+that on its first question. :func:`build_condenser` picks the follow-up condenser,
+:func:`build_translator` the question translator (``ASSISTANT_TRANSLATE_QUESTIONS``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from assistant.generation import AnswerEngine
 from assistant.llama_server import INSTALL_HINT, llama_cpp_installed
 from assistant.local_models import BUNDLED, local_model_available, local_model_name
 from assistant.settings import Settings
+from assistant.translation import ChatTranslator, Translator
 
-__all__ = ["build_condenser", "build_engine", "local_unavailable_reason"]
+__all__ = ["build_condenser", "build_engine", "build_translator", "local_unavailable_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +100,23 @@ def build_condenser(engine: AnswerEngine) -> Condenser:
     itself (see :func:`assistant.messages.structured_messages`). A :class:`ChatCondenser`
     can still be given to :class:`~assistant.assistant.Assistant` explicitly."""
     return EntityCondenser()
+
+
+def build_translator(settings: Settings, engine: AnswerEngine) -> tuple[Translator | None, str]:
+    """``(translator, notice)`` for ``settings.translate_questions``: the answer engine's chat
+    model translates when there is one; with the extractive engine, the bundled local model
+    does when it is installed (its server starts on the first English question), else there
+    is no translator and the notice says why. The caller closes the translator."""
+    if not settings.translate_questions:
+        return None, ""
+    client = getattr(engine, "client", None)  # a chat engine's; shared, closed with the engine
+    if client is not None:
+        return ChatTranslator(client), ""
+    reason = local_unavailable_reason(settings)
+    if reason is not None:
+        notice = f"English questions are not translated: {reason}."
+        log.warning(notice)
+        return None, notice
+    from assistant.chat_client import ChatClient
+
+    return ChatTranslator(ChatClient.local(settings), owns_client=True), ""

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="CPU threads for llama.cpp (default: the cores other processes leave free "
         "when its server starts).",
     )
+    translate_questions: bool = Field(
+        False,
+        description="Translate English questions into Vietnamese with the chat model (the "
+        "engine's, else the bundled local model when installed) before searching and reading; "
+        "the answer stays in English. Measured in the README (\"Query translation\").",
+    )
     openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
     openai_api_key: SecretStr | None = Field(
         None,

@@ -328,6 +328,7 @@ class Answer:
         self.model = ""
         self.language = "vi"
         self.standalone_question = question
+        self.search_query = question  # what was searched and read (a translation added, if any)
         self.passages: list[Passage] = []
         self.timings: dict[str, float] = {}
         self.usage: dict[str, int] = {}

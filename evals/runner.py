@@ -149,6 +149,7 @@ class CaseResult:
     dataset: str = ""
     part: str = ""  # "tune" or "report" (evals.splits)
     standalone_question: str = ""
+    search_query: str = ""  # what was searched and read (with its translation, if translated)
     # retrieval
     retrieved: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, score
     doc_rank: int | None = None
@@ -247,6 +248,7 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
         else:
             result.refusal_by = "check"
     result.standalone_question = getattr(answer, "standalone_question", "") or case.question
+    result.search_query = getattr(answer, "search_query", "") or result.standalone_question
     result.timings = {k: round(float(v), 6) for k, v in (answer.timings or {}).items()}
     result.usage = dict(getattr(answer, "usage", {}) or {})
     result.engine = getattr(answer, "engine", "") or ""

@@ -14,11 +14,14 @@ from assistant.chat_engine import ChatEngine
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.condense import ChatCondenser
+from assistant.engines import build_translator
 from assistant.errors import AuthenticationError, ModelUnavailableError
+from assistant.language import detect_language
 from assistant.llama_server import LlamaServer, free_port, stop_shared_servers
 from assistant.settings import Settings
 from assistant.structured import render
 from assistant.text import fold
+from assistant.translation import ChatTranslator
 from assistant.types import GenerationRequest, GenerationResult, Passage
 from tests._llm import (
     LARGE,
@@ -141,6 +144,22 @@ def test_local_engine_answers_in_english_with_verified_citations(
     engine = ChatEngine.local(settings)
     question = "Who led the Thanh Hóa delegation to Russia?"
     assert_verified_answer(engine, question, "en", "qwen2.5-coder-1.5b")
+
+
+@needs_large_model
+def test_the_local_model_translates_an_english_question(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # ASSISTANT_TRANSLATE_QUESTIONS with the extractive engine: the bundled model translates
+    # (its own server, closed with the translator). Its translations are measured in the
+    # README ("Query translation"): they cost accuracy there, hence off by default.
+    settings = model_settings(tmp_path_factory, LARGE, llm="extractive", translate_questions=True)
+    translator, notice = build_translator(settings, object())
+    assert isinstance(translator, ChatTranslator) and translator.owns_client and notice == ""
+    try:
+        out = translator.translate("Who led the Thanh Hóa delegation to Russia?")
+    finally:
+        translator.close()
+    assert detect_language(out) == "vi" and "thanh hoa" in fold(out), out
+    assert translator.client.server is None  # closed with the translator
 
 
 def test_local_engine_condenses_a_follow_up(local_engine: ChatEngine) -> None:

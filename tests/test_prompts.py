@@ -13,13 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_package_holds_every_prompt_and_the_top_level_folder_only_points_to_it() -> None:
-    assert prompt_names() == ["condense", "structured_answer", "structured_system"]
+    assert prompt_names() == ["condense", "structured_answer", "structured_system", "translate_question"]
     assert sorted(p.name for p in (ROOT / "prompts").iterdir()) == ["README.md"]
     assert "assistant/prompts/" in (ROOT / "prompts" / "README.md").read_text(encoding="utf-8")
     answer = load_prompt("structured_answer")
     assert answer.text == (ROOT / "assistant" / "prompts" / "structured_answer.txt").read_text(encoding="utf-8")
     assert answer.variables == {"evidence", "open", "close", "conversation", "question", "language_name"}
     assert load_prompt("structured_system").variables == set()  # a fixed prefix: nothing filled in
+    assert load_prompt("translate_question").variables == set()  # so is the translation prompt
     assert len(answer.hash) == 12
 
 
