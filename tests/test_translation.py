@@ -92,3 +92,13 @@ def test_a_failing_translator_leaves_the_english_question_answered(seed_bot) -> 
     answer = seed_bot.ask(QUESTION)
     assert answer.search_query == QUESTION
     assert "Nguyễn Doãn Anh" in answer.text
+
+
+def test_the_eval_floor_searches_the_question_as_asked(seed_bot) -> None:
+    from evals.floor import FloorRetriever
+
+    seed_bot.translator, model = translator_with(VIETNAMESE)
+    plain = [p.chunk_id for p in seed_bot.retriever("dense").retrieve(QUESTION, 30)]
+    floor = FloorRetriever(seed_bot).retrieve(QUESTION, 30)
+    assert {p.chunk_id for p in floor if "dense" in p.ranks} <= set(plain)
+    assert model.history == []  # the floor never asked for a translation
