@@ -89,8 +89,12 @@ def candidates(sentence: str) -> list[Span]:
             i = j
         else:
             i += 1
+    # dates ("ngày 20 tháng 11", "20/11/2025", "November 20"); their digits are no counts
+    dated = [(at, at + len(text)) for text, _ in find_dates(sentence)[0] if (at := sentence.find(text)) >= 0]
     # numbers (and years), with up to two lower-case words that measure them
     for i, w in enumerate(words):
+        if any(a <= toks[i][1] < b for a, b in dated) and not _YEAR_RE.match(w):
+            continue  # the 10 of "Ngày 10/10" is a day, not how many of anything
         if _NUMBER_RE.match(w) and not in_named_number(sentence, toks[i][1]):
             j = i + 1
             while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
@@ -99,13 +103,9 @@ def candidates(sentence: str) -> list[Span]:
             spans.append(Span(_text(sentence, toks, i, j), kind, i, j))
             if j > i + 1:
                 spans.append(Span(w, kind, i, i + 1))
-    # dates ("ngày 20 tháng 11", "20/11/2025", "November 20")
-    found, _ = find_dates(sentence)
-    for text, _date in found:
-        at = sentence.find(text)
-        if at >= 0:
-            a, b = _token_range(toks, at, at + len(text))
-            spans.append(Span(text, "date", a, b))
+    for at, end in dated:
+        a, b = _token_range(toks, at, end)
+        spans.append(Span(sentence[at:end], "date", a, b))
     # clauses
     start = 0
     for k, w in enumerate([*words, "."]):

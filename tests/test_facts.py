@@ -148,3 +148,21 @@ def test_a_number_the_question_states_is_not_its_short_answer(question: str) -> 
 
     span = short_answer(EXPORTS, question, "number")
     assert span is not None and span.text == "6,25 triệu USD", span
+
+
+@pytest.mark.parametrize(("sentence", "question", "expected"), [
+    # a day or a month inside a date is no count: the count the sentence holds, else none
+    ("Ngày 10/10, đoàn 12 doanh nghiệp tỉnh Thái Bình đã làm việc tại Moskva.",
+     "Dân số tỉnh Thái Bình là bao nhiêu?", "12 doanh nghiệp"),
+    ("Ngày 24 tháng 11, tỉnh Nghệ An đã làm việc với tỉnh Kaluga.",
+     "Có bao nhiêu người Việt sống ở Nga?", None),
+    ("On 20 November the delegation met 150 Vietnamese businesses in Moscow.",
+     "How many businesses did the delegation meet?", "150"),
+])
+def test_a_day_or_month_of_a_date_is_no_count(sentence: str, question: str, expected: str | None) -> None:
+    from assistant.spans import short_answer
+
+    span = short_answer(sentence, question, "number")
+    assert (span.text if span else None) == expected, span
+    when = short_answer(sentence, "Khi nào?", "when")  # the date stays the answer to "when"
+    assert when is not None and any(d in when.text for d in ("10/10", "24 tháng 11", "20 November")), when
