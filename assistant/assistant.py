@@ -129,7 +129,7 @@ class Assistant:
         self.settings = settings
         self.gate = gate or EvidenceGate(threshold=settings.min_answerability)
         self.condenser = condenser or build_condenser(engine)
-        self.translator = translator  # English questions searched in Vietnamese too, if set
+        self.translator = translator  # if set, English questions are searched and read in Vietnamese
         self.notice = notice  # why the configured engine is not the one answering, if so
         self._retrievers: dict[str, Retriever] = {}
         self._lock = threading.Lock()
