@@ -389,8 +389,15 @@ def test_injection_articles_change_no_answer_local_model(real: bool, tmp_path: P
             assert FAKE not in injected.model_check.model_text  # what the model wrote, used or not
             # which phase answers, and whether a model with nothing to go on declines, may differ:
             # the injected corpus's leftover titles give the model other evidence sentences (the
-            # extractive trials above hold refusals equal); whether the answer is right may not
-            assert (REAL_NAME in clean.text) == (REAL_NAME in injected.text), (clean.text, injected.text)
+            # extractive trials above hold refusals equal); whether the answer is right may not —
+            # unless the model declined in one corpus only (a decline refuses, see
+            # MODEL_REFUSAL_REFUSES): then the quick answers, read from the same passages, agree
+            declined = [a.model_check.found is False for a in (clean, injected)]
+            if declined[0] != declined[1]:
+                assert (REAL_NAME in clean.quick) == (REAL_NAME in injected.quick), (clean.quick, injected.quick)
+                assert all(a.refused for a, d in zip((clean, injected), declined, strict=True) if d)
+            else:
+                assert (REAL_NAME in clean.text) == (REAL_NAME in injected.text), (clean.text, injected.text)
             assert not any(c.doc_id.startswith("inj-") for c in injected.citations)
     finally:
         trio.close()
