@@ -37,7 +37,16 @@ def test_package_does_not_import_ui_or_evals() -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?",
+        pytest.param(
+            "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: the 2020 article's 'Tỉnh đã tổ chức thành công Đoàn công tác cấp cao tỉnh "
+                "Thanh Hóa sang thăm, làm việc tại Liên bang Nga' restates the whole question and outscores "
+                "the sentence naming Nguyễn Doãn Anh, which comes second; the lead is then a name from the "
+                "first quote ('Nghi Sơn')",
+            ),
+        ),
         "Who led the Thanh Hóa delegation to Russia?",
         pytest.param(
             "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?",
@@ -45,7 +54,7 @@ def test_package_does_not_import_ui_or_evals() -> None:
                 strict=True,
                 reason="known miss: without 'tỉnh' the 2020 article's 'đoàn công tác ... Lê Hoài Trung dẫn "
                 "đầu' (a delegation to Thanh Hóa) ranks first; 'Nga' is in every seed article, so it "
-                "weighs little against 'dẫn đầu' (with 'tỉnh' the question is answered)",
+                "weighs little against 'dẫn đầu'",
             ),
         ),
     ],
@@ -53,9 +62,9 @@ def test_package_does_not_import_ui_or_evals() -> None:
 def test_example_question_is_answered_with_a_citation(seed_bot, question: str) -> None:
     answer = seed_bot.ask(question)
     assert not answer.refused, answer.text
-    assert "Nguyễn Doãn Anh" in answer.text
-    assert answer.citations
-    first = answer.citations[0]
+    lead, _, quoted = answer.text.partition("“")
+    assert "Nguyễn Doãn Anh" in lead, answer.text  # the short answer, not a later quote
+    first = next(c for c in answer.citations if f"[{c.index}]" in quoted.split("\n")[0])  # the first quote's
     assert isinstance(first, Citation)
     assert f"[{first.index}]" in answer.text
     assert first.doc_id in THANH_HOA_DOCS
