@@ -5,12 +5,14 @@ questions: names (runs of capitalised words), numbers with the words that measur
 ("6,25 triệu USD", "15 trận", "12%"), dates and years, and the sentence's clauses (split at
 punctuation). A candidate the question already contains is no answer ("Ai dẫn đầu đoàn Thanh
 Hóa?" is not answered by "Thanh Hóa"), nor is a number it states, in digits or in words ("in
-the first nine months" is not answered by "9 tháng"). The question's kind picks the candidate type (a name for
-"ai"/"who" — a person's name first —, a number for "bao nhiêu"/"how many", a date for "khi
-nào"/"when", a place for "ở đâu"/"where"); among candidates of that type the one nearest to
-the words the sentence shares with the question wins, since the answer sits next to what the
-question restates. Other questions ("what", "why", "how") get no short answer: the quote
-answers them, and a clause cut from it would too often cut the answer.
+the first nine months" is not answered by "9 tháng"). The question's kind picks the
+candidate type (a person's name for "ai"/"who", a number for "bao nhiêu"/"how many", a date
+for "khi nào"/"when", a place for "ở đâu"/"where"); among candidates of that type the one
+nearest to the words the sentence shares with the question wins, since the answer sits next
+to what the question restates. Other questions ("what", "why", "how") get no short answer:
+the quote answers them. A clause cut from the quote would rarely be the answer: on the
+tuning part, of the "other" questions whose quote held the answer, the clause this module
+would pick held it for 21 % (Vietnamese) and 37 % (English).
 """
 
 from __future__ import annotations
@@ -117,7 +119,10 @@ def candidates(sentence: str) -> list[Span]:
 
 
 _RANK = {"person": 0, "name": 1, "number": 0, "date": 0, "clause": 1}
-_WANT = {"who": ("person", "name"), "where": ("name",), "number": ("number",), "when": ("date",), "other": ()}
+# "who" takes a person only: on the tuning part, when the quoted sentence named no person,
+# the capitalised name offered instead (a place, an office) was the answer for 3 of 16
+# who-questions (0 of 8 English ones); the quote alone misleads less than a wrong name
+_WANT = {"who": ("person",), "where": ("name",), "number": ("number",), "when": ("date",), "other": ()}
 
 
 def _number_value(token: str) -> str:
@@ -144,7 +149,7 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
         if span.kind not in _WANT.get(qtype, ()):
             continue
         if best is not None and _RANK[span.kind] > _RANK[best[1].kind]:
-            continue  # a who-question in the news asks for a person: any name comes after
+            continue  # a person, number or date before a name or a clause
         inside = [f for f in folded[span.start : span.end] if f.isalnum()]
         if not inside:
             continue

@@ -43,8 +43,8 @@ def test_package_does_not_import_ui_or_evals() -> None:
                 strict=True,
                 reason="known miss: the 2020 article's 'Tỉnh đã tổ chức thành công Đoàn công tác cấp cao tỉnh "
                 "Thanh Hóa sang thăm, làm việc tại Liên bang Nga' restates the whole question and outscores "
-                "the sentence naming Nguyễn Doãn Anh, which comes second; the lead is then a name from the "
-                "first quote ('Nghi Sơn')",
+                "the sentence naming Nguyễn Doãn Anh, which comes second (the first quote names no person, "
+                "so the answer has no short lead)",
             ),
         ),
         "Who led the Thanh Hóa delegation to Russia?",

@@ -166,3 +166,19 @@ def test_a_day_or_month_of_a_date_is_no_count(sentence: str, question: str, expe
     assert (span.text if span else None) == expected, span
     when = short_answer(sentence, "Khi nào?", "when")  # the date stays the answer to "when"
     assert when is not None and any(d in when.text for d in ("10/10", "24 tháng 11", "20 November")), when
+
+
+def test_a_who_question_is_answered_with_a_person_or_by_the_quote_alone() -> None:
+    """A sentence that names no person gives a who-question no short answer: the place or
+    office it names instead ("Nghi Sơn", "Bộ Ngoại giao") is rarely who was asked for."""
+    from assistant.spans import short_answer
+
+    question = "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"
+    no_person = ("Tỉnh đã tổ chức thành công Đoàn công tác cấp cao tỉnh Thanh Hóa sang thăm, làm việc tại "
+                 "Liên bang Nga; phối hợp với Bộ Ngoại giao để xúc tiến dự án Lọc hóa dầu Nghi Sơn.")
+    assert short_answer(no_person, question, "who") is None
+    assert short_answer(no_person, "Dự án nằm ở đâu?", "where") is not None  # a place still answers "where"
+    person = ("Trong chương trình công tác tại Liên bang Nga, đồng chí Nguyễn Doãn Anh, Bí thư Tỉnh ủy và các "
+              "thành viên trong đoàn đại biểu cấp cao tỉnh Thanh Hóa đã làm việc với Bộ Ngoại giao.")
+    span = short_answer(person, question, "who")
+    assert span is not None and span.text == "Nguyễn Doãn Anh", span
