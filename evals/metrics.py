@@ -58,8 +58,15 @@ _SPACE_PUNCT_RE = re.compile(r"\s+([.,;:!?…])")
 def short_answer(text: str) -> str:
     """The text before the first “ — the whole text when there is no quote, or nothing
     before it — without citation markers, spaces before punctuation and trailing dashes or
-    colons: what EM/F1 and the answer length are taken on."""
-    head = _clean_short(text.split(OPEN_QUOTE, 1)[0])
+    colons: what EM/F1 and the answer length are taken on. A lead-in that introduces the quote
+    is not part of it: ``X — according to the article: “…”`` gives ``X``, and a head that is
+    a lead-in alone (``According to the article: “…”``) gives the whole text, as no head does."""
+    raw = text.split(OPEN_QUOTE, 1)[0]
+    if OPEN_QUOTE in text and " — " in raw:
+        raw = raw.split(" — ", 1)[0]  # `short — lead-in: “quote”`
+    elif raw.rstrip().endswith(":") and len(raw.split()) >= 3:
+        raw = ""  # `Lead-in of some words: “quote”` introduces the quote: no short answer ("308: “…”" is one)
+    head = _clean_short(raw)
     return head or _clean_short(text)
 
 

@@ -638,6 +638,11 @@ def test_recheck_replays_recorded_answers_through_todays_pipeline(tmp_path: Path
         ("Nguyễn Doãn Anh [1].", "Nguyễn Doãn Anh."),  # no quote: the whole text, no marker
         ("“Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.” [1]", "“Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.”"),
         ("Câu một [1]. Câu hai [2].", "Câu một. Câu hai."),
+        # English answers: the lead-in before the quote is not the short answer
+        ("30 triệu USD — according to the article: “Doanh thu đạt 30 triệu USD.” [1]", "30 triệu USD"),
+        ("According to the article: “Doanh thu đạt 30 triệu USD.” [1]",
+         "According to the article: “Doanh thu đạt 30 triệu USD.”"),
+        ("Hà Giang — nhưng một bài báo khác viết: “Đoàn do ông A dẫn đầu.” [2]", "Hà Giang"),
         ("", ""),
     ],
 )
