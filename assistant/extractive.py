@@ -82,12 +82,21 @@ class ExtractiveEngine:
         if disagree:
             log.info("the sources disagree: %r vs %r", shorts[0], shorts[1])
             result.disagreeing = frozenset(reading.passages[s.passage - 1].doc_id for s in picked)
-        for i, sentence in enumerate(picked):
-            quote = self.quote(reading, sentence)
+        quotes = [self.quote(reading, s) for s in picked]
+        if len(picked) == 2 and picked[0].passage == picked[1].passage and (
+                quotes[0] in quotes[1] or quotes[1] in quotes[0]):
+            # the second sentence points back to the first ("Ông Platonov cho rằng …" after
+            # "… ông Vladimir Platonov khẳng định …"), so its quote holds the first one (or the
+            # other way round): one quote, holding both, not the same sentence twice
+            quotes, picked = [max(quotes, key=len)], picked[:1]
+        doc = reading.passages[picked[0].passage - 1].doc_id
+        for i, (sentence, quote) in enumerate(zip(picked, quotes, strict=True)):
             result.quotes.setdefault(sentence.passage, quote)
             short = shorts[i] if i == 0 or disagree else ""
+            same = reading.passages[sentence.passage - 1].doc_id == doc
             yield ("\n" if i else "") + format_answer(short, quote, sentence.passage, english=english,
-                                                      first=i == 0, disagrees=disagree and i > 0)
+                                                      first=i == 0, disagrees=disagree and i > 0,
+                                                      same_article=same)
 
     # --- choosing ----------------------------------------------------------------------
 
@@ -173,11 +182,13 @@ def _same_report(picked: list[ScoredSentence], shorts: list[str]) -> bool:
 
 
 def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool = True,
-                  disagrees: bool = False) -> str:
+                  disagrees: bool = False, same_article: bool = False) -> str:
     """``short — “quote” [n]``: one claim, checked as one (the citation check reads a
     quotation whole). English questions get an English lead-in before the Vietnamese quote;
-    with no short answer the quote stands alone. ``disagrees``: this quote's article gives
-    another answer than the first's, and the lead-in says so."""
+    with no short answer the quote stands alone. A quote after the first is from the first
+    one's article (``same_article``) or from another, and an English lead-in says which.
+    ``disagrees``: this quote's article gives another answer than the first's, and the lead-in
+    says so."""
     quote = quote.strip()
     if not quote.endswith((".", "!", "?", "…", '"', "”")):
         quote += "."
@@ -185,7 +196,8 @@ def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool 
         lead = "but another article says" if english else "nhưng một bài báo khác viết"
         return f"{short} — {lead}: “{quote}” [{n}]"
     if english:
-        lead = "according to the article" if first else "another article says"
+        lead = ("according to the article" if first
+                else "the article also says" if same_article else "another article says")
         head = f"{short} — {lead}: " if short else f"{lead[0].upper()}{lead[1:]}: "
     else:
         head = f"{short} — " if short else ""

@@ -1,0 +1,56 @@
+"""The extractive engine's answer shape, on readings built by hand (no model, no index)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from assistant.extractive import ExtractiveEngine
+from assistant.questions import analyse
+from assistant.reader import Reading, ScoredSentence
+from assistant.types import GenerationRequest, GenerationResult, Passage
+
+FIRST = ("Về phần mình, ông Vladimir Platonov khẳng định sẵn sàng thúc đẩy hợp tác giữa các doanh nghiệp "
+         "của thủ đô nước Nga với tỉnh Thái Bình.")
+BACK = "Ông Platonov cho rằng đây là tiền đề để thúc đẩy hợp tác với các địa phương của Việt Nam."
+OTHER = "Hai bên cũng trao đổi về lợi ích của quá trình chuyển đổi số và thành phố thông minh."
+
+
+def _sentence(passage: int, index: int, text: str, start: int, score: float, *, anaphora: bool = False) -> ScoredSentence:
+    return ScoredSentence(passage=passage, index=index, text=text, start=start, end=start + len(text), score=score,
+                          semantic=0.8, lexical=0.5, kind=False, anaphora=anaphora)
+
+
+def _answer(question: str, passages: list[Passage], sentences: list[ScoredSentence]) -> tuple[str, GenerationResult]:
+    reading = Reading(question=question, info=analyse(question), passages=passages, sentences=sentences, weights={})
+    request = GenerationRequest(question=question, standalone_question=question, passages=passages, history=[],
+                                language=reading.info.language, reading=reading)  # type: ignore[arg-type]
+    result = GenerationResult()
+    engine: Any = ExtractiveEngine(SimpleNamespace(embeddings=None), second_share=0.0)  # type: ignore[arg-type]  # two quotes
+    return "".join(engine.stream(request, result)), result
+
+
+def test_a_second_sentence_pointing_back_to_the_first_is_one_quote_not_the_first_twice() -> None:
+    # the runner-up opens with "Ông Platonov" (a pronoun-like back reference), so its quote
+    # carries the sentence before it — the best sentence, already quoted
+    text = f"{FIRST}\n\n{BACK}"
+    passages = [Passage(chunk_id="a::1", doc_id="thai-binh", text=text, title="Thái Bình hợp tác với Nga")]
+    sentences = [_sentence(1, 0, FIRST, 0, 2.0), _sentence(1, 1, BACK, text.index(BACK), 1.9, anaphora=True)]
+    for question in ("What did Thái Bình and Russia agree on?", "Thái Bình và Nga thỏa thuận gì?"):
+        answer, result = _answer(question, passages, sentences)
+        assert answer.count("Vladimir Platonov") == 1, answer
+        assert answer.count("[1]") == 1 and BACK in answer, answer
+        assert result.quotes == {1: f"{FIRST} {BACK}"}
+        assert "another article" not in answer.lower(), answer
+
+
+def test_an_english_lead_in_says_whether_the_second_quote_is_from_the_same_article() -> None:
+    question = "What did Thái Bình and Russia agree on?"
+    same = [Passage(chunk_id="a::1", doc_id="thai-binh", text=FIRST), Passage(chunk_id="a::2", doc_id="thai-binh", text=OTHER)]
+    answer, _ = _answer(question, same, [_sentence(1, 0, FIRST, 0, 2.0), _sentence(2, 0, OTHER, 0, 1.9)])
+    first, second = answer.splitlines()
+    assert first.startswith("According to the article: “") and first.endswith("[1]"), answer
+    assert second.startswith("The article also says: “") and second.endswith("[2]"), answer
+    apart = [same[0], Passage(chunk_id="b::1", doc_id="bao-khac", text=OTHER)]
+    answer, _ = _answer(question, apart, [_sentence(1, 0, FIRST, 0, 2.0), _sentence(2, 0, OTHER, 0, 1.9)])
+    assert answer.splitlines()[1].startswith("Another article says: “"), answer
