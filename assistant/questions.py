@@ -9,22 +9,41 @@ from typing import Literal
 
 from assistant.language import detect_language
 from assistant.terms import content_terms
-from assistant.text import fold
+from assistant.text import fold, has_diacritics, normalize
 
 __all__ = ["QuestionInfo", "QuestionType", "analyse"]
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
-_TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
-    ("when", re.compile(r"\b(khi nao|bao gio|ngay nao|ngay bao nhieu|thang nao|nam nao|thoi gian nao|"
-                        r"luc nao|when|what date|which date|what day|what year|which year|which month)\b")),
-    ("number", re.compile(r"\b(bao nhieu|may|how much|how many|what percentage|what share|ty le|"
-                          r"what proportion|what percent|what was the value|what amount)\b")),
-    ("who", re.compile(r"\b(ai|(?:nguoi|vi|ong|ba|dong chi|lanh dao)(?: \w+){0,3} nao|nhung ai|who|whom|whose|"
-                       r"which official|which person|what is the name of the)\b")),
-    ("where", re.compile(r"\b(o dau|tai dau|noi nao|dia phuong nao|where|which city|which province|"
-                         r"which place|which country)\b")),
-]
+# The words that ask for each kind, in Vietnamese (as written, with their marks) and English.
+# Vietnamese ones are matched with their marks when the question has any: folded, "mấy" (how
+# many) is "máy" (machine: "máy tính", "máy bay") and "may", "khi nào" (when) is "khí nào"
+# (which gas), "vị … nào" (which person) is "vì … nào" ("vì lý do nào", for which reason).
+# A question typed without marks ("dan so tinh thai binh la bao nhieu") is matched folded.
+_KINDS: tuple[QuestionType, ...] = ("when", "number", "who", "where")  # first match wins:
+# "ngày bao nhiêu" is a date, "bao nhiêu" alone a number
+_VIETNAMESE: dict[str, str] = {
+    "when": "khi nào|bao giờ|ngày nào|ngày bao nhiêu|tháng nào|năm nào|thời gian nào|lúc nào",
+    "number": "bao nhiêu|mấy|tỷ lệ|tỉ lệ",
+    "who": r"ai|(?:người|vị|ông|bà|đồng chí|lãnh đạo)(?: \w+){0,3} nào|những ai",
+    "where": "ở đâu|tại đâu|nơi nào|địa phương nào",
+}
+_ENGLISH: dict[str, str] = {
+    "when": "when|what date|which date|what day|what year|which year|which month",
+    "number": "how much|how many|what percentage|what share|what proportion|what percent|what was the value|"
+              "what amount",
+    "who": "who|whom|whose|which official|which person|what is the name of the",
+    "where": "where|which city|which province|which place|which country",
+}  # fmt: skip
+
+
+def _compile(alternatives: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{alternatives})\b")
+
+
+_MARKED = {kind: _compile(normalize(alts)) for kind, alts in _VIETNAMESE.items()}
+_FOLDED = {kind: _compile(fold(alts)) for kind, alts in _VIETNAMESE.items()}
+_EN = {kind: _compile(alts) for kind, alts in _ENGLISH.items()}
 
 
 @dataclass(frozen=True)
@@ -36,16 +55,18 @@ class QuestionInfo:
 
 
 def analyse(question: str) -> QuestionInfo:
+    language = detect_language(question)
     folded = fold(question)
+    marked = has_diacritics(question)
+    vietnamese = (_MARKED, normalize(question).lower()) if marked else (_FOLDED, folded)
     qtype: QuestionType = "other"
-    for name, pattern in _TYPE_PATTERNS:
-        if pattern.search(folded):
-            # "ngày bao nhiêu" is a date, "bao nhiêu" alone a number: first match wins
-            qtype = name
+    for kind in _KINDS:
+        if (language == "vi" and vietnamese[0][kind].search(vietnamese[1])) or _EN[kind].search(folded):
+            qtype = kind
             break
     return QuestionInfo(
         text=question,
-        language=detect_language(question),
+        language=language,
         qtype=qtype,
         terms=tuple(content_terms(question)),
     )

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.citations import check_answer
 from assistant.language import detect_language
+from assistant.questions import analyse
 from assistant.types import Passage
 
 
@@ -21,6 +22,12 @@ from assistant.types import Passage
         ("Did Nguyễn Doãn Anh meet Đặng Minh Khôi in Moscow?", "en"),
         ("Ông Nguyễn Doãn Anh đã gặp Đại sứ Đặng Minh Khôi ở Moskva.", "vi"),
         ("THANH HÓA XUẤT KHẨU SANG NGA BAO NHIÊU?", "vi"),
+        # typed without marks: "la" and "ai" are on both stopword lists and tell nothing
+        ("thong doc tinh kaluga la ai", "vi"),
+        ("Nguyen Doan Anh la ai", "vi"),
+        # "the", "that" and "do" are on the Vietnamese list too; "who" is English only
+        ("Who designed the systems that the company installed?", "en"),
+        ("At what price do the shares trade?", "en"),
     ],
 )
 def test_detect_language(question: str, lang: str) -> None:
@@ -42,3 +49,25 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
     assert checked.supported and checked.citations[0].verified is True, checked.verification
     unrelated = check_answer("The weather was cold and windy all week [1].", [passage], language="en")
     assert not unrelated.supported, unrelated.verification
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?", "who"),
+        ("nguyen doan anh la ai", "who"),  # no marks: matched folded
+        ("Thanh Hóa xuất khẩu sang Nga bao nhiêu?", "number"),
+        ("Có mấy doanh nghiệp tham gia?", "number"),
+        ("Khi nào hai tỉnh ký kết?", "when"),
+        # folded, "máy" (machine) would be "mấy" (how many), "khí nào" (which gas) "khi nào"
+        # (when), "vì … nào" (for which …) "vị … nào" (which person), the English modal "may"
+        # Vietnamese "mấy"
+        ("Máy tính nào được dùng để điều khiển?", "other"),
+        ("Loại khí nào gây ra đám cháy?", "other"),
+        ("Vì lý do nào Nga hợp tác với Thái Bình?", "other"),
+        ("Who may attend the meeting?", "who"),
+        ("What can AI do for newsrooms?", "other"),
+    ],
+)
+def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
+    assert analyse(question).qtype == qtype
