@@ -39,7 +39,8 @@ class StoredChunk:
 class ChromaStore:
     """One Chroma collection holding chunks and their embeddings."""
 
-    def __init__(self, client: Any, collection_name: str, embedder: str, *, where: str):
+    def __init__(self, client: Any, collection_name: str, embedder: str, *, where: str,
+                 ef_search: int | None = None):
         self.client = client
         self.where = where  # "path" or "host:port", for messages
         self.collection_name = collection_name
@@ -60,6 +61,21 @@ class ChromaStore:
         except (*_known_errors(), AttributeError):  # older servers
             self.max_batch_size = 1000
         self._side: SideCollection | None = None
+        if ef_search is not None:
+            self.set_search_breadth(ef_search)
+
+    def set_search_breadth(self, ef_search: int) -> None:
+        """Set the collection's HNSW ``ef_search`` (kept by Chroma with the collection) unless
+        it already has it. Chroma's default, 100, loses some true nearest neighbours
+        (``Settings.hnsw_ef_search``); a server that cannot change it is left as it is."""
+        config = getattr(self.collection, "configuration", None) or {}
+        if (config.get("hnsw") or {}).get("ef_search") == ef_search:
+            return
+        try:
+            self.collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+        except (*_known_errors(), TypeError, ValueError) as exc:
+            log.warning("could not set the search breadth of %r at %s to %d: %s",
+                        self.collection_name, self.where, ef_search, _short(exc))
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: str) -> ChromaStore:
@@ -90,7 +106,7 @@ class ChromaStore:
                 client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             except (*_known_errors(), OSError) as exc:
                 raise StoreError(f"cannot open the vector store at {path}: {_short(exc)}") from exc
-        return cls(client, settings.collection, embedder, where=where)
+        return cls(client, settings.collection, embedder, where=where, ef_search=settings.hnsw_ef_search)
 
     # --- writes ------------------------------------------------------------------------
 

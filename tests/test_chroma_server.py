@@ -52,6 +52,8 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server: int, tmp_path:
         assert report.added == 5
         assert bot.index.store.count() == report.chunks_total
         assert bot.ingest().unchanged == 5
+        # the search breadth is set on the server's collection too
+        assert bot.index.store.collection.configuration["hnsw"]["ef_search"] == settings.hnsw_ef_search
         answer = bot.ask("Who led the Thanh Hóa delegation to Russia?")
         assert not answer.refused
         assert "Nguyễn Doãn Anh" in answer.text
