@@ -72,6 +72,8 @@ def test_a_store_whose_dense_search_disagrees_is_detected_on_open_and_rebuilt(
         assert "rebuilding its index from the stored vectors" in caplog.text and "agrees again" in caplog.text
         assert reopened.index.check_dense(sample=50, repair=False).ok
         assert reopened.index.store.count() == count
+        # the rebuilt collection keeps the search breadth (Settings.hnsw_ef_search)
+        assert reopened.index.store.collection.configuration["hnsw"]["ef_search"] == Settings().hnsw_ef_search
         for question in QUESTIONS:
             assert _dense_top(reopened, question) == _exact_top(reopened, question)
         answer = reopened.ask(QUESTIONS[1])
