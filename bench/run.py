@@ -167,6 +167,20 @@ def measure_retrieval(bot: Assistant, texts: list[str], chunks: list) -> dict:
         lat["bm25_filtered_year"].append(timed(bot.retrieve, q, 10, mode="bm25", filters=filters)[0])
         lat["hybrid_filtered_year"].append(timed(bot.retrieve, q, 10, mode="hybrid", filters=filters)[0])
     result["latency"] = {k: pct(v) for k, v in lat.items()}
+    # how much of the exact answer Chroma's approximate (HNSW) search finds: the same query
+    # over every article's date range takes the exact in-memory path (every bench article
+    # has a date), unfiltered takes Chroma's index
+    everything = Filters(date_from="1000-01-01", date_to="2999-12-31")
+    overlap, lost = [], 0
+    for q in questions:
+        approx = [p.chunk_id for p in bot.retrieve(q, 10, mode="dense")]
+        exact = [p.chunk_id for p in bot.retrieve(q, 10, mode="dense", filters=everything)]
+        overlap.append(len(set(approx) & set(exact)) / max(1, len(exact)))
+        lost += bool(exact) and exact[0] not in approx
+    result["dense_recall_at_10"] = round(float(np.mean(overlap)), 4)
+    result["dense_lost_nearest"] = int(lost)
+    result["dense_queries"] = len(questions)
+    result["hnsw_ef_search"] = bot.index.store.collection.configuration["hnsw"]["ef_search"]
     result["filtered_chunks"] = {
         "year": bot.index.catalog.count(filters.selection()),
         "source": bot.index.catalog.count(one_source.selection()),
@@ -312,6 +326,9 @@ def write_outputs(out: Path, results: dict) -> None:
                            ("dense_filtered_year", "dense, one year"), ("dense_filtered_source", "dense, one source"),
                            ("bm25_filtered_year", "bm25, one year"), ("hybrid_filtered_year", "hybrid, one year")]:
             row(f"{label} p50 / p95", lambda s, k=key: f"{s['latency'][k]['p50_ms']:.1f} / {s['latency'][k]['p95_ms']:.1f} ms")
+        row("dense (Chroma): recall@10 of the exact search; nearest chunk lost",
+            lambda s: f"{s.get('dense_recall_at_10', float('nan')):.3f}; {s.get('dense_lost_nearest', '–')} "
+                      f"of {s.get('dense_queries', '–')} (ef_search {s.get('hnsw_ef_search', 100)})")
         row("first filtered dense query (loads the vectors)", lambda s: f"{s.get('first_filtered_dense_s', float('nan')):.2f} s")
         row("peak RSS: ingest / answering process", lambda s: f"{s['ingest_peak_rss_mb']} / {s['first_answer']['peak_rss_mb']:.0f} MB")
         row("on disk (Chroma + catalog + BM25)", lambda s: f"{s['disk_mb']} MB")
