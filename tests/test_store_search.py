@@ -90,3 +90,26 @@ def test_the_search_breadth_follows_the_setting(tmp_path: Path) -> None:
     store = ChromaStore.from_settings(settings.model_copy(update={"hnsw_ef_search": 150}), "test")
     assert store.collection.configuration["hnsw"]["ef_search"] == 150
     assert store.collection.configuration["hnsw"]["space"] == "cosine"
+
+
+def test_a_store_that_cannot_take_the_setting_still_opens(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    class Refusing:  # a collection whose server cannot change its configuration (read-only, old)
+        def __init__(self) -> None:
+            self.name = "hoitin"
+            self.metadata = {"embedder": "test"}
+            self.configuration = {"hnsw": {"ef_search": 100}}
+
+        def modify(self, **_: object) -> None:
+            raise RuntimeError("attempt to write a readonly database")
+
+    class Client:
+        def get_or_create_collection(self, *_: object, **__: object) -> Refusing:
+            return Refusing()
+
+        def get_max_batch_size(self) -> int:
+            return 100
+
+    with caplog.at_level("WARNING", logger="assistant.store"):
+        store = ChromaStore(Client(), "hoitin", "test", where="ro", ef_search=400)
+    assert store.collection.configuration["hnsw"]["ef_search"] == 100
+    assert "could not set the search breadth" in caplog.text and "readonly" in caplog.text
