@@ -70,7 +70,12 @@ class EntityCondenser:
         if not (_FOLLOW_UP_RE.search(folded) or short):
             return question
         carried: list[str] = []
-        for name in person_names(last_answer)[:1] + person_names(last_user):
+        # the person the previous question itself called "he" stays "he" (centering: a topic
+        # referred to by a pronoun continues), instead of the first name of the previous answer:
+        # "Who led the Thái Bình delegation?" — "Whose chamber of commerce did he meet?" —
+        # "What growth rate did he report?" asks about the leader, not the chamber's head
+        referent = _pronoun_referent(last_user, history)
+        for name in (referent or person_names(last_answer)[:1]) + person_names(last_user):
             if fold(name) not in folded and name not in carried:
                 carried.append(name)
         # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
@@ -86,6 +91,19 @@ class EntityCondenser:
                 rest = [c for c in carried if c != people[0]]
                 return f"{replaced} ({'; '.join(rest)})" if rest else replaced
         return f"{question} ({'; '.join(carried)})"
+
+
+def _pronoun_referent(last_user: str, history: list[ChatMessage]) -> list[str]:
+    """The person a pronoun of the previous question stood for (from the turns before it)."""
+    if not _PRONOUN_RE.search(last_user):
+        return []
+    at = max(i for i, m in enumerate(history) if m["role"] == "user")
+    earlier = history[:at]
+    if not earlier:
+        return []
+    condensed = EntityCondenser().condense(last_user, earlier)
+    own = {fold(n) for n in person_names(last_user)}
+    return [n for n in person_names(condensed) if fold(n) not in own][:1]
 
 
 # --- the chat model ---------------------------------------------------------------------------

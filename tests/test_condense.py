@@ -1,0 +1,39 @@
+"""The entity condenser (no model): which person a follow-up's pronoun stands for."""
+
+from __future__ import annotations
+
+from assistant.condense import EntityCondenser
+from assistant.types import ChatMessage
+
+
+def _turns(*pairs: tuple[str, str]) -> list[ChatMessage]:
+    out: list[ChatMessage] = []
+    for question, answer in pairs:
+        out += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return out
+
+
+LEADER = ("Who led the Thái Bình delegation to Moscow?",
+          "Nguyễn Tiến Thành — according to the article: “… đoàn tỉnh Thái Bình do ông Nguyễn Tiến Thành dẫn đầu …” [1]")
+CHAMBER = ("Whose chamber of commerce did he meet there?",
+           "Vladimir Platonov — according to the article: “… Chủ tịch Phòng Thương mại Moskva, ông Vladimir Platonov …” [1]")
+
+
+def test_a_pronoun_stands_for_the_person_named_in_the_previous_answer() -> None:
+    out = EntityCondenser().condense(CHAMBER[0], _turns(LEADER))
+    assert out.startswith("Whose chamber of commerce did Nguyễn Tiến Thành meet there?"), out
+
+
+def test_a_person_the_previous_question_called_he_stays_he() -> None:
+    # "he" in the third question is still the leader, not the chamber's chairman the second
+    # answer named (the topic a pronoun carried continues)
+    out = EntityCondenser().condense("What economic growth rate did he report for his province?",
+                                     _turns(LEADER, CHAMBER))
+    assert "Nguyễn Tiến Thành" in out and "Platonov" not in out, out
+    # a Vietnamese conversation: the governor stays "ông ấy"
+    governor = _turns(("Thống đốc tỉnh Kaluga là ai?", "Vladislav Valerievich Shapsha — “Ngài Vladislav Valerievich "
+                                                        "Shapsha – Thống đốc tỉnh Kaluga phát biểu.” [1]"),
+                      ("Ông ấy đã gặp lãnh đạo tỉnh nào?", "“Cuộc gặp giữa lãnh đạo tỉnh Nghệ An và ông Nguyễn "
+                                                            "Đức Trung …” [1]"))
+    out = EntityCondenser().condense("Ông ấy nói gì về hợp tác công nghiệp?", governor)
+    assert out.startswith("Vladislav Valerievich Shapsha nói gì"), out
