@@ -85,7 +85,6 @@ def rebuild_collection(store: ChromaStore, catalog: Catalog, page: int = 1000) -
     _call(store.where, lambda: client.delete_collection(name))
     _call(store.where, lambda: new.modify(name=name))
     store.collection = new
-    ef_search = ((getattr(old, "configuration", None) or {}).get("hnsw") or {}).get("ef_search")
-    if ef_search:  # the search breadth the old collection had (Settings.hnsw_ef_search)
-        store.set_search_breadth(int(ef_search))
+    if store.ef_search is not None:  # a new collection starts with Chroma's own breadth
+        store.set_search_breadth(store.ef_search)
     return copied

@@ -61,6 +61,7 @@ class ChromaStore:
         except (*_known_errors(), AttributeError):  # older servers
             self.max_batch_size = 1000
         self._side: SideCollection | None = None
+        self.ef_search = ef_search  # the search breadth this store sets (None: Chroma's own)
         if ef_search is not None:
             self.set_search_breadth(ef_search)
 
