@@ -57,11 +57,10 @@ class QuestionInfo:
 def analyse(question: str) -> QuestionInfo:
     language = detect_language(question)
     folded = fold(question)
-    marked = has_diacritics(question)
-    vietnamese = (_MARKED, normalize(question).lower()) if marked else (_FOLDED, folded)
+    patterns, text = (_MARKED, normalize(question).lower()) if has_diacritics(question) else (_FOLDED, folded)
     qtype: QuestionType = "other"
     for kind in _KINDS:
-        if (language == "vi" and vietnamese[0][kind].search(vietnamese[1])) or _EN[kind].search(folded):
+        if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
             qtype = kind
             break
     return QuestionInfo(
