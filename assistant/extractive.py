@@ -83,12 +83,13 @@ class ExtractiveEngine:
             log.info("the sources disagree: %r vs %r", shorts[0], shorts[1])
             result.disagreeing = frozenset(reading.passages[s.passage - 1].doc_id for s in picked)
         quotes = [self.quote(reading, s) for s in picked]
-        if len(picked) == 2 and picked[0].passage == picked[1].passage and (
-                quotes[0] in quotes[1] or quotes[1] in quotes[0]):
+        if len(picked) == 2 and not disagree and (quotes[0] in quotes[1] or quotes[1] in quotes[0]):
             # the second sentence points back to the first ("Ông Platonov cho rằng …" after
             # "… ông Vladimir Platonov khẳng định …"), so its quote holds the first one (or the
-            # other way round): one quote, holding both, not the same sentence twice
-            quotes, picked = [max(quotes, key=len)], picked[:1]
+            # other way round; overlapping chunks can hold the two in different passages): one
+            # quote, the longer, cited to its own passage — not the same sentence twice
+            keep = int(len(quotes[1]) > len(quotes[0]))
+            quotes, picked = [quotes[keep]], [picked[keep]]
         doc = reading.passages[picked[0].passage - 1].doc_id
         for i, (sentence, quote) in enumerate(zip(picked, quotes, strict=True)):
             result.quotes.setdefault(sentence.passage, quote)

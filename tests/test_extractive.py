@@ -54,3 +54,16 @@ def test_an_english_lead_in_says_whether_the_second_quote_is_from_the_same_artic
     apart = [same[0], Passage(chunk_id="b::1", doc_id="bao-khac", text=OTHER)]
     answer, _ = _answer(question, apart, [_sentence(1, 0, FIRST, 0, 2.0), _sentence(2, 0, OTHER, 0, 1.9)])
     assert answer.splitlines()[1].startswith("Another article says: “"), answer
+
+
+def test_overlapping_chunks_give_one_quote_cited_to_the_passage_that_holds_it() -> None:
+    # two overlapping chunks of one article: the best sentence ends the first, the sentence
+    # pointing back to it opens the second right after it (so its quote holds both)
+    first, second = FIRST, f"{FIRST}\n\n{BACK}"
+    passages = [Passage(chunk_id="a::1", doc_id="thai-binh", text=first),
+                Passage(chunk_id="a::2", doc_id="thai-binh", text=second)]
+    sentences = [_sentence(1, 0, FIRST, 0, 2.0), _sentence(2, 1, BACK, second.index(BACK), 1.9, anaphora=True)]
+    answer, result = _answer("What did Thái Bình and Russia agree on?", passages, sentences)
+    assert answer.count("Vladimir Platonov") == 1 and BACK in answer, answer
+    assert answer.endswith("[2]") and "[1]" not in answer, answer
+    assert result.quotes == {2: f"{FIRST} {BACK}"}
