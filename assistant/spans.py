@@ -9,7 +9,10 @@ number it states, in digits or in words ("in the first nine months" is not answe
 candidate type (a person's name for "ai"/"who", a number for "bao nhiêu"/"how many", a date
 for "khi nào"/"when", a place for "ở đâu"/"where"); among candidates of that type the one
 nearest to the words the sentence shares with the question wins, since the answer sits next
-to what the question restates. Other questions ("what", "why", "how") get no short answer:
+to what the question restates — except that a question naming an office ("Who is the
+ambassador?") takes the person the sentence gives that office (:func:`_role_fit`), and one
+naming what it counts ("bao nhiêu dự án", "what percentage") takes a number that counts it
+when the sentence has one (:func:`_measures`). Other questions ("what", "why", "how") get no short answer:
 the quote answers them. A clause cut from the quote would rarely be the answer: on the
 tuning part, of the "other" questions whose quote held the answer, the clause (split at
 punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold, normalize
+from assistant.titles import Role, role_in, role_of, role_problem
 from assistant.wordlists import CARDINALS
 
 __all__ = ["Span", "short_answer"]
@@ -97,7 +101,10 @@ def candidates(sentence: str) -> list[Span]:
             continue  # the 10 of "Ngày 10/10" is a day, not how many of anything
         if _NUMBER_RE.match(w) and not in_named_number(sentence, toks[i][1]):
             j = i + 1
-            while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
+            # a percentage takes no unit ("30% ở động cơ"), and a word followed by a number
+            # measures that one ("9 tháng năm 2025": "năm" belongs to 2025)
+            while (j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]) and not w.endswith("%")
+                   and not (j + 1 < len(words) and _NUMBER_RE.match(words[j + 1]))):
                 j += 1
             kind = "date" if _YEAR_RE.match(w) else "number"
             spans.append(Span(_text(sentence, toks, i, j), kind, i, j))
@@ -125,20 +132,73 @@ def _stated_numbers(question: str) -> set[str]:
     return out | {str(CARDINALS[w]) for w in re.findall(r"\w+", normalize(question.lower())) if w in CARDINALS}
 
 
+_COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
+_PERCENT_RE = re.compile(r"\b(?:phần trăm|percent|percentage)\b")
+
+
+def _counted(question: str) -> str | None:
+    """What a number question counts: the word after "bao nhiêu"/"mấy"/"how many" ("bao
+    nhiêu doanh nghiệp" -> "doanh"), or "%" for a share ("bao nhiêu phần trăm", "what
+    percentage"); None when it names nothing ("đạt bao nhiêu?")."""
+    text = normalize(question.lower())
+    if _PERCENT_RE.search(text):
+        return "%"
+    m = _COUNTED_RE.search(text)
+    return m.group(1) if m else None
+
+
+def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> bool:
+    """Whether the number at ``span`` measures what the question counts: a percentage for
+    "%", else the word after it is the counted word ("37 dự án" for "bao nhiêu dự án"; an
+    English plural or singular: "businesses" / "business")."""
+    number = toks[span.start][0]
+    after = [normalize(t.lower()) for t, _, _ in toks[span.start + 1 : span.start + 3]]
+    if counted == "%":
+        return number.endswith("%") or after == ["phần", "trăm"]
+    return bool(after) and (after[0] == counted or after[0].rstrip("s") == counted.rstrip("s"))
+
+
+def _role_fit(asked: Role, name: str, sentence: str) -> float:
+    """How well the office the sentence gives ``name`` fits the one the question asks about:
+    1 for the same head, deputy or not ("Đại sứ" = "ambassador"), 1.5 when its body and place
+    fit too (:func:`assistant.titles.role_problem`: "Chủ tịch Phòng Thương mại và Công nghiệp
+    Moskva" for "the chairman of the Moscow Chamber of Commerce", not "Chủ tịch HĐND tỉnh");
+    -1 when the sentence gives them only other offices, 0 when it gives none. The head alone
+    decides between holder and not: a list of officials ("X, Trưởng Ban Nội chính Tỉnh ủy; Y,
+    Giám đốc Công an tỉnh") is read too loosely to reject on bodies or places."""
+    stated = role_of(name, sentence)
+    if not stated.units:
+        return 0.0
+    for heads, mods in asked.units:
+        for stated_heads, stated_mods in stated.units:
+            if heads & stated_heads and ("deputy" in mods) == ("deputy" in stated_mods):
+                return 1.5 if role_problem(asked, stated, sentence) is None else 1.0
+    return -1.0
+
+
 def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
-    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None."""
+    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
+
+    A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
+    answered by the person the sentence gives that office (:mod:`assistant.titles`, either
+    language), never by one it gives another office: "Bí thư Tỉnh ủy Nguyễn Doãn Anh" does not
+    answer "Who is the ambassador?" even when he stands nearest the question's words."""
     toks = _tokens(sentence)
     if not toks:
         return None
+    asked_role = role_in(question) if qtype == "who" else Role()
+    counted = _counted(question) if qtype == "number" else None
+    spans = [span for span in candidates(sentence) if span.kind == _WANT.get(qtype)]
+    if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
+        # "bao nhiêu doanh nghiệp" is answered by a count of enterprises, not of months
+        spans = [span for span in spans if span.kind != "number" or _measures(toks, span, counted)]
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     stated = _stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
     matched = [k for k, f in enumerate(folded) if f in asked and f.isalnum()]
     best: tuple[float, Span] | None = None
-    for span in candidates(sentence):
-        if span.kind != _WANT.get(qtype):
-            continue
-        inside = [f for f in folded[span.start : span.end] if f.isalnum()]
+    for span in spans:
+        inside = [f for f in folded[span.start : span.end] if any(c.isalnum() for c in f)]  # "0,12%" too
         if not inside:
             continue
         if span.kind in ("number", "date") and _number_value(toks[span.start][0]) in stated:
@@ -152,6 +212,11 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
         else:
             distance = 10
         score = novelty - 0.05 * distance
+        if asked_role.units and span.kind == "person":
+            fit = _role_fit(asked_role, span.text, sentence)
+            if fit < 0:
+                continue  # the sentence gives this person another office
+            score += fit
         if best is None or score > best[0]:
             best = (score, span)
     return best[1] if best else None

@@ -182,3 +182,67 @@ def test_a_who_question_is_answered_with_a_person_or_by_the_quote_alone() -> Non
               "thành viên trong đoàn đại biểu cấp cao tỉnh Thanh Hóa đã làm việc với Bộ Ngoại giao.")
     span = short_answer(person, question, "who")
     assert span is not None and span.text == "Nguyễn Doãn Anh", span
+
+
+_TWO_OFFICIALS = ("Vui mừng được đón tiếp đồng chí Bí thư Tỉnh ủy Nguyễn Doãn Anh và đoàn công tác tỉnh Thanh "
+                  "Hóa, Đại sứ Đặng Minh Khôi cho biết hai nước đang kỷ niệm 75 năm thiết lập quan hệ ngoại giao.")
+_DELEGATION = ("Tham gia đoàn công tác có các đồng chí: Lê Tiến Lam, Phó Chủ tịch Thường trực HĐND tỉnh; "
+               "Nguyễn Ngọc Tiến, Trưởng Ban Nội chính Tỉnh ủy; Đại tá Vũ Văn Tùng, Chỉ huy trưởng Bộ Chỉ huy "
+               "Quân sự tỉnh.")
+_CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch Hội đồng Nhân dân tỉnh Nguyễn "
+            "Tiến Thành dẫn đầu đã làm việc với lãnh đạo Phòng Thương mại và Công nghiệp Moskva do ông Vladimir "
+            "Platonov, Chủ tịch Phòng Thương mại và Công nghiệp Moskva dẫn đầu.")
+
+
+@pytest.mark.parametrize(("sentence", "question", "expected"), [
+    # the office asked for, in either language, picks the person, not the nearest name
+    (_TWO_OFFICIALS, "Who is Vietnam's ambassador to Russia?", "Đặng Minh Khôi"),
+    (_TWO_OFFICIALS, "Ai là Đại sứ Việt Nam tại Nga?", "Đặng Minh Khôi"),
+    (_TWO_OFFICIALS, "Who is the provincial party secretary?", "Nguyễn Doãn Anh"),
+    (_DELEGATION, "Trưởng Ban Nội chính Tỉnh ủy trong đoàn là ai?", "Nguyễn Ngọc Tiến"),
+    (_DELEGATION, "Who is the commander of the provincial military command?", "Vũ Văn Tùng"),
+    # a deputy is not the office itself, and a person given only another office is no answer
+    (_DELEGATION, "Ai là Chủ tịch HĐND tỉnh?", None),
+    (_TWO_OFFICIALS, "Ai là Thống đốc tỉnh Kaluga?", None),
+    # the body decides between two holders of the same office
+    (_CHAMBER, "Who is the chairman of the Moscow Chamber of Commerce and Industry?", "Vladimir Platonov"),
+    (_CHAMBER, "Ai là Chủ tịch HĐND tỉnh Thái Bình?", "Nguyễn Tiến Thành"),
+    # a question naming no office keeps the nearest person
+    (_TWO_OFFICIALS, "Ai đã đón tiếp đoàn công tác tỉnh Thanh Hóa?", "Đặng Minh Khôi"),
+])
+def test_a_who_question_naming_an_office_is_answered_by_its_holder(sentence: str, question: str,
+                                                                    expected: str | None) -> None:
+    from assistant.spans import short_answer
+
+    span = short_answer(sentence, question, "who")
+    assert (span.text if span else None) == expected, span
+
+
+_SHARES = ("Kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD, bằng 0,12% tổng kim "
+           "ngạch xuất khẩu của tỉnh.")
+_KOREA = "Năm nay Hàn Quốc đầu tư 37 dự án trong 9 tháng."
+
+
+@pytest.mark.parametrize(("sentence", "question", "expected"), [
+    # a percentage or a decimal on its own is an answer (it was dropped for holding no letters)
+    (_SHARES, "Xuất khẩu sang Nga chiếm bao nhiêu phần trăm tổng kim ngạch xuất khẩu của tỉnh?", "0,12%"),
+    (_SHARES, "What percentage of the province's exports went to Russia?", "0,12%"),
+    # what the question counts picks the number that counts it, not the nearest one
+    (_KOREA, "Hàn Quốc đầu tư trong bao nhiêu tháng?", "9"),
+    (_KOREA, "Hàn Quốc đầu tư bao nhiêu dự án?", "37"),
+])
+def test_a_number_question_gets_the_number_that_measures_what_it_asks(sentence: str, question: str,
+                                                                       expected: str) -> None:
+    from assistant.spans import short_answer
+
+    span = short_answer(sentence, question, "number")
+    assert span is not None and span.text == expected, span
+
+
+def test_a_unit_word_before_another_number_measures_that_one() -> None:
+    from assistant.spans import candidates
+
+    texts = {span.text for span in candidates("Xuất khẩu 9 tháng năm 2025 đạt 6,25 triệu USD, tăng 30% so với")}
+    assert "9 tháng" in texts and "9 tháng năm" not in texts  # "năm" is 2025's
+    assert "30%" in texts and not any(t.startswith("30% ") for t in texts)  # a share takes no unit
+    assert "6,25 triệu USD" in texts
