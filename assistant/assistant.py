@@ -51,20 +51,15 @@ from assistant.evidence import EvidenceGate
 from assistant.extractive import ExtractiveEngine
 from assistant.generation import AnswerEngine
 from assistant.index import Index, IndexedDocument, Progress
-from assistant.injection import (
-    GAP,
-    hosts_of,
-    is_flagged,
-    without_flagged,
-)
 from assistant.judge import judge, kept
 from assistant.questions import analyse
 from assistant.reader import Reader
 from assistant.redact import mask_secrets, mask_values
 from assistant.retrieval import Filters, Retriever
+from assistant.search import find, screened
 from assistant.settings import Settings
 from assistant.store import ChromaStore
-from assistant.translation import Translator, search_text
+from assistant.translation import Translator
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -206,11 +201,9 @@ class Assistant:
         return self._retrievers[mode]
 
     def retrieve(self, question: str, k: int | None = None, *, filters: Filters | None = None, mode: str | None = None) -> list[Passage]:
-        query = self._search_text(self._clean_question(question))
-        return self.retriever(mode).retrieve(query, k or self.settings.top_k, filters)
-
-    def _search_text(self, question: str, language: str | None = None) -> str:
-        return search_text(self.translator, question, language or analyse(question).language)
+        question = self._clean_question(question)
+        return find(self.retriever(mode), self.translator, question, analyse(question).language,
+                    k or self.settings.top_k, filters, restore=self.settings.restore_diacritics)[1]
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> LangChainRetriever:
         """The retriever as a langchain ``BaseRetriever``."""
@@ -263,15 +256,14 @@ class Assistant:
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
         t = time.perf_counter()
-        query = answer.search_query = self._search_text(standalone, info.language)
-        answer.timings["translate"] = time.perf_counter() - t
-        t = time.perf_counter()
-        passages = self.retriever().retrieve(query, k, filters)
-        answer.timings["retrieve"] = time.perf_counter() - t
-        screened = _screened(passages)  # articles are data: what is written for an AI goes
-        if len(screened) < len(passages):  # passages of nothing else: others take their places
-            screened = _screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
-        answer.passages = passages = screened
+        query, passages = find(self.retriever(), self.translator, standalone, info.language, k, filters,
+                               answer.timings, restore=self.settings.restore_diacritics)
+        answer.search_query = query
+        answer.timings["retrieve"] = time.perf_counter() - t - answer.timings["translate"]
+        kept_passages = screened(passages)  # articles are data: what is written for an AI goes
+        if len(kept_passages) < len(passages):  # passages of nothing else: others take their places
+            kept_passages = screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
+        answer.passages = passages = kept_passages
         t = time.perf_counter()
         # the reader, and so the gate and the extractive engine, never see a flagged sentence
         reading = self.extractive.reader.read(query, passages)
@@ -418,19 +410,6 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _screened(passages: list[Passage]) -> list[Passage]:
-    """The passages with their sentences that address an AI or instruct it replaced by "…"
-    (a flagged title is dropped); a passage with nothing else left is dropped."""
-    out = []
-    for p in passages:
-        text = without_flagged(p.text, own_hosts=hosts_of(p.url))
-        title = "" if p.title and is_flagged(p.title) else p.title
-        if not text.replace(GAP, "").strip():  # (already screened at ingest, or now)
-            continue
-        out.append(p if (text, title) == (p.text, p.title) else replace(p, text=text, title=title))
-    return out
 
 
 def _lexical_dir(settings: Settings) -> Path:

@@ -11,7 +11,7 @@ from assistant.language import detect_language
 from assistant.terms import content_terms
 from assistant.text import fold, has_diacritics, normalize
 
-__all__ = ["QuestionInfo", "QuestionType", "analyse"]
+__all__ = ["QuestionInfo", "QuestionType", "analyse", "kind_phrases"]
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
@@ -52,6 +52,14 @@ class QuestionInfo:
     language: str
     qtype: QuestionType
     terms: tuple[str, ...]  # folded content words and syllable bigrams
+
+
+def kind_phrases(language: str) -> list[str]:
+    """The plain phrases (no pattern syntax) that mark a question's kind: "khi nào", "bao
+    nhiêu", "ở đâu" …; for putting the marks back on a question typed without them."""
+    table = _VIETNAMESE if language == "vi" else _ENGLISH
+    phrases = (p for alternatives in table.values() for p in re.split(r"\|(?![^(]*\))", alternatives))
+    return [normalize(p) for p in phrases if re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)*", p)]
 
 
 def analyse(question: str) -> QuestionInfo:

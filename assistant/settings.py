@@ -84,6 +84,12 @@ class Settings(BaseSettings):
         "engine's, else the bundled local model when installed) before searching and reading; "
         "the answer stays in English. Measured in the README (\"Query translation\").",
     )
+    restore_diacritics: bool = Field(
+        True,
+        description="Read a Vietnamese question typed without diacritics with the marks its words "
+        "have in the passages first found for it, and search again (assistant/diacritics.py). "
+        "Measured in the README (\"Questions typed without marks\").",
+    )
     openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
     openai_api_key: SecretStr | None = Field(
         None,

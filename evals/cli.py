@@ -20,6 +20,7 @@ import logging
 import random
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from evals.dataset import Case, DatasetError
-from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split
+from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split, unmarked
 from evals.report import headline_table, heldout_table, write_report
 from evals.runner import EvalError, configurations, engine_choices, run_eval
 
@@ -158,6 +159,9 @@ def eval_command(
     embed_cache: Annotated[Path | None, typer.Option(
         "--embed-cache", help="SQLite file keeping every vector of the in-process embedder between runs "
         "(evals/embedcache.py; development runs over large corpora).")] = None,
+    strip_marks: Annotated[bool, typer.Option(
+        "--strip-marks", help="Ask the Vietnamese questions without their diacritics, as many people "
+        "type them ('Ai dẫn đầu …' -> 'Ai dan dau …'; answers and passages unchanged).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Run the eval suite: retrieval, answer, citation and refusal metrics, with baselines.
@@ -196,6 +200,8 @@ def eval_command(
                 console.print(f"{len(held.dropped)} removed-passage questions dropped: their answer occurs "
                               "elsewhere in the corpus (listed in metrics.json)")
             cases = _select(held.cases, split, sample, limit)
+            if strip_marks:
+                cases = [replace(c, question=unmarked(c.question)) if c.lang == "vi" else c for c in cases]
             overrides: dict[str, Any] = {}
             if top_k is not None:
                 overrides["top_k"] = top_k
@@ -220,6 +226,7 @@ def eval_command(
             if sample is not None:
                 run.meta["sample"] = {"n": sample, "seed": 0, "ids": [c.id for c in cases]}
             run.meta["split"] = split
+            run.meta["strip_marks"] = strip_marks
             run.meta["heldout"] = held.describe()
             run.meta["corpus"] = ", ".join(f"{k}: {v} documents" for k, v in held.sources.items())
             summary = write_report(run, out)

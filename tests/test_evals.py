@@ -967,9 +967,23 @@ def test_cli_heldout_run_with_the_real_assistant_and_a_reused_store(tmp_path: Pa
     assert project["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0  # "Phở": one passage holds it
     assert one["configs"]["floor"]["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0
 
-    second = CliRunner().invoke(app, [*args, "--split", "report", "--out", str(tmp_path / "two")])
+    # the Vietnamese questions asked as people type them, without diacritics
+    second = CliRunner().invoke(app, [*args, "--split", "report", "--strip-marks", "--out", str(tmp_path / "two")])
     assert second.exit_code == 0, second.output
     two = json.loads((tmp_path / "two" / "metrics.json").read_text(encoding="utf-8"))
     assert two["meta"]["ingest"]["chunks_added"] == 0 and two["meta"]["ingest"]["unchanged"] == one["meta"]["ingest"]["added"]
     assert set(two["configs"]["extractive/hybrid"]["by_part"]) == {"report"}
+    assert two["meta"]["strip_marks"] is True and one["meta"]["strip_marks"] is False
+    rows = [json.loads(line) for line in (tmp_path / "two" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    asked = {r["question"] for r in rows if r["lang"] == "vi"}
+    assert asked and all(q.isascii() for q in asked), asked
+    assert two["configs"]["extractive/hybrid"]["by_slice"]["xquad/vi/report"]["recall@1"] == 1.0
     assert "Split: only the `report` part" in (tmp_path / "two" / "report.md").read_text(encoding="utf-8")
+
+
+def test_strip_marks_leaves_a_question_as_people_type_it() -> None:
+    from evals.heldout import unmarked
+
+    assert unmarked("Đại sứ Việt Nam tại Liên bang Nga là ai?") == "Dai su Viet Nam tai Lien bang Nga la ai?"
+    assert unmarked("Who led the Thanh Hoá delegation?") == "Who led the Thanh Hoa delegation?"
+    assert unmarked("plain ascii 2025") == "plain ascii 2025"
