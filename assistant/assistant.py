@@ -257,7 +257,7 @@ class Assistant:
         answer.standalone_question = standalone
         t = time.perf_counter()
         query, passages = find(self.retriever(), self.translator, standalone, info.language, k, filters,
-                               answer.timings, restore=self.settings.restore_diacritics)
+                               answer.timings, restore=self.settings.restore_diacritics, typed=answer.question)
         answer.search_query = query
         answer.timings["retrieve"] = time.perf_counter() - t - answer.timings["translate"]
         kept_passages = screened(passages)  # articles are data: what is written for an AI goes

@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import cache
 
-from assistant.text import fold, has_diacritics, normalize
+from assistant.text import fold, normalize
 
 __all__ = ["restore_marks"]
 
@@ -92,10 +92,9 @@ def _cased(written: str, like: str) -> str:
 
 
 def restore_marks(question: str, texts: Iterable[str]) -> str:
-    """``question`` with the diacritics of its words restored from ``texts`` (the passages
-    retrieved for it); a question that has any diacritics is returned as it is."""
-    if has_diacritics(question):
-        return question
+    """``question`` (typed without diacritics) with the marks of its words restored from
+    ``texts`` (the passages retrieved for it). Only words written in plain ASCII letters change:
+    a name a follow-up's rewrite put in with its marks stays as it is."""
     runs, cased = _runs(texts)
     lexicon = _lexicon()
     matches = list(_WORD_RE.finditer(question))
@@ -122,7 +121,8 @@ def restore_marks(question: str, texts: Iterable[str]) -> str:
         for k in range(n):
             m = matches[i + k]
             out.append(question[last : m.start()])
-            out.append(_cased(chosen[k], m.group(0)) if chosen else m.group(0))
+            typed = m.group(0)
+            out.append(_cased(chosen[k], typed) if chosen and typed.isascii() else typed)
             last = m.end()
         i += n
     out.append(question[last:])

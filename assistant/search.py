@@ -28,16 +28,18 @@ log = logging.getLogger(__name__)
 
 def find(retriever: Retriever, translator: Translator | None, question: str, language: str, k: int,
          filters: Filters | None = None, timings: dict[str, float] | None = None, *,
-         restore: bool = True) -> tuple[str, list[Passage]]:
+         restore: bool = True, typed: str | None = None) -> tuple[str, list[Passage]]:
     """The search query for ``question`` (written in ``language``) and its ``k`` passages;
-    ``timings["translate"]``: the time the query took to build; ``restore=False``: an
-    unmarked question is searched and read as typed."""
+    ``timings["translate"]``: the time the query took to build. ``typed``: what the user
+    typed, when ``question`` is a follow-up's rewrite (whether it had diacritics decides;
+    the rewrite may hold marked names from the conversation); ``restore=False``: a question
+    typed without marks is searched and read as typed."""
     t = time.perf_counter()
     query = search_text(translator, question, language)
     if timings is not None:
         timings["translate"] = time.perf_counter() - t
     passages = retriever.retrieve(query, k, filters)
-    if restore and language == "vi" and passages and not has_diacritics(question):
+    if restore and language == "vi" and passages and not has_diacritics(question if typed is None else typed):
         marked = restore_marks(question, [f"{p.title}\n{p.text}" for p in passages])
         if marked != question:
             log.debug("diacritics restored: %r -> %r", question, marked)

@@ -28,9 +28,9 @@ def test_marks_come_back_from_the_passages(typed: str, restored: str) -> None:
     assert restore_marks(typed, [PASSAGE]) == restored
 
 
-def test_a_question_with_marks_or_with_nothing_to_restore_from_is_left_alone() -> None:
-    marked = "Thái Bình hợp tác với Nga về lĩnh vực gi"  # one mark is enough: it was typed with them
-    assert restore_marks(marked, [PASSAGE]) == marked
+def test_words_with_marks_or_with_nothing_to_restore_from_are_left_alone() -> None:
+    # a follow-up's rewrite puts a name in with its marks ("ông ấy" -> the person): it stays
+    assert restore_marks("Nguyễn Tiến Thành hop tac voi ai", [PASSAGE]) == "Nguyễn Tiến Thành hợp tác với ai"
     assert restore_marks("hop tac", []) == "hop tac"
     # punctuation ends a run: "nhà máy" is not read across the comma in the question
     assert restore_marks("nha, may bay", [PASSAGE]).startswith("nhà, máy")
@@ -47,5 +47,22 @@ def test_an_unmarked_question_is_answered_like_the_marked_one(seed_bot) -> None:
         # the gate judges it as it judges the marked question (without the marks: 0.52 vs 0.97)
         assert answer.evidence is not None and marked.evidence is not None
         assert answer.evidence.score > marked.evidence.score - 0.2, (answer.evidence, marked.evidence)
+    # a question typed with its marks is searched as typed, even where a word lacks one
+    typed = "Thái Bình hợp tác với Nga về lĩnh vuc gi?"
+    assert seed_bot.ask(typed).search_query == typed
     # the public retrieve() searches the same way
     assert seed_bot.retrieve("thai binh hop tac voi nga ve linh vuc gi")[0].doc_id == marked.passages[0].doc_id
+
+
+def test_an_unmarked_follow_up_is_read_with_marks_after_its_rewrite(seed_bot) -> None:
+    """The rewrite of "ong ay ..." holds the person's name with its marks; the rest of what
+    the user typed still gets its marks back."""
+    from assistant import ChatMessage
+
+    first = seed_bot.ask("Ai dẫn đầu đoàn công tác tỉnh Thái Bình sang Moskva?")
+    assert "Nguyễn Tiến Thành" in first.text
+    history = [ChatMessage(role="user", content=first.question), ChatMessage(role="assistant", content=first.text)]
+    follow = seed_bot.ask("ong ay da lam viec voi ai o Moskva", history)
+    assert "Nguyễn Tiến Thành" in follow.standalone_question, follow.standalone_question
+    assert "làm việc" in follow.search_query, follow.search_query
+    assert not follow.refused and "Platonov" in follow.text, follow.text
