@@ -28,7 +28,7 @@ from assistant.injection import is_flagged
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import short_answer
 from assistant.terms import content_words
-from assistant.text import folded_key
+from assistant.text import folded_key, matching_key
 from assistant.types import GenerationRequest, GenerationResult
 
 __all__ = ["ExtractiveEngine"]
@@ -83,11 +83,13 @@ class ExtractiveEngine:
             log.info("the sources disagree: %r vs %r", shorts[0], shorts[1])
             result.disagreeing = frozenset(reading.passages[s.passage - 1].doc_id for s in picked)
         quotes = [self.quote(reading, s) for s in picked]
-        if len(picked) == 2 and not disagree and (quotes[0] in quotes[1] or quotes[1] in quotes[0]):
+        keys = [matching_key(q) for q in quotes]
+        if len(picked) == 2 and not disagree and (keys[0] in keys[1] or keys[1] in keys[0]):
             # the second sentence points back to the first ("Ông Platonov cho rằng …" after
             # "… ông Vladimir Platonov khẳng định …"), so its quote holds the first one (or the
-            # other way round; overlapping chunks can hold the two in different passages): one
-            # quote, the longer, cited to its own passage — not the same sentence twice
+            # other way round; overlapping chunks can hold the two in different passages; an
+            # article can say a thing twice, once as "Tỉnh Thái Bình có …", once as "Trong khi
+            # đó tỉnh Thái Bình có …"): one quote, the longer, cited to its own passage
             keep = int(len(quotes[1]) > len(quotes[0]))
             quotes, picked = [quotes[keep]], [picked[keep]]
         doc = reading.passages[picked[0].passage - 1].doc_id

@@ -67,3 +67,17 @@ def test_overlapping_chunks_give_one_quote_cited_to_the_passage_that_holds_it() 
     assert answer.count("Vladimir Platonov") == 1 and BACK in answer, answer
     assert answer.endswith("[2]") and "[1]" not in answer, answer
     assert result.quotes == {2: f"{FIRST} {BACK}"}
+
+
+def test_a_sentence_the_article_says_twice_is_quoted_once() -> None:
+    # the article says it twice, once opening a paragraph, once inside one ("Trong khi đó
+    # tỉnh …"): the same words, but for the capital
+    said = ("Tỉnh Thái Bình có thế mạnh về chế biến nông sản cũng như sản xuất hàng tiêu dùng, những mặt hàng có "
+            "thể đáp ứng nhu cầu của người dân thủ đô nước Nga.")
+    again = "Trong khi đó t" + said[1:]
+    passages = [Passage(chunk_id="a::1", doc_id="thai-binh", text=said),
+                Passage(chunk_id="a::2", doc_id="thai-binh", text=again)]
+    answer, result = _answer("Thái Bình có thế mạnh gì?", passages, [_sentence(1, 0, said, 0, 2.0),
+                                                                      _sentence(2, 0, again, 0, 1.9)])
+    assert answer.count("chế biến nông sản") == 1, answer
+    assert answer.count("[") == 1 and again in answer, answer

@@ -28,6 +28,12 @@ from assistant.types import Passage
         # "the", "that" and "do" are on the Vietnamese list too; "who" is English only
         ("Who designed the systems that the company installed?", "en"),
         ("At what price do the shares trade?", "en"),
+        # a capital inside starts a name: the "An" of "Nghệ An" is not English; the first
+        # word's capital is the sentence's when it is a function word
+        ("Còn Nghệ An thì sao?", "vi"),
+        ("Nghệ An thì sao?", "vi"),
+        ("Ong Nguyen Van Nam giu chuc vu gi?", "vi"),
+        ("Is Nghệ An in Vietnam?", "en"),
     ],
 )
 def test_detect_language(question: str, lang: str) -> None:
