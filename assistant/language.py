@@ -9,8 +9,8 @@ diacritics), mean Vietnamese. Measured on the development questions: all 1,264 X
 questions (Vietnamese as written and with their marks taken off, English) and all 97 seed
 questions get their language (before words on both lists counted apart: 95.9 % of the
 Vietnamese ones without marks, 90 % of the seed ones); with the seed questions also without
-their marks and the conversations' turns, 2,074 questions, all right (4 wrong before a capital
-inside the text stopped counting as a word: "Bi thu Tinh uy Nghe An la ai?" read "An" as
+their marks and the conversations' turns, 2,074 questions, all right (4 wrong before a capitalised word
+inside a name stopped counting as an English word: "Bi thu Tinh uy Nghe An la ai?" read "An" as
 English).
 """
 
@@ -43,11 +43,17 @@ def detect_language(text: str) -> Language:
         return "vi"
     english_words = stopwords("en")
     vietnamese_words = stopword_syllables("vi")
-    # a capital inside the text starts a name ("Nghệ An": not the English "an"); the first
-    # word's capital is the sentence's when it is a function word ("Còn", "What", "Ong")
+    # a capitalised word is a name's, unless it is an English function word ("The", "In")
+    # not inside a name (the "An" of "Nghệ An" is no English word) nor in capitals ("TH"
+    # is no "th"), or the text's first word
+    # and a function word of either language ("Còn", "What", "Ong")
     first = raw[0].lower()
     opens = first in english_words or first in (vietnamese_words if first.isascii() else _vietnamese_syllables())
-    kept = [t.lower() for i, t in enumerate(raw) if not t[0].isupper() or (i == 0 and opens)]
+    kept = [
+        t.lower() for i, t in enumerate(raw)
+        if not t[0].isupper() or (opens if i == 0 else t.lower() in english_words and not raw[i - 1][0].isupper()
+                                  and (len(t) == 1 or t[1:].islower()))  # "TH", "UBND": abbreviations
+    ]  # fmt: skip
     toks = kept or [t.lower() for t in raw]
     if sum(1 for t in toks if not t.isascii()) / len(toks) >= 0.4:
         return "vi"

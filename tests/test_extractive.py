@@ -81,3 +81,4 @@ def test_a_sentence_the_article_says_twice_is_quoted_once() -> None:
                                                                       _sentence(2, 0, again, 0, 1.9)])
     assert answer.count("chế biến nông sản") == 1, answer
     assert answer.count("[") == 1 and again in answer, answer
+    assert result.quotes == {2: again}

@@ -246,3 +246,19 @@ def test_a_unit_word_before_another_number_measures_that_one() -> None:
     assert "9 tháng" in texts and "9 tháng năm" not in texts  # "năm" is 2025's
     assert "30%" in texts and not any(t.startswith("30% ") for t in texts)  # a share takes no unit
     assert "6,25 triệu USD" in texts
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # a stretch of time tells when, not how much (CLDR's duration units)
+    ("How much did Nghệ An export to Russia in 2025?", "2,6 triệu USD"),
+    ("Xuất khẩu của Nghệ An sang Nga đạt bao nhiêu?", "2,6 triệu USD"),
+    # unless the question asks how long, or counts that unit
+    ("Xuất khẩu đạt 2,6 triệu USD trong bao lâu?", "10 tháng đầu"),
+    ("Trong bao nhiêu tháng đầu năm?", "10"),
+])
+def test_a_stretch_of_time_answers_only_a_question_about_time(question: str, expected: str) -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Xuất khẩu của doanh nghiệp Nghệ An sang Nga đạt 2,6 triệu USD trong 10 tháng đầu năm 2025."
+    span = short_answer(sentence, question, "number")
+    assert span is not None and span.text == expected, span
