@@ -165,6 +165,7 @@ _DURATIONS = frozenset(
     "minutes second seconds quarter quarters".split()
 )
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
+_HOW_MANY_RE = re.compile(r"\bhow many\b")
 
 
 def _lasts(toks: list[tuple[str, int, int]], span: Span) -> bool:
@@ -210,6 +211,8 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
     elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(normalize(question.lower())):
         # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
         spans = [span for span in spans if not _lasts(toks, span)]
+    if qtype == "number" and _HOW_MANY_RE.search(question.lower()):  # a count is never a share
+        spans = [span for span in spans if not toks[span.start][0].endswith("%")]
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     stated = _stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
@@ -223,8 +226,8 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
             continue  # "9 tháng" is no answer to "... in the first nine months ...?"
         new = [f for f in inside if f not in asked]
         novelty = len(new) / len(inside)
-        if novelty < 0.5:
-            continue
+        if novelty < 0.5 or (span.kind == "person" and inside[-1] in asked):
+            continue  # what the question says is no answer: "Putin" does not answer "… from Putin?"
         if matched:
             distance = min(min(abs(m - span.start), abs(m - (span.end - 1))) for m in matched)
         else:

@@ -262,3 +262,17 @@ def test_a_stretch_of_time_answers_only_a_question_about_time(question: str, exp
     sentence = "Xuất khẩu của doanh nghiệp Nghệ An sang Nga đạt 2,6 triệu USD trong 10 tháng đầu năm 2025."
     span = short_answer(sentence, question, "number")
     assert span is not None and span.text == expected, span
+
+
+def test_what_the_question_says_is_not_its_short_answer() -> None:
+    from assistant.spans import short_answer
+
+    award = ("Bà Thái Hương mới đây được Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị "
+             "tại điện Kremlin.")
+    span = short_answer(award, "Who received the Order of Friendship from Putin?", "who")
+    assert span is None or "Putin" not in span.text, span
+    assert short_answer(award, "Who awarded the Order of Friendship?", "who") is not None  # Putin, asked for
+    # "how many" counts things: a share is no count
+    tourists = "Hiện chưa có nhà đầu tư Nga nào; khách du lịch Nga mới đạt 1,75% tổng lượng khách quốc tế."
+    assert short_answer(tourists, "How many Russian investors are there?", "number") is None
+    assert short_answer(tourists, "What percentage of the tourists are Russian?", "number").text == "1,75%"  # type: ignore[union-attr]
