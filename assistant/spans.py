@@ -174,6 +174,9 @@ def _lasts(toks: list[tuple[str, int, int]], span: Span) -> bool:
     return normalize(after.lower()) in _DURATIONS
 
 
+_GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
+
+
 def _role_fit(asked: Role, name: str, sentence: str) -> float:
     """How well the office the sentence gives ``name`` fits the one the question asks about:
     1 for the same head, deputy or not ("Đại sứ" = "ambassador"), 1.5 when its body and place
@@ -198,11 +201,16 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
     A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
     answered by the person the sentence gives that office (:mod:`assistant.titles`, either
     language), never by one it gives another office: "Bí thư Tỉnh ủy Nguyễn Doãn Anh" does not
-    answer "Who is the ambassador?" even when he stands nearest the question's words."""
+    answer "Who is the ambassador?" even when he stands nearest the question's words. "Head"
+    ("trưởng đoàn") only prefers its holder: a delegation's head is often given only his
+    standing office."""
     toks = _tokens(sentence)
     if not toks:
         return None
     asked_role = role_in(question) if qtype == "who" else Role()
+    # "head" ("trưởng") names no office of its own: the head of a delegation is often given
+    # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
+    generic = all(heads <= _GENERIC_HEADS for heads, _ in asked_role.units)
     counted = _counted(question) if qtype == "number" else None
     spans = [span for span in candidates(sentence) if span.kind == _WANT.get(qtype)]
     if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
@@ -235,9 +243,9 @@ def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
         score = novelty - 0.05 * distance
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)
-            if fit < 0:
+            if fit < 0 and not generic:
                 continue  # the sentence gives this person another office
-            score += fit
+            score += max(fit, 0.0)
         if best is None or score > best[0]:
             best = (score, span)
     return best[1] if best else None

@@ -189,6 +189,8 @@ _TWO_OFFICIALS = ("Vui mừng được đón tiếp đồng chí Bí thư Tỉnh
 _DELEGATION = ("Tham gia đoàn công tác có các đồng chí: Lê Tiến Lam, Phó Chủ tịch Thường trực HĐND tỉnh; "
                "Nguyễn Ngọc Tiến, Trưởng Ban Nội chính Tỉnh ủy; Đại tá Vũ Văn Tùng, Chỉ huy trưởng Bộ Chỉ huy "
                "Quân sự tỉnh.")
+_LEADER = ("Đoàn đại biểu cấp cao tỉnh Thanh Hóa do đồng chí Nguyễn Doãn Anh, Ủy viên Trung ương Đảng, Bí thư "
+           "Tỉnh ủy làm trưởng đoàn đã làm việc với Đại sứ quán Việt Nam tại Liên bang Nga.")
 _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch Hội đồng Nhân dân tỉnh Nguyễn "
             "Tiến Thành dẫn đầu đã làm việc với lãnh đạo Phòng Thương mại và Công nghiệp Moskva do ông Vladimir "
             "Platonov, Chủ tịch Phòng Thương mại và Công nghiệp Moskva dẫn đầu.")
@@ -207,6 +209,9 @@ _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh 
     # the body decides between two holders of the same office
     (_CHAMBER, "Who is the chairman of the Moscow Chamber of Commerce and Industry?", "Vladimir Platonov"),
     (_CHAMBER, "Ai là Chủ tịch HĐND tỉnh Thái Bình?", "Nguyễn Tiến Thành"),
+    # "head" names no office of its own: the head of a delegation is given his standing one
+    (_LEADER, "Ai là trưởng đoàn công tác tỉnh Thanh Hóa?", "Nguyễn Doãn Anh"),
+    (_LEADER, "Who was the head of the Thanh Hóa delegation?", "Nguyễn Doãn Anh"),
     # a question naming no office keeps the nearest person
     (_TWO_OFFICIALS, "Ai đã đón tiếp đoàn công tác tỉnh Thanh Hóa?", "Đặng Minh Khôi"),
 ])
