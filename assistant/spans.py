@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold, normalize
-from assistant.titles import Role, role_in, role_of, role_problem
+from assistant.titles import Role, places_missing, role_in, role_of, role_problem
 from assistant.wordlists import CARDINALS
 
 __all__ = ["Span", "short_answer"]
@@ -195,19 +195,23 @@ def _role_fit(asked: Role, name: str, sentence: str) -> float:
     return -1.0
 
 
-def short_answer(sentence: str, question: str, qtype: str) -> Span | None:
+def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
     A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
     answered by the person the sentence gives that office (:mod:`assistant.titles`, either
     language), never by one it gives another office: "Bí thư Tỉnh ủy Nguyễn Doãn Anh" does not
-    answer "Who is the ambassador?" even when he stands nearest the question's words. "Head"
+    answer "Who is the ambassador?" even when he stands nearest the question's words, and no
+    one answers a question about an office of a place the passage (``context``: its text and
+    title) never names. "Head"
     ("trưởng đoàn") only prefers its holder: a delegation's head is often given only his
     standing office."""
     toks = _tokens(sentence)
     if not toks:
         return None
     asked_role = role_in(question) if qtype == "who" else Role()
+    if asked_role.units and places_missing(asked_role, f"{sentence}\n{context}"):
+        return None  # no one here holds an office of a place the passage never names ("tổng thống Mỹ")
     # "head" ("trưởng") names no office of its own: the head of a delegation is often given
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
     generic = all(heads <= _GENERIC_HEADS for heads, _ in asked_role.units)

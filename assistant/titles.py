@@ -52,7 +52,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["VOCABULARY", "Role", "is_title", "role_in", "role_of", "role_problem", "strip_titles"]
+__all__ = ["VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles"]
 
 
 # Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
@@ -373,6 +373,13 @@ def _place_found(place: str, haystack: str) -> bool:
 def _unit_text(unit: tuple[frozenset[str], frozenset[str]]) -> str:
     heads, mods = unit
     return " ".join(sorted(mods)) + (" " if mods else "") + "/".join(sorted(heads))
+
+
+def places_missing(role: Role, context: str) -> list[str]:
+    """The places of ``role`` that ``context`` never names (an English exonym, which cannot
+    be checked without a gazetteer, is never missing)."""
+    haystack = _squash(context)
+    return [p for p in role.places if not (_exonym(p) or _place_found(p, haystack))]
 
 
 def role_problem(claimed: Role, stated: Role, context: str) -> str | None:

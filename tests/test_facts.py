@@ -185,7 +185,7 @@ def test_a_who_question_is_answered_with_a_person_or_by_the_quote_alone() -> Non
 
 
 _TWO_OFFICIALS = ("Vui mừng được đón tiếp đồng chí Bí thư Tỉnh ủy Nguyễn Doãn Anh và đoàn công tác tỉnh Thanh "
-                  "Hóa, Đại sứ Đặng Minh Khôi cho biết hai nước đang kỷ niệm 75 năm thiết lập quan hệ ngoại giao.")
+                  "Hóa, Đại sứ Đặng Minh Khôi cho biết Việt Nam và Nga đang kỷ niệm 75 năm quan hệ ngoại giao.")
 _DELEGATION = ("Tham gia đoàn công tác có các đồng chí: Lê Tiến Lam, Phó Chủ tịch Thường trực HĐND tỉnh; "
                "Nguyễn Ngọc Tiến, Trưởng Ban Nội chính Tỉnh ủy; Đại tá Vũ Văn Tùng, Chỉ huy trưởng Bộ Chỉ huy "
                "Quân sự tỉnh.")
@@ -206,6 +206,10 @@ _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh 
     # a deputy is not the office itself, and a person given only another office is no answer
     (_DELEGATION, "Ai là Chủ tịch HĐND tỉnh?", None),
     (_TWO_OFFICIALS, "Ai là Thống đốc tỉnh Kaluga?", None),
+    # an office of a place the passage never names is held by no one in it
+    (_TWO_OFFICIALS, "Ai là Bí thư Tỉnh ủy Nghệ An?", None),
+    (_TWO_OFFICIALS, "Who is the party secretary of Nghệ An province?", None),
+    (_TWO_OFFICIALS, "Ai là Bí thư Tỉnh ủy Thanh Hóa?", "Nguyễn Doãn Anh"),
     # the body decides between two holders of the same office
     (_CHAMBER, "Who is the chairman of the Moscow Chamber of Commerce and Industry?", "Vladimir Platonov"),
     (_CHAMBER, "Ai là Chủ tịch HĐND tỉnh Thái Bình?", "Nguyễn Tiến Thành"),
@@ -267,6 +271,19 @@ def test_a_stretch_of_time_answers_only_a_question_about_time(question: str, exp
     sentence = "Xuất khẩu của doanh nghiệp Nghệ An sang Nga đạt 2,6 triệu USD trong 10 tháng đầu năm 2025."
     span = short_answer(sentence, question, "number")
     assert span is not None and span.text == expected, span
+
+
+def test_the_passage_names_the_place_of_the_office_asked_about() -> None:
+    from assistant.spans import short_answer
+
+    said = "Bí thư Tỉnh ủy Nguyễn Doãn Anh phát biểu tại buổi làm việc."
+    question = "Ai là Bí thư Tỉnh ủy Thanh Hóa?"
+    assert short_answer(said, question, "who") is None  # nothing here says which province
+    span = short_answer(said, question, "who", context="Thanh Hóa làm việc với Đại sứ quán Việt Nam tại Nga\n" + said)
+    assert span is not None and span.text == "Nguyễn Doãn Anh", span  # the article's title does
+    putin = "Bà Thái Hương được Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị."
+    assert short_answer(putin, "Ai là tổng thống Mỹ?", "who", context=putin) is None
+    assert short_answer(putin, "Who is the president of Russia?", "who", context=putin) is not None  # an exonym
 
 
 def test_what_the_question_says_is_not_its_short_answer() -> None:
