@@ -13,8 +13,8 @@ to what the question restates — except that a question naming an office ("Who 
 ambassador?") takes the person the sentence gives that office (:func:`_role_fit`), and one
 naming what it counts ("bao nhiêu dự án", "what percentage") takes a number that counts it
 when the sentence has one (:func:`_measures`); a stretch of time ("10 tháng đầu năm") answers
-a number question only when it asks how long or counts that unit (:func:`_lasts`). Other questions ("what", "why", "how") get no short answer:
-the quote answers them. A clause cut from the quote would rarely be the answer: on the
+a number question only when it asks how long or counts that unit (:func:`_lasts`). Other
+questions ("what", "why", "how") get no short answer: the quote answers them. A clause cut from the quote would rarely be the answer: on the
 tuning part, of the "other" questions whose quote held the answer, the clause (split at
 punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
 """
@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.facts import find_dates, in_named_number, person_names
-from assistant.text import fold, normalize
+from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
 from assistant.wordlists import CARDINALS
 
@@ -203,9 +203,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     language), never by one it gives another office: "Bí thư Tỉnh ủy Nguyễn Doãn Anh" does not
     answer "Who is the ambassador?" even when he stands nearest the question's words, and no
     one answers a question about an office of a place the passage (``context``: its text and
-    title) never names. "Head"
-    ("trưởng đoàn") only prefers its holder: a delegation's head is often given only his
-    standing office."""
+    title) never names. "Head" ("trưởng đoàn") only prefers its holder: a delegation's head is
+    often given only his standing office."""
     toks = _tokens(sentence)
     if not toks:
         return None
@@ -226,6 +225,11 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     if qtype == "number" and _HOW_MANY_RE.search(question.lower()):  # a count is never a share
         spans = [span for span in spans if not toks[span.start][0].endswith("%")]
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
+    # the names the question says (capitalised after its first word: "anh" in "anh ấy" is no name)
+    named = {fold(w) for w in re.findall(r"\w+", question)[1:] if w[:1].isupper()}
+    # what the question already says, with its marks when it has them ("đoàn" is no "Doãn")
+    key = (lambda t: normalize(t.lower())) if has_diacritics(question) else fold
+    said = {key(t) for t, _, _ in _tokens(question)}
     stated = _stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
     matched = [k for k, f in enumerate(folded) if f in asked and f.isalnum()]
@@ -236,9 +240,9 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             continue
         if span.kind in ("number", "date") and _number_value(toks[span.start][0]) in stated:
             continue  # "9 tháng" is no answer to "... in the first nine months ...?"
-        new = [f for f in inside if f not in asked]
+        new = [t for t, _, _ in toks[span.start : span.end] if any(c.isalnum() for c in t) and key(t) not in said]
         novelty = len(new) / len(inside)
-        if novelty < 0.5 or (span.kind == "person" and inside[-1] in asked):
+        if novelty < 0.5 or (span.kind == "person" and inside[-1] in named):
             continue  # what the question says is no answer: "Putin" does not answer "… from Putin?"
         if matched:
             distance = min(min(abs(m - span.start), abs(m - (span.end - 1))) for m in matched)
