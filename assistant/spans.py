@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold, has_diacritics, normalize
@@ -168,6 +169,19 @@ _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
 
 
+def _counts_things(counted: str | None) -> bool:
+    """Whether "bao nhiêu X" counts things: X is a content word ("doanh nghiệp", "dự án"), not
+    a function word of stopwords-iso ("bao nhiêu so với", "bao nhiêu trong")."""
+    from assistant.wordlists import stopwords
+
+    return bool(counted) and counted != "%" and counted.isalpha() and counted not in _syllables(stopwords("vi"))
+
+
+@cache
+def _syllables(phrases: frozenset[str]) -> frozenset[str]:
+    return frozenset(s for p in phrases for s in p.split())
+
+
 def _lasts(toks: list[tuple[str, int, int]], span: Span) -> bool:
     """Whether the number at ``span`` counts a stretch of time ("10 tháng", "3 years")."""
     after = toks[span.start + 1][0] if span.start + 1 < len(toks) else ""
@@ -222,8 +236,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(normalize(question.lower())):
         # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
         spans = [span for span in spans if not _lasts(toks, span)]
-    if qtype == "number" and _HOW_MANY_RE.search(question.lower()):  # a count is never a share
-        spans = [span for span in spans if not toks[span.start][0].endswith("%")]
+    if qtype == "number" and (_HOW_MANY_RE.search(question.lower()) or _counts_things(counted)):
+        spans = [span for span in spans if not toks[span.start][0].endswith("%")]  # a count is no share
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     # the names the question says (capitalised after its first word: "anh" in "anh ấy" is no name)
     named = {fold(w) for w in re.findall(r"\w+", question)[1:] if w[:1].isupper()}

@@ -300,4 +300,7 @@ def test_what_the_question_says_is_not_its_short_answer() -> None:
     # "how many" counts things: a share is no count
     tourists = "Hiện chưa có nhà đầu tư Nga nào; khách du lịch Nga mới đạt 1,75% tổng lượng khách quốc tế."
     assert short_answer(tourists, "How many Russian investors are there?", "number") is None
+    assert short_answer(tourists, "Có bao nhiêu doanh nghiệp Nga đầu tư?", "number") is None
+    shares = "Lượng carbon tích trữ ở đây chiếm 10% tổng lượng của thế giới."
+    assert short_answer(shares, "Lượng carbon chiếm bao nhiêu so với thế giới?", "number").text == "10%"  # type: ignore[union-attr]
     assert short_answer(tourists, "What percentage of the tourists are Russian?", "number").text == "1,75%"  # type: ignore[union-attr]
