@@ -142,9 +142,9 @@ def _unflagged(reading: Reading, exclude: frozenset[str]) -> Reading:
 
 
 def _short(reading: Reading, sentence: ScoredSentence) -> str:
-    passage = reading.passages[sentence.passage - 1] if 0 < sentence.passage <= len(reading.passages) else None
-    context = f"{passage.title}\n{passage.text}" if passage else ""
-    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=context)
+    passage = reading.passages[sentence.passage - 1]
+    span = short_answer(sentence.text, reading.question, reading.info.qtype,
+                         context=f"{passage.title}\n{passage.text}")
     return span.text if span else ""
 
 

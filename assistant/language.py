@@ -16,7 +16,6 @@ English).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from assistant.text import nfc, word_tokens
@@ -25,12 +24,6 @@ from assistant.wordlists import stopword_syllables, stopwords
 __all__ = ["Language", "detect_language"]
 
 Language = Literal["vi", "en"]
-
-
-@cache
-def _vietnamese_syllables() -> frozenset[str]:
-    """The syllables of stopwords-iso's Vietnamese entries, with their marks ("còn", "thì")."""
-    return frozenset(s for w in stopwords("vi") for s in w.split())
 
 
 def detect_language(text: str) -> Language:
@@ -45,10 +38,10 @@ def detect_language(text: str) -> Language:
     vietnamese_words = stopword_syllables("vi")
     # a capitalised word is a name's, unless it is an English function word ("The", "In")
     # not inside a name (the "An" of "Nghệ An" is no English word) nor in capitals ("TH"
-    # is no "th"), or the text's first word
-    # and a function word of either language ("Còn", "What", "Ong")
+    # is no "th"), or the text's first word and a function word of either language ("Còn",
+    # "What", "Ong")
     first = raw[0].lower()
-    opens = first in english_words or first in (vietnamese_words if first.isascii() else _vietnamese_syllables())
+    opens = first in english_words or first in stopword_syllables("vi", marked=not first.isascii())
     kept = [
         t.lower() for i, t in enumerate(raw)
         if not t[0].isupper() or (opens if i == 0 else t.lower() in english_words and not raw[i - 1][0].isupper()

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
-from assistant.wordlists import CARDINALS
+from assistant.wordlists import CARDINALS, DURATION_UNITS, stopword_syllables
 
 __all__ = ["Span", "short_answer"]
 
@@ -160,11 +159,7 @@ def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> boo
     return bool(after) and (after[0] == counted or after[0].rstrip("s") == counted.rstrip("s"))
 
 
-# duration units, Unicode CLDR (units: duration-*), Vietnamese and English display names
-_DURATIONS = frozenset(
-    "năm tháng tuần ngày giờ phút giây quý year years month months week weeks day days hour hours minute "
-    "minutes second seconds quarter quarters".split()
-)
+_DURATIONS = frozenset(DURATION_UNITS)
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
 
@@ -172,14 +167,7 @@ _HOW_MANY_RE = re.compile(r"\bhow many\b")
 def _counts_things(counted: str | None) -> bool:
     """Whether "bao nhiêu X" counts things: X is a content word ("doanh nghiệp", "dự án"), not
     a function word of stopwords-iso ("bao nhiêu so với", "bao nhiêu trong")."""
-    from assistant.wordlists import stopwords
-
-    return bool(counted) and counted != "%" and counted.isalpha() and counted not in _syllables(stopwords("vi"))
-
-
-@cache
-def _syllables(phrases: frozenset[str]) -> frozenset[str]:
-    return frozenset(s for p in phrases for s in p.split())
+    return bool(counted) and counted != "%" and counted.isalpha() and counted not in stopword_syllables("vi", marked=True)
 
 
 def _lasts(toks: list[tuple[str, int, int]], span: Span) -> bool:

@@ -110,6 +110,11 @@ def _fold_word(word: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+def unmarked(text: str) -> str:
+    """``text`` (NFC) without Vietnamese diacritics, case kept: "Ai dẫn đầu" -> "Ai dan dau"."""
+    return _WORD_RE.sub(lambda m: _fold_word(m.group(0)), nfc(text))
+
+
 def fold(text: str) -> str:
     """Lower case without any diacritics: "Thanh Hóa" -> "thanh hoa"."""
     return _WORD_RE.sub(lambda m: _fold_word(m.group(0)), nfc(text).lower())

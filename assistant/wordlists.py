@@ -26,6 +26,7 @@ from functools import cache
 __all__ = [
     "ANAPHORA_OPENERS",
     "CARDINALS",
+    "DURATION_UNITS",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
     "NAME_FUNCTION_WORDS",
@@ -63,12 +64,22 @@ def stopwords(language: str) -> frozenset[str]:
 
 
 @cache
-def stopword_syllables(language: str) -> frozenset[str]:
+def stopword_syllables(language: str, *, marked: bool = False) -> frozenset[str]:
     """Every syllable (word) of a stopwords-iso entry, folded (no diacritics): what
-    diacritic-free text and the citation check compare against."""
+    diacritic-free text and the citation check compare against; ``marked=True``: with their
+    marks ("còn", "thì")."""
     from assistant.text import fold
 
-    return frozenset(fold(s) for w in stopwords(language) for s in w.split())
+    return frozenset(s if marked else fold(s) for w in stopwords(language) for s in w.split())
+
+
+# --- durations ----------------------------------------------------------------------------
+# Units of time, Unicode CLDR (units: duration-*), Vietnamese and English display names: a
+# number they measure tells how long, not how much (assistant.spans).
+DURATION_UNITS = _words(
+    "năm tháng tuần ngày giờ phút giây quý year years month months week weeks day days hour hours "
+    "minute minutes second seconds quarter quarters"
+)
 
 
 # --- names ----------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from assistant.text import unmarked
 from evals.dataset import Case, DatasetError
-from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split, unmarked
+from evals.heldout import HELDOUT_DISTRACTORS, HeldoutSpec, assemble, select_split
 from evals.report import headline_table, heldout_table, write_report
 from evals.runner import EvalError, configurations, engine_choices, run_eval
 

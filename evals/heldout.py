@@ -39,7 +39,6 @@ import json
 import logging
 import os
 import shutil
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -154,13 +153,6 @@ class Heldout:
             ],
             "cases_by": by_part,
         }
-
-
-def unmarked(text: str) -> str:
-    """``text`` without Vietnamese diacritics, case kept ("Ai dẫn đầu" -> "Ai dan dau"): a
-    question as many people type it (``assistant eval --strip-marks``)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
 
 
 def select_split(cases: Sequence[Case], split: Split = "all") -> list[Case]:

@@ -982,7 +982,7 @@ def test_cli_heldout_run_with_the_real_assistant_and_a_reused_store(tmp_path: Pa
 
 
 def test_strip_marks_leaves_a_question_as_people_type_it() -> None:
-    from evals.heldout import unmarked
+    from assistant.text import unmarked
 
     assert unmarked("Đại sứ Việt Nam tại Liên bang Nga là ai?") == "Dai su Viet Nam tai Lien bang Nga la ai?"
     assert unmarked("Who led the Thanh Hoá delegation?") == "Who led the Thanh Hoa delegation?"
