@@ -108,9 +108,14 @@ def candidates(sentence: str) -> list[Span]:
                    and not (j + 1 < len(words) and _NUMBER_RE.match(words[j + 1]))):
                 j += 1
             kind = "date" if _YEAR_RE.match(w) else "number"
-            spans.append(Span(_text(sentence, toks, i, j), kind, i, j))
             if j > i + 1:
-                spans.append(Span(w, kind, i, i + 1))
+                # words after a year measure nothing ("năm 1817 và tiếp tục" is the year 1817,
+                # not "1817 và tiếp"); a year-shaped number may count what follows ("2000
+                # người"): a count only when it counts what the question asks (short_answer)
+                spans.append(Span(_text(sentence, toks, i, j), "number", i, j))
+                if kind == "date":
+                    spans.append(Span(w, "number", i, i + 1))
+            spans.append(Span(w, kind, i, i + 1))
     for at, end in dated:
         a, b = _token_range(toks, at, end)
         spans.append(Span(sentence[at:end], "date", a, b))
@@ -218,6 +223,9 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     generic = all(heads <= _GENERIC_HEADS for heads, _ in asked_role.units)
     counted = _counted(question) if qtype == "number" else None
     spans = [span for span in candidates(sentence) if span.kind == _WANT.get(qtype)]
+    # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
+    spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
+             or (counted and _measures(toks, span, counted))]
     if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
         # "bao nhiêu doanh nghiệp" is answered by a count of enterprises, not of months
         spans = [span for span in spans if span.kind != "number" or _measures(toks, span, counted)]

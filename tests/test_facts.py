@@ -257,6 +257,18 @@ def test_a_unit_word_before_another_number_measures_that_one() -> None:
     assert "6,25 triệu USD" in texts
 
 
+def test_a_year_takes_no_words_after_it_but_a_year_shaped_count_does() -> None:
+    from assistant.spans import short_answer
+
+    founded = "Sàn giao dịch đầu tiên được thành lập vào năm 1817 và tiếp tục giao dịch cho đến Thế Chiến II."
+    span = short_answer(founded, "Sàn giao dịch được thành lập khi nào?", "when")
+    assert span is not None and span.text == "1817"  # not "1817 và tiếp"
+    crowd = "Có 2000 người tham gia lễ hội năm 2015."
+    assert short_answer(crowd, "Lễ hội diễn ra năm nào?", "when").text == "2015"  # type: ignore[union-attr]
+    count = short_answer(crowd, "Có bao nhiêu người tham gia lễ hội?", "number")
+    assert count is not None and count.text == "2000"  # a count of people, though it looks like a year
+
+
 @pytest.mark.parametrize(("question", "expected"), [
     # a stretch of time tells when, not how much (CLDR's duration units)
     ("How much did Nghệ An export to Russia in 2025?", "2,6 triệu USD"),
