@@ -125,6 +125,9 @@ def candidates(sentence: str) -> list[Span]:
 # "who" takes a person only: on the tuning part, when the quoted sentence named no person,
 # the capitalised name offered instead (a place, an office) was the answer for 3 of 16
 # who-questions (0 of 8 English ones); the quote alone misleads less than a wrong name
+# a candidate scores 0.02 for each distinct question word within 8 tokens of it (chosen on the
+# tuning part's quotes that hold the answer: short answers agreeing with the gold 87 -> 92 of 138)
+_NEAR_WINDOW, _NEAR_WEIGHT = 8, 0.02
 _WANT = {"who": "person", "where": "name", "number": "number", "when": "date"}  # one kind each
 
 
@@ -202,6 +205,11 @@ def _role_fit(asked: Role, name: str, sentence: str) -> float:
     return -1.0
 
 
+def _gap(span: Span, k: int) -> int:
+    """Tokens between ``span`` and token ``k`` (0 inside it)."""
+    return 0 if span.start <= k < span.end else min(abs(k - span.start), abs(k - (span.end - 1)))
+
+
 def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
@@ -254,11 +262,11 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         novelty = len(new) / len(inside)
         if novelty < 0.5 or (span.kind == "person" and inside[-1] in named):
             continue  # what the question says is no answer: "Putin" does not answer "… from Putin?"
-        if matched:
-            distance = min(min(abs(m - span.start), abs(m - (span.end - 1))) for m in matched)
-        else:
-            distance = 10
-        score = novelty - 0.05 * distance
+        gaps = {m: _gap(span, m) for m in matched}
+        distance = min(gaps.values(), default=10)
+        # the question's words around it: the answer sits where the sentence restates the question
+        near = len({folded[m] for m, g in gaps.items() if g <= _NEAR_WINDOW})
+        score = novelty - 0.05 * distance + _NEAR_WEIGHT * near
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)
             if fit < 0 and not generic:

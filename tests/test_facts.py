@@ -316,3 +316,14 @@ def test_what_the_question_says_is_not_its_short_answer() -> None:
     shares = "Lượng carbon tích trữ ở đây chiếm 10% tổng lượng của thế giới."
     assert short_answer(shares, "Lượng carbon chiếm bao nhiêu so với thế giới?", "number").text == "10%"  # type: ignore[union-attr]
     assert short_answer(tourists, "What percentage of the tourists are Russian?", "number").text == "1,75%"  # type: ignore[union-attr]
+
+
+def test_of_two_numbers_the_one_among_the_questions_words_answers() -> None:
+    from assistant.spans import short_answer
+
+    sentence = ("Hậu vệ Minh, người 3 lần dự giải vô địch châu Á, dẫn đầu về số lần ghi bàn trong sự nghiệp "
+                "thi đấu với 45 lần.")
+    goals = short_answer(sentence, "Minh có bao nhiêu lần ghi bàn trong sự nghiệp thi đấu?", "number")
+    assert goals is not None and goals.text == "45"  # not the 3 standing next to "Minh"
+    cups = short_answer(sentence, "Minh đã dự giải vô địch châu Á bao nhiêu lần?", "number")
+    assert cups is not None and cups.text == "3"
