@@ -48,6 +48,7 @@ def test_package_does_not_import_ui_or_evals() -> None:
             ),
         ),
         "Who led the Thanh Hóa delegation to Russia?",
+        "Ai là trưởng đoàn Thanh Hóa sang Nga?",  # the README's Vietnamese example
         pytest.param(
             "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?",
             marks=pytest.mark.xfail(
