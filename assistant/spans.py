@@ -168,6 +168,8 @@ def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> boo
 
 
 _DURATIONS = frozenset(DURATION_UNITS)
+# a question for the year ("năm nào", "what year") is not answered by a day and month ("6/7")
+_YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
 
@@ -240,6 +242,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(normalize(question.lower())):
         # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
         spans = [span for span in spans if not _lasts(toks, span)]
+    if qtype == "when" and _YEAR_ASKED_RE.search(normalize(question.lower())):
+        spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(question.lower()) or _counts_things(counted)):
         spans = [span for span in spans if not toks[span.start][0].endswith("%")]  # a count is no share
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}

@@ -327,3 +327,14 @@ def test_of_two_numbers_the_one_among_the_questions_words_answers() -> None:
     assert goals is not None and goals.text == "45"  # not the 3 standing next to "Minh"
     cups = short_answer(sentence, "Minh đã dự giải vô địch châu Á bao nhiêu lần?", "number")
     assert cups is not None and cups.text == "3"
+
+
+def test_a_question_for_the_year_is_not_answered_by_a_day_and_month() -> None:
+    from assistant.spans import short_answer
+
+    visit = "(TTV)- Sáng 6/7, đoàn công tác của Bộ ngoại giao do Thứ trưởng Lê Hoài Trung dẫn đầu đã làm việc với tỉnh."
+    assert short_answer(visit, "Thứ trưởng Lê Hoài Trung sinh năm nào?", "when") is None
+    assert short_answer(visit, "In what year was Lê Hoài Trung born?", "when") is None
+    assert short_answer(visit, "Đoàn Bộ Ngoại giao làm việc với tỉnh khi nào?", "when").text == "6/7"  # type: ignore[union-attr]
+    born = short_answer("Ông sinh ngày 3 tháng 5 năm 1960 tại Hà Nội.", "Ông sinh năm nào?", "when")
+    assert born is not None and "1960" in born.text
