@@ -37,6 +37,12 @@ _ENGLISH: dict[str, str] = {
 }  # fmt: skip
 
 
+# "X tên là gì?" (what is X's name) asks for a person when X is an office ("Thống đốc tỉnh
+# Kaluga tên là gì?"), as "what is the name of the …" does in English; a thing's name ("được
+# đặt tên là gì") stays other
+_NAME_ASKED = re.compile(r"\bten (?:la )?gi\b")  # folded: a question typed without marks asks it too
+
+
 def _compile(alternatives: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alternatives})\b")
 
@@ -71,6 +77,11 @@ def analyse(question: str) -> QuestionInfo:
         if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
             qtype = kind
             break
+    if qtype == "other" and _NAME_ASKED.search(folded):
+        from assistant.titles import role_in
+
+        if role_in(question).units:
+            qtype = "who"
     return QuestionInfo(
         text=question,
         language=language,

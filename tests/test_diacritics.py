@@ -66,3 +66,9 @@ def test_an_unmarked_follow_up_is_read_with_marks_after_its_rewrite(seed_bot) ->
     assert "Nguyễn Tiến Thành" in follow.standalone_question, follow.standalone_question
     assert "làm việc" in follow.search_query, follow.search_query
     assert not follow.refused and "Platonov" in follow.text, follow.text
+
+
+def test_an_office_asked_by_name_is_answered_with_its_holder_with_or_without_marks(seed_bot) -> None:
+    for question in ("Thống đốc tỉnh Kaluga tên là gì?", "thong doc tinh kaluga ten la gi"):
+        answer = seed_bot.ask(question)
+        assert answer.text.startswith("Vladislav Valerievich Shapsha — “"), answer.text

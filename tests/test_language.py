@@ -73,6 +73,10 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("Vì lý do nào Nga hợp tác với Thái Bình?", "other"),
         ("Who may attend the meeting?", "who"),
         ("What can AI do for newsrooms?", "other"),
+        # "tên là gì" asks for a person when it names an office, a thing's name otherwise
+        ("Thống đốc tỉnh Kaluga tên là gì?", "who"),
+        ("Đại sứ Việt Nam tại Nga tên gì?", "who"),
+        ("Nhà máy mới được đặt tên là gì?", "other"),
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
