@@ -10,6 +10,7 @@ from typing import Literal
 from assistant.language import detect_language
 from assistant.terms import content_terms
 from assistant.text import fold, has_diacritics, normalize
+from assistant.titles import role_in
 
 __all__ = ["QuestionInfo", "QuestionType", "analyse", "kind_phrases"]
 
@@ -77,11 +78,8 @@ def analyse(question: str) -> QuestionInfo:
         if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
             qtype = kind
             break
-    if qtype == "other" and _NAME_ASKED.search(folded):
-        from assistant.titles import role_in
-
-        if role_in(question).units:
-            qtype = "who"
+    if qtype == "other" and _NAME_ASKED.search(folded) and role_in(question).units:
+        qtype = "who"
     return QuestionInfo(
         text=question,
         language=language,
