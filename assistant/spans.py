@@ -7,16 +7,18 @@ contains is no answer ("Ai dẫn đầu đoàn Thanh Hóa?" is not answered by "
 number it states, in digits or in words ("in the first nine months" is not answered by
 "9 tháng"). The question's kind picks the
 candidate type (a person's name for "ai"/"who", a number for "bao nhiêu"/"how many", a date
-for "khi nào"/"when", a place for "ở đâu"/"where"); among candidates of that type the one
-nearest to the words the sentence shares with the question wins, since the answer sits next
-to what the question restates — except that a question naming an office ("Who is the
-ambassador?") takes the person the sentence gives that office (:func:`_role_fit`), and one
-naming what it counts ("bao nhiêu dự án", "what percentage") takes a number that counts it
-when the sentence has one (:func:`_measures`); a stretch of time ("10 tháng đầu năm") answers
-a number question only when it asks how long or counts that unit (:func:`_lasts`). Other
-questions ("what", "why", "how") get no short answer: the quote answers them. A clause cut from the quote would rarely be the answer: on the
-tuning part, of the "other" questions whose quote held the answer, the clause (split at
-punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
+for "khi nào"/"when", a place for "ở đâu"/"where"; a year alone for "năm nào"/"what year");
+among candidates of that type the one nearest to, and among most of, the words the sentence
+shares with the question wins, since the answer sits next to what the question restates —
+except that a question naming an office ("Who is the ambassador?") takes the person the
+sentence gives that office (:func:`_role_fit`), and one naming what it counts ("bao nhiêu dự
+án", "what percentage") takes a number that counts it when the sentence has one
+(:func:`_measures`; a year-shaped number is a count only then: "2000 người"); a stretch of time
+("10 tháng đầu năm") answers a number question only when it asks how long or counts that unit
+(:func:`_lasts`). Other questions ("what", "why", "how") get no short answer: the quote answers
+them. A clause cut from the quote would rarely be the answer: on the tuning part, of the
+"other" questions whose quote held the answer, the clause (split at punctuation) nearest the
+question's words held it for 21 % (Vietnamese) and 37 % (English).
 """
 
 from __future__ import annotations
@@ -232,6 +234,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
     generic = all(heads <= _GENERIC_HEADS for heads, _ in asked_role.units)
     counted = _counted(question) if qtype == "number" else None
+    lowered = normalize(question.lower())
     spans = [span for span in candidates(sentence) if span.kind == _WANT.get(qtype)]
     # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
     spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
@@ -239,12 +242,12 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
         # "bao nhiêu doanh nghiệp" is answered by a count of enterprises, not of months
         spans = [span for span in spans if span.kind != "number" or _measures(toks, span, counted)]
-    elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(normalize(question.lower())):
+    elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(lowered):
         # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
         spans = [span for span in spans if not _lasts(toks, span)]
-    if qtype == "when" and _YEAR_ASKED_RE.search(normalize(question.lower())):
+    if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
-    if qtype == "number" and (_HOW_MANY_RE.search(question.lower()) or _counts_things(counted)):
+    if qtype == "number" and (_HOW_MANY_RE.search(lowered) or _counts_things(counted)):
         spans = [span for span in spans if not toks[span.start][0].endswith("%")]  # a count is no share
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     # the names the question says (capitalised after its first word: "anh" in "anh ấy" is no name)
