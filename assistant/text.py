@@ -160,7 +160,10 @@ def content_hash(*parts: str) -> str:
 # --- sentences -----------------------------------------------------------------------------
 
 _ABBREVIATIONS = {"st", "tp", "mr", "mrs", "dr", "ts", "ths", "pgs", "gs", "no", "vs", "tt", "ng"}
-_SENT_END_RE = re.compile(r"([.!?…]+[\"”’)\]]*)(\s+)(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])")
+# every upper-case letter of the Latin, Greek and Cyrillic scripts (a range such as "À-Ỹ" also
+# holds lower-case "đ" and "ầ": "Chelsea F.C. được thành lập" is one sentence)
+_UPPER = "".join(ch for ch in map(chr, range(0x41, 0x2000)) if ch.isupper())
+_SENT_END_RE = re.compile(rf"([.!?…]+[\"”’)\]]*)(\s+)(?=[\"“‘(\[]?[{_UPPER}0-9])")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

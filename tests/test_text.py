@@ -35,3 +35,14 @@ def test_sentences_keep_numbers_and_abbreviations() -> None:
         "Đoàn làm việc tại St. Petersburg.",
         "Hết",
     ]
+
+
+def test_a_sentence_goes_on_after_a_full_stop_before_a_lower_case_word() -> None:
+    # "đ", "ư", "ầ" are lower case: a period before them ends an abbreviation, not a sentence
+    text = "Chelsea F.C. được thành lập năm 1905. Đội bóng ở London. Apple Inc. đã ra mắt iPhone. Ấn Độ đông dân."
+    assert sentences(text) == [
+        "Chelsea F.C. được thành lập năm 1905.",
+        "Đội bóng ở London.",
+        "Apple Inc. đã ra mắt iPhone.",
+        "Ấn Độ đông dân.",
+    ]
