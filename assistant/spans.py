@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from assistant.facts import find_dates, in_named_number, person_names
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
-from assistant.wordlists import CARDINALS, DURATION_UNITS, stopword_syllables
+from assistant.wordlists import CARDINALS, CONNECTIVES, DURATION_UNITS, stopword_syllables
 
 __all__ = ["Span", "short_answer"]
 
@@ -37,6 +37,10 @@ _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*%?|[^\w\s]", re.UNICODE)
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)*%?$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
+# numerals written as words that count ("ba khu công nghiệp"); "một" is mostly "a", "tư" mostly
+# a syllable of another word ("tư vấn", "đầu tư")
+_COUNT_WORDS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"))
+_CONNECTIVES = frozenset(CONNECTIVES)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ def _is_cap(token: str) -> bool:
 
 def _is_unit(word: str) -> bool:
     """A word that can measure a number: lower case ("triệu", "trận") or a short all-capitals
-    abbreviation ("USD", "VND", "GW")."""
-    return word.isalpha() and (word.islower() or (word.isupper() and len(word) <= 4))
+    abbreviation ("USD", "VND", "GW"); no preposition or conjunction ("6 của", "sáu lần và")."""
+    return word.isalpha() and (word.islower() or (word.isupper() and len(word) <= 4)) and word not in _CONNECTIVES
 
 
 def _tokens(sentence: str) -> list[tuple[str, int, int]]:
@@ -118,6 +122,14 @@ def candidates(sentence: str) -> list[Span]:
                 if kind == "date":
                     spans.append(Span(w, "number", i, i + 1))
             spans.append(Span(w, kind, i, i + 1))
+        elif w.islower() and normalize(w) in _COUNT_WORDS:
+            # a numeral written as a word counts what follows it ("ba khu công nghiệp", "sáu
+            # lần"); alone it is too often something else ("ba" father, "hai" also "both")
+            j = i + 1
+            while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
+                j += 1
+            if j > i + 1:
+                spans += [Span(_text(sentence, toks, i, j), "number", i, j), Span(w, "number", i, i + 1)]
     for at, end in dated:
         a, b = _token_range(toks, at, end)
         spans.append(Span(sentence[at:end], "date", a, b))
@@ -134,6 +146,9 @@ _NEAR_WINDOW, _NEAR_WEIGHT = 8, 0.02
 
 
 def _number_value(token: str) -> str:
+    word = normalize(token.lower())
+    if word in CARDINALS:
+        return str(CARDINALS[word])
     return token.rstrip("%").replace(",", ".")
 
 

@@ -26,6 +26,7 @@ from functools import cache
 __all__ = [
     "ANAPHORA_OPENERS",
     "CARDINALS",
+    "CONNECTIVES",
     "DURATION_UNITS",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
@@ -160,6 +161,12 @@ INTERROGATIVES = _words(
     "why how"
 )
 
+# Prepositions, conjunctions and the copula, Vietnamese and English, from the same grammars:
+# they join words and never measure a number ("6 của", "sáu lần và": assistant.spans).
+CONNECTIVES = _words(
+    "và hay hoặc nhưng mà thì là của ở tại trong ngoài trên dưới với cho để vì do bởi từ đến tới "
+    "về theo sau trước khi nếu như and or but nor of in on at to for from with by as than"
+)
 
 # --- numbers --------------------------------------------------------------------------------
 # Cardinal numerals written as words, with their values: a question that says "nine months"

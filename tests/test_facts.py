@@ -338,3 +338,32 @@ def test_a_question_for_the_year_is_not_answered_by_a_day_and_month() -> None:
     assert short_answer(visit, "Đoàn Bộ Ngoại giao làm việc với tỉnh khi nào?", "when").text == "6/7"  # type: ignore[union-attr]
     born = short_answer("Ông sinh ngày 3 tháng 5 năm 1960 tại Hà Nội.", "Ông sinh năm nào?", "when")
     assert born is not None and "1960" in born.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Kaluga có bao nhiêu khu công nghiệp?", "ba"),  # the question says what it counts
+    ("How many industrial parks does Kaluga have?", "ba khu công"),  # it says nothing in Vietnamese
+])
+def test_a_numeral_written_as_a_word_answers_how_many(question: str, expected: str | None) -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Kaluga hiện có ba khu công nghiệp lớn, nhiều nhà máy sản xuất quy mô quốc tế."
+    span = short_answer(sentence, question, "number")
+    assert (span.text if span else None) == expected
+
+
+def test_a_numeral_word_that_is_part_of_another_word_or_an_article_is_no_count() -> None:
+    from assistant.spans import short_answer
+
+    # "tư" of "đầu tư" (invest) and "một" (a) count nothing; "hai" before a noun does
+    sentence = "Tỉnh kêu gọi đầu tư vào một khu công nghiệp và hai cảng biển."
+    assert short_answer(sentence, "Tỉnh có bao nhiêu cảng biển?", "number").text == "hai"  # type: ignore[union-attr]
+    assert short_answer("Tỉnh kêu gọi đầu tư vào một khu công nghiệp.", "Có bao nhiêu khu?", "number") is None
+
+
+def test_a_preposition_or_conjunction_measures_no_number() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Lady Gaga, người chiến thắng giải Grammy sáu lần và được đề cử Oscar, hát quốc ca."
+    assert short_answer(sentence, "How many Grammys has Lady Gaga won?", "number").text == "sáu lần"  # type: ignore[union-attr]
+    assert short_answer("Dân số là 17.786.419 và đang tăng.", "Dân số là bao nhiêu?", "number").text == "17.786.419"  # type: ignore[union-attr]
