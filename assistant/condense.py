@@ -75,7 +75,8 @@ class EntityCondenser:
         # "Who led the Thái Bình delegation?" — "Whose chamber of commerce did he meet?" —
         # "What growth rate did he report?" asks about the leader, not the chamber's head
         referent = _pronoun_referent(last_user, history)
-        for name in (referent or person_names(last_answer)[:1]) + person_names(last_user):
+        named = (referent or person_names(last_answer)[:1]) + person_names(last_user)
+        for name in named:
             if fold(name) not in folded and name not in carried:
                 carried.append(name)
         # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
@@ -84,7 +85,9 @@ class EntityCondenser:
                 carried.append(phrase)
         if not carried:
             carried = [last_user]
-        people = [c for c in carried if person_names(c)]
+        # people as found in their sentences ("bà Thái Hương": a name that its honorific, not
+        # its surname, marks as a person's is no name alone)
+        people = [c for c in carried if c in named or person_names(c)]
         if people:
             replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
             if n:

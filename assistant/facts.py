@@ -261,8 +261,18 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
                 k -= 1
             if len(run) - k >= 2:
                 spans.append((i + k, j))
+            elif len(run) >= 2 and _addressed(tokens, i, j):
+                spans.append((i, j))  # "đồng chí Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh"
         i = j
     return spans
+
+
+def _addressed(tokens: list[str], start: int, end: int) -> bool:
+    """Whether the capitalised run ``tokens[start:end]`` is spoken of as a person though its
+    surname is none of the common ones: an honorific stands right before it ("đồng chí",
+    "ông", "Mr") or a title in apposition right after it (", Giám đốc Công an tỉnh")."""
+    before = normalize(tokens[start - 1].lower()) if start > 0 else ""
+    return before in _HONORIFICS or bool(_titles_after(tokens, end))
 
 
 def person_names(sentence: str) -> list[str]:

@@ -75,6 +75,13 @@ def test_example_question_is_answered_with_a_citation(seed_bot, question: str) -
     assert {"retrieve", "generate", "verify", "total"} <= set(answer.timings)
 
 
+def test_an_official_with_a_rarer_surname_is_the_short_answer(seed_bot) -> None:
+    # "Thiếu tướng Tô Anh Dũng, Giám đốc Công an tỉnh" in a list of the delegation's members
+    answer = seed_bot.ask("Giám đốc Công an tỉnh Thanh Hóa là ai?")
+    assert answer.text.startswith("Tô Anh Dũng — "), answer.text
+    assert any("Tô Anh Dũng, Giám đốc Công an tỉnh" in c.text for c in answer.citations)
+
+
 def test_numbers_come_out_exactly_as_written(seed_bot) -> None:
     answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
     assert "6,25 triệu USD" in answer.text

@@ -37,3 +37,13 @@ def test_a_person_the_previous_question_called_he_stays_he() -> None:
                                                             "Đức Trung …” [1]"))
     out = EntityCondenser().condense("Ông ấy nói gì về hợp tác công nghiệp?", governor)
     assert out.startswith("Vladislav Valerievich Shapsha nói gì"), out
+
+
+def test_her_stands_for_the_woman_the_previous_answer_names_not_for_a_capitalised_phrase() -> None:
+    # "bà Thái Hương" is a person by her honorific ("Thái" is no common surname); "Russian Order"
+    # (of Friendship) is a capitalised phrase of the question, no person
+    order = ("Which of its leaders received the Russian Order of Friendship?",
+             "According to the article: “… bà Thái Hương – Chủ tịch Hội đồng chiến lược Tập đoàn TH mới đây được "
+             "Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị …” [1]")
+    out = EntityCondenser().condense("Who presented it to her?", _turns(order))
+    assert out.startswith("Who presented it to Thái Hương?"), out

@@ -119,6 +119,15 @@ def test_person_names_and_phrases() -> None:
     assert person_names("Governor Vladimir Platonov spoke.") == ["Governor Vladimir Platonov"]
 
 
+def test_a_person_with_a_rarer_surname_is_known_by_an_honorific_or_a_title_in_apposition() -> None:
+    # "Tô" and "Đầu" are none of the fourteen common surnames
+    members = ("Tham gia đoàn có Thiếu tướng Tô Anh Dũng, Giám đốc Công an tỉnh; đồng chí Đầu Thanh Tùng, "
+               "Trưởng Ban Tuyên giáo và bà Thái Hương.")
+    assert person_names(members) == ["Tô Anh Dũng", "Đầu Thanh Tùng", "Thái Hương"]
+    # a place is neither addressed nor given an office
+    assert person_names("Đoàn tỉnh Thái Bình làm việc tại Hà Nội, nơi Bí thư Tỉnh ủy phát biểu.") == []
+
+
 @pytest.mark.parametrize(
     ("sentence", "number", "date"),
     [
