@@ -39,7 +39,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 STARTUP_SECONDS = 300  # first ingest embeds the corpus: ~20-40 s on 2 cores
 ANSWER_MS = 120_000
 
-QUESTION_VI = "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?"
+QUESTION_VI = "Ai là trưởng đoàn Thanh Hóa sang Nga?"  # the UI's first example
 FOLLOW_UP = "Ông ấy giữ chức vụ gì?"
 QUESTION_EN = "Who led the Thanh Hóa delegation to Russia?"
 
@@ -353,6 +353,11 @@ def test_the_quick_answer_comes_first_and_the_models_answer_replaces_it(
     assert " — “" in quick_text and "”" in quick_text, quick_text
     assert working.locator("a.cite").count() >= 1
     assert "still working" in quick_text or "đang soạn" in quick_text, quick_text
+    # the status line sits under the answer, which flows as one paragraph (a flex answer box
+    # once set its text, its last words and the status side by side in narrow columns)
+    assert working.evaluate("e => getComputedStyle(e).display") == "block"
+    cite, status = working.locator("a.cite").last.bounding_box(), working.locator(".model-status").bounding_box()
+    assert cite and status and status["y"] >= cite["y"] + cite["height"] - 1, (cite, status)
     assert MODEL_CLAIM not in quick_text and held.requests  # the model was asked and is held
     page.screenshot(path=str(ARTIFACTS / "ui-quick-answer.png"), full_page=True)
     held.release.set()

@@ -98,7 +98,7 @@ def render_answer(
     if working:
         status = WORKING if text else NO_QUICK
         body = render_markers(text, citations, turn=turn) if text else ""
-        line = f'<div class="model-working"><span class="spinner"></span>{esc(status.get(language, status["en"]))}</div>'
+        line = f'<div class="model-status"><span class="spinner"></span>{esc(status.get(language, status["en"]))}</div>'
         return f'<div class="answer streaming quick model-working">{body}{line}{notice_html}</div>'
     body = render_markers(text, () if streaming else citations, turn=turn)
     cursor = '<span class="cursor">▍</span>' if streaming else ""
