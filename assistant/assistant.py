@@ -3,7 +3,7 @@
     from assistant import Assistant, Settings
     bot = Assistant.from_settings(Settings(llm="extractive"))
     bot.ingest()
-    answer = bot.ask("Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
+    answer = bot.ask("Ai là trưởng đoàn Thanh Hóa sang Nga?")
     print(answer.text, answer.citations)
 
 One path serves the CLI, the UI, the Python API and the evals: :meth:`Assistant.stream`

@@ -34,7 +34,7 @@ app = typer.Typer(
         "offline by default.\n\n"
         "Examples:\n\n"
         "  assistant ingest corpus/\n\n"
-        '  assistant ask "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?"\n\n'
+        '  assistant ask "Ai là trưởng đoàn Thanh Hóa sang Nga?"\n\n'
         '  assistant ask "Who led the Thanh Hóa delegation to Russia?" --json\n\n'
         "  assistant chat --port 7860\n\n"
         "  assistant serve --port 8000    (the UI at /, the OpenAI-compatible API at /v1)\n\n"

@@ -499,3 +499,14 @@ def test_page_options_give_a_mounted_app_the_styles_script_and_blocked_paths(
 def test_importing_the_ui_module_does_not_import_gradio() -> None:
     code = "import sys, assistant.ui; assert 'gradio' not in sys.modules, 'gradio imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_the_example_questions_are_answered_over_the_seed_articles(seed_bot) -> None:
+    # what a new user clicks first: each example gets a cited answer, and the first one (the
+    # README's) names the delegation's head in its short answer
+    from assistant.ui.app import EXAMPLES
+
+    for question in EXAMPLES:
+        answer = seed_bot.ask(question)
+        assert not answer.refused and answer.citations, (question, answer.text)
+    assert seed_bot.ask(EXAMPLES[0]).text.startswith("Nguyễn Doãn Anh — ")

@@ -33,7 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 CSS_FILE = STATIC / "app.css"
 JS_FILE = STATIC / "app.js"
 EXAMPLES: tuple[str, ...] = (
-    "Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?",
+    "Ai là trưởng đoàn Thanh Hóa sang Nga?",
     "Who led the Thanh Hóa delegation to Russia?",
     "Tập đoàn TH vận hành nhà máy sữa tại Kaluga từ khi nào?",
     "What did the Deputy Foreign Minister discuss in Thanh Hóa in July 2020?",
@@ -103,7 +103,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
                         height=520,
                         feedback_options=None,
                         buttons=["copy"],
-                        placeholder="Ask about the articles, e.g. “Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?”",
+                        placeholder="Ask about the articles, e.g. “Ai là trưởng đoàn Thanh Hóa sang Nga?”",
                         autoscroll=True,
                     )
                     with gr.Row(elem_id="ask-row"):
