@@ -10,7 +10,9 @@ It takes the reader's best sentence (:mod:`assistant.reader`) and answers with
 - a second quote when the reader is unsure between its two best sentences (an operating point
   fitted on the tuning part; the answer may also be split between two articles); when the two
   come from different articles with different short answers, the sources disagree and the
-  answer says so, with both short answers, each cited.
+  answer says so, with both short answers, each cited;
+- for a who-question naming an office whose best sentence names no one for it, the first of
+  the reader's next five sentences that gives the office to a person leads, the best second.
 
 It never quotes a sentence the injection filter flagged (``request.exclude``). When there is
 no sentence at all it declines (``result.refused``); whether the passages answer the question
@@ -26,7 +28,7 @@ from dataclasses import replace
 
 from assistant.injection import is_flagged
 from assistant.reader import Reader, Reading, ScoredSentence
-from assistant.spans import short_answer
+from assistant.spans import office_holder, short_answer
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key
 from assistant.types import GenerationRequest, GenerationResult
@@ -73,6 +75,13 @@ class ExtractiveEngine:
             return
         english = request.language == "en"
         shorts = [_short(reading, s) for s in picked]
+        if not shorts[0] and reading.info.qtype == "who":
+            # the best sentence names no one for the office asked about ("Ai là Bí thư Tỉnh ủy
+            # Nghệ An?" -> "Bí thư Tỉnh ủy Nghệ An bày tỏ …"): lead with the next one that
+            # gives it to a person, and keep the best one as the second quote
+            holder = _office_holder(reading, picked[0])
+            if holder is not None:
+                picked, shorts = [holder[0], picked[0]], [holder[1], ""]
         if len(picked) == 1 and picked[0].kind and shorts[0]:
             other = conflicting(reading, picked[0], shorts[0])
             if other is not None:
@@ -146,6 +155,22 @@ def _short(reading: Reading, sentence: ScoredSentence) -> str:
     span = short_answer(sentence.text, reading.question, reading.info.qtype,
                          context=f"{passage.title}\n{passage.text}")
     return span.text if span else ""
+
+
+_HOLDER_SEARCH = 5  # the reader's next sentences searched for the office's holder (set before measuring)
+
+
+def _office_holder(reading: Reading, best: ScoredSentence) -> tuple[ScoredSentence, str] | None:
+    """Among the reader's next sentences, the first that gives the office a who-question
+    asks about to a person (and that person), when the best one names no one for it."""
+    for other in reading.sentences[1 : 1 + _HOLDER_SEARCH]:
+        if other.text == best.text:
+            continue
+        passage = reading.passages[other.passage - 1]
+        span = office_holder(other.text, reading.question, context=f"{passage.title}\n{passage.text}")
+        if span is not None:
+            return other, span.text
+    return None
 
 
 def conflicting(reading: Reading, best: ScoredSentence, mine: str) -> tuple[ScoredSentence, str] | None:

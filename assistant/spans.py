@@ -31,7 +31,7 @@ from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
 from assistant.wordlists import CARDINALS, CONNECTIVES, DURATION_UNITS, stopword_syllables
 
-__all__ = ["Span", "short_answer"]
+__all__ = ["Span", "office_holder", "short_answer"]
 
 _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*%?|[^\w\s]", re.UNICODE)
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)*%?$")
@@ -298,3 +298,14 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             best = (score, span)
     return best[1] if best else None
 
+
+
+def office_holder(sentence: str, question: str, *, context: str = "") -> Span | None:
+    """The person ``sentence`` gives the office a who-question names ("Ai là Bí thư Tỉnh ủy
+    Nghệ An?": "Bí thư Tỉnh ủy Nguyễn Khắc Thận …"), or None: no office asked ("trưởng"
+    alone names none), or no one here is given it."""
+    asked = role_in(question)
+    if not asked.units or all(heads <= _GENERIC_HEADS for heads, _ in asked.units):
+        return None
+    span = short_answer(sentence, question, "who", context=context)
+    return span if span is not None and _role_fit(asked, span.text, sentence) >= 1 else None

@@ -133,13 +133,13 @@ def test_follow_up_uses_history(seed_bot) -> None:
     assert "Bí thư Tỉnh ủy" in follow.text
 
 
-@pytest.mark.xfail(strict=True, reason="known miss of the fitted reader: the follow-up is condensed right and "
-                   "the embassy article retrieved, but the sentence quoted is the visit's, not the ambassador's")
 def test_follow_up_about_the_ambassador(seed_bot) -> None:
+    # the reader's best sentence is the visit's, which names no ambassador; the sentence that
+    # gives the office to a person leads, the visit's comes second
     follow = _follow_up(seed_bot, "Ông ấy đã làm việc với vị Đại sứ nào?")
     assert "Nguyễn Doãn Anh" in follow.standalone_question
     assert any(p.doc_id == "2025-11-25-thanh-hoa-lam-viec-voi-dai-su-quan-tai-nga" for p in follow.passages[:3])
-    assert "Đặng Minh Khôi" in follow.text
+    assert follow.text.startswith("Đặng Minh Khôi — "), follow.text
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

@@ -376,3 +376,18 @@ def test_a_preposition_or_conjunction_measures_no_number() -> None:
     sentence = "Lady Gaga, người chiến thắng giải Grammy sáu lần và được đề cử Oscar, hát quốc ca."
     assert short_answer(sentence, "How many Grammys has Lady Gaga won?", "number").text == "sáu lần"  # type: ignore[union-attr]
     assert short_answer("Dân số là 17.786.419 và đang tăng.", "Dân số là bao nhiêu?", "number").text == "17.786.419"  # type: ignore[union-attr]
+
+
+def test_the_holder_of_the_office_a_question_names() -> None:
+    from assistant.spans import office_holder
+
+    caption = "Bí thư Tỉnh ủy Nguyễn Khắc Thận và Ngài Thống đốc Vladislav Valerievich Shapsha tặng quà lưu niệm."
+    nghe_an = "Thúc đẩy hợp tác giữa Nghệ An và Kaluga"
+    assert office_holder(caption, "Ai là Bí thư Tỉnh ủy Nghệ An?", context=nghe_an).text == "Nguyễn Khắc Thận"  # type: ignore[union-attr]
+    assert office_holder(caption, "Who is the governor of Kaluga?", context=nghe_an).text == "Vladislav Valerievich Shapsha"  # type: ignore[union-attr]
+    # no one here is the ambassador; no office of a place the passage never names; "trưởng
+    # đoàn" (head) names no office; a question naming no office has no holder
+    assert office_holder(caption, "Ai là Đại sứ Việt Nam tại Nga?", context=nghe_an) is None
+    assert office_holder(caption, "Ai là Bí thư Tỉnh ủy Thanh Hóa?", context=nghe_an) is None
+    assert office_holder(caption, "Ai là trưởng đoàn?", context=nghe_an) is None
+    assert office_holder(caption, "Ai tặng quà lưu niệm?", context=nghe_an) is None
