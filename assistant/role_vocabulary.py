@@ -26,7 +26,8 @@ Sources of the vocabulary (a general resource, not the eval questions):
 
 The few titles foreign officials carry in Vietnamese news (Thống đốc = Governor, Thị trưởng
 = Mayor, Tổng thống = President) and company titles (Tổng Giám đốc = General Director /
-CEO, Chủ tịch Hội đồng quản trị = Chairman of the Board) are the dictionary renderings.
+CEO, Chủ tịch Hội đồng quản trị = Chairman of the Board) are the dictionary renderings, as
+are the verbs of three offices ("who chairs / heads / governs …?").
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ VOCABULARY: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, .
     ("head", "member", (), ("ủy viên", "thành viên"), ("member",)),
     # --- heads: state (TT 03/2009/TT-BNG) ---------------------------------------------------
     ("head", "president", (), ("chủ tịch nước", "tổng thống"), ("president", "state president")),
-    ("head", "chair", (), ("chủ tịch", "chủ nhiệm"), ("chairman", "chairwoman", "chairperson", "chair", "president")),
+    ("head", "chair", (), ("chủ tịch", "chủ nhiệm"), ("chairman", "chairwoman", "chairperson", "chair", "president", "chairs", "chaired")),
     ("head", "prime minister", (), ("thủ tướng",), ("prime minister", "premier")),
     ("head", "minister", (), ("bộ trưởng",), ("minister",)),
     ("head", "minister", ("deputy",), ("thứ trưởng",), ()),
@@ -49,11 +50,11 @@ VOCABULARY: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, .
      ("director general", "director-general", "general director", "chief executive officer", "ceo")),
     ("head", "director", (), ("giám đốc", "cục trưởng", "vụ trưởng", "viện trưởng"), ("director",)),
     ("head", "head", (), ("trưởng ban", "trưởng phòng", "trưởng đoàn", "người đứng đầu"),
-     ("head", "chief", "head of delegation")),
+     ("head", "chief", "head of delegation", "heads", "headed")),
     ("head", "chief of office", (), ("chánh văn phòng",), ("chief of office",)),
     ("head", "inspector", (), ("chánh thanh tra", "tổng thanh tra"), ("chief inspector", "inspector general")),
     ("head", "manager", (), ("chi cục trưởng",), ("manager",)),
-    ("head", "governor", (), ("thống đốc",), ("governor",)),
+    ("head", "governor", (), ("thống đốc",), ("governor", "governs", "governed")),
     ("head", "mayor", (), ("thị trưởng",), ("mayor",)),
     ("head", "commander", (), ("chỉ huy trưởng", "tư lệnh"), ("commander",)),
     # --- heads: diplomatic and consular (Vienna Conventions) --------------------------------

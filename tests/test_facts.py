@@ -222,6 +222,7 @@ _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh 
     # the body decides between two holders of the same office
     (_CHAMBER, "Who is the chairman of the Moscow Chamber of Commerce and Industry?", "Vladimir Platonov"),
     (_CHAMBER, "Ai là Chủ tịch HĐND tỉnh Thái Bình?", "Nguyễn Tiến Thành"),
+    (_CHAMBER, "Who chairs the Moscow Chamber of Commerce and Industry?", "Vladimir Platonov"),  # the verb
     # "head" names no office of its own: the head of a delegation is given his standing one
     (_LEADER, "Ai là trưởng đoàn công tác tỉnh Thanh Hóa?", "Nguyễn Doãn Anh"),
     (_LEADER, "Who was the head of the Thanh Hóa delegation?", "Nguyễn Doãn Anh"),
