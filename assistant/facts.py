@@ -259,12 +259,23 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
             k = len(run)
             while k > 0 and run[k - 1].isascii() and len(run[k - 1]) > 2:
                 k -= 1
+            if len(run) - k >= 3 and _syllable(run[k]) and not any(_syllable(w) for w in run[k + 1 :]):
+                k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
             if len(run) - k >= 2:
                 spans.append((i + k, j))
             elif len(run) >= 2 and _addressed(tokens, i, j):
                 spans.append((i, j))  # "đồng chí Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh"
         i = j
     return spans
+
+
+# one Vietnamese syllable, folded: an onset, one vowel group, a final (Thompson's grammar,
+# ch. 3); "Nga", "Anh" are, "Vladimir", "Putin", "Jong" are not
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]+(?:ng|nh|ch|[cmnpt])?")
+
+
+def _syllable(word: str) -> bool:
+    return bool(_SYLLABLE_RE.fullmatch(fold(word)))
 
 
 def _addressed(tokens: list[str], start: int, end: int) -> bool:

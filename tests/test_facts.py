@@ -119,6 +119,14 @@ def test_person_names_and_phrases() -> None:
     assert person_names("Governor Vladimir Platonov spoke.") == ["Governor Vladimir Platonov"]
 
 
+def test_a_latin_name_run_sheds_a_vietnamese_word_before_it() -> None:
+    # "Liên bang Nga" ends in a capitalised syllable that joins the run; a Vietnamese sentence
+    # may open with one too ("Khi Guglielmo Marconi …")
+    assert person_names("Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị.") == ["Vladimir Putin"]
+    assert person_names("Khi Guglielmo Marconi thực hiện việc truyền phát vô tuyến.") == ["Guglielmo Marconi"]
+    assert person_names("Ông Vladimir Putin phát biểu.") == ["Vladimir Putin"]
+
+
 def test_a_person_with_a_rarer_surname_is_known_by_an_honorific_or_a_title_in_apposition() -> None:
     # "Tô" and "Đầu" are none of the fourteen common surnames
     members = ("Tham gia đoàn có Thiếu tướng Tô Anh Dũng, Giám đốc Công an tỉnh; đồng chí Đầu Thanh Tùng, "
