@@ -25,11 +25,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
-from assistant.facts import find_dates, in_named_number, person_names
+from assistant.facts import find_dates, in_named_number, person_names, titled_names
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
-from assistant.wordlists import CARDINALS, CONNECTIVES, DURATION_UNITS, stopword_syllables
+from assistant.wordlists import (
+    CARDINALS,
+    CONNECTIVES,
+    DURATION_UNITS,
+    INTERROGATIVES,
+    NAME_HONORIFICS,
+    NAME_VIETNAMESE_HONORIFICS,
+    stopword_syllables,
+)
 
 __all__ = ["Span", "office_holder", "short_answer"]
 
@@ -46,7 +55,7 @@ _CONNECTIVES = frozenset(CONNECTIVES)
 @dataclass(frozen=True)
 class Span:
     text: str
-    kind: str  # "person", "name", "number", "date"
+    kind: str  # "person", "name", "number", "date", "title" (who a named person is)
     start: int  # token positions in the sentence
     end: int
 
@@ -229,6 +238,31 @@ def _gap(span: Span, k: int) -> int:
     return 0 if span.start <= k < span.end else min(abs(k - span.start), abs(k - (span.end - 1)))
 
 
+# the words a question "Who is X?" / "X là ai?" has besides X's name: interrogatives, the
+# copula, honorifics (the grammars of assistant.wordlists)
+_IDENTITY_WORDS = frozenset(
+    set(INTERROGATIVES) | {fold(w) for w in CONNECTIVES} | {fold(w) for p in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS
+                                                          for w in p.split()}
+)
+
+
+def _identity(sentence: str, question: str) -> Span | Literal[False] | None:
+    """For a question asking who a named person is ("Nguyễn Doãn Anh là ai?", "Who is Đặng
+    Minh Khôi?"), the title the sentence gives that person ("Bí thư Tỉnh ủy"), or False when
+    it gives none (another person is no answer); None for any other question."""
+    asked = {fold(w) for w in re.findall(r"\w+", question)}
+    for name in person_names(sentence):
+        own = {fold(w) for w in name.split()}
+        if own <= asked and asked - own <= _IDENTITY_WORDS:
+            title = next((t for n, t in titled_names(sentence) if fold(n) == fold(name)), "")
+            at = sentence.find(title) if title else -1
+            if at < 0:
+                return False
+            a, b = _token_range(_tokens(sentence), at, at + len(title))
+            return Span(title, "title", a, b)
+    return None
+
+
 def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
@@ -242,6 +276,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     toks = _tokens(sentence)
     if not toks:
         return None
+    if qtype == "who" and (who := _identity(sentence, question)) is not None:
+        return who or None
     asked_role = role_in(question) if qtype == "who" else Role()
     if asked_role.units and places_missing(asked_role, f"{sentence}\n{context}"):
         return None  # no one here holds an office of a place the passage never names ("tổng thống Mỹ")

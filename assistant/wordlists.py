@@ -165,7 +165,7 @@ INTERROGATIVES = _words(
 # they join words and never measure a number ("6 của", "sáu lần và": assistant.spans).
 CONNECTIVES = _words(
     "và hay hoặc nhưng mà thì là của ở tại trong ngoài trên dưới với cho để vì do bởi từ đến tới "
-    "về theo sau trước khi nếu như and or but nor of in on at to for from with by as than"
+    "về theo sau trước khi nếu như and or but nor of in on at to for from with by as than is are was were"
 )
 
 # --- numbers --------------------------------------------------------------------------------

@@ -82,6 +82,12 @@ def test_an_official_with_a_rarer_surname_is_the_short_answer(seed_bot) -> None:
     assert any("Tô Anh Dũng, Giám đốc Công an tỉnh" in c.text for c in answer.citations)
 
 
+def test_who_a_named_person_is(seed_bot) -> None:
+    answer = seed_bot.ask("Nguyễn Doãn Anh là ai?")
+    assert answer.text.startswith("Bí thư Tỉnh ủy — "), answer.text  # not the ambassador he met
+    assert "Nguyễn Doãn Anh" in answer.citations[0].text
+
+
 def test_numbers_come_out_exactly_as_written(seed_bot) -> None:
     answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
     assert "6,25 triệu USD" in answer.text

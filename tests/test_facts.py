@@ -400,3 +400,21 @@ def test_the_holder_of_the_office_a_question_names() -> None:
     assert office_holder(caption, "Ai là Bí thư Tỉnh ủy Thanh Hóa?", context=nghe_an) is None
     assert office_holder(caption, "Ai là trưởng đoàn?", context=nghe_an) is None
     assert office_holder(caption, "Ai tặng quà lưu niệm?", context=nghe_an) is None
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Nguyễn Doãn Anh là ai?", "Bí thư Tỉnh ủy"),
+    ("Nguyen Doan Anh la ai", "Bí thư Tỉnh ủy"),  # typed without marks
+    ("Who is Đặng Minh Khôi?", "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga"),
+    ("Ông Đặng Minh Khôi là ai?", "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga"),
+    # not asking who someone is: the other person
+    ("Nguyễn Doãn Anh gặp ai?", "Đặng Minh Khôi"),
+])
+def test_who_a_named_person_is_is_the_title_the_sentence_gives_them(question: str, expected: str) -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Bí thư Tỉnh ủy Nguyễn Doãn Anh gặp mặt Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga Đặng Minh Khôi."
+    span = short_answer(sentence, question, "who")
+    assert span is not None and span.text == expected, span
+    # a sentence that gives the person no title has no short answer (another name is none)
+    assert short_answer("Ông Nguyễn Doãn Anh gặp ông Đặng Minh Khôi tại Moskva.", "Nguyễn Doãn Anh là ai?", "who") is None
