@@ -269,8 +269,9 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
     return spans
 
 
-# one Vietnamese syllable, folded: an onset, one vowel group, a final (Thompson's grammar,
-# ch. 3); "Nga", "Anh" are, "Vladimir", "Putin", "Jong" are not
+# one Vietnamese syllable, folded: an onset, one vowel group, a final (the syllable structure
+# the reference grammars of assistant.wordlists describe); "Nga", "Anh" are, "Vladimir",
+# "Putin", "Jong" are not
 _SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]+(?:ng|nh|ch|[cmnpt])?")
 
 
@@ -288,7 +289,9 @@ def _addressed(tokens: list[str], start: int, end: int) -> bool:
 
 def person_names(sentence: str) -> list[str]:
     """Likely person names: a Vietnamese surname and 1-3 more capitalised syllables, or a
-    run of 2-3 capitalised Latin words (foreign names such as "Vladimir Platonov")."""
+    run of 2-3 capitalised Latin words (foreign names such as "Vladimir Platonov"), or a run of
+    capitalised syllables an honorific or a title in apposition marks as a person's ("đồng chí
+    Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh")."""
     tokens = _TOKEN_RE.findall(sentence)
     return [" ".join(tokens[a:b]) for a, b in _person_spans(tokens)]
 

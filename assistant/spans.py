@@ -1,24 +1,26 @@
 """The short answer: the shortest part of the best sentence that answers the question.
 
 Candidates are found in the sentence by general signals, not by any word list read off
-questions: names (runs of capitalised words), numbers with the words that measure them
-("6,25 triệu USD", "15 trận", "12%"), dates and years. A candidate the question already
-contains is no answer ("Ai dẫn đầu đoàn Thanh Hóa?" is not answered by "Thanh Hóa"), nor is a
-number it states, in digits or in words ("in the first nine months" is not answered by
-"9 tháng"). The question's kind picks the
-candidate type (a person's name for "ai"/"who", a number for "bao nhiêu"/"how many", a date
-for "khi nào"/"when", a place for "ở đâu"/"where"; a year alone for "năm nào"/"what year");
-among candidates of that type the one nearest to, and among most of, the words the sentence
-shares with the question wins, since the answer sits next to what the question restates —
-except that a question naming an office ("Who is the ambassador?") takes the person the
-sentence gives that office (:func:`_role_fit`), and one naming what it counts ("bao nhiêu dự
-án", "what percentage") takes a number that counts it when the sentence has one
+questions: names (runs of capitalised words), numbers with the words that measure them ("6,25
+triệu USD", "15 trận", "12%"), dates and years. A candidate the question already contains is no
+answer ("Ai dẫn đầu đoàn Thanh Hóa?" is not answered by "Thanh Hóa"), nor is a number it
+states, in digits or in words ("in the first nine months" is not answered by "9 tháng"). The
+question's kind picks the candidate type (a person's name for "ai"/"who", a number for "bao
+nhiêu"/"how many", a date for "khi nào"/"when", a place for "ở đâu"/"where"; a year alone for
+"năm nào"/"what year"); among candidates of that type the one nearest to, and among most of,
+the words the sentence shares with the question wins, since the answer sits next to what the
+question restates — except that a question naming an office ("Who is the ambassador?") takes
+the person the sentence gives that office (:func:`_role_fit`), and one naming what it counts
+("bao nhiêu dự án", "what percentage") takes a number that counts it when the sentence has one
 (:func:`_measures`; a year-shaped number is a count only then: "2000 người"); a stretch of time
 ("10 tháng đầu năm") answers a number question only when it asks how long or counts that unit
-(:func:`_lasts`). Other questions ("what", "why", "how") get no short answer: the quote answers
-them. A clause cut from the quote would rarely be the answer: on the tuning part, of the
-"other" questions whose quote held the answer, the clause (split at punctuation) nearest the
-question's words held it for 21 % (Vietnamese) and 37 % (English).
+(:func:`_lasts`); a numeral written as a word counts too ("ba khu công nghiệp"), and no
+preposition or conjunction measures a number ("17.786.419 và"). A question asking who a named
+person is ("Nguyễn Doãn Anh là ai?") takes the title the sentence gives that person
+(:func:`_identity`), never another person. Other questions ("what", "why", "how") get no short
+answer: the quote answers them. A clause cut from the quote would rarely be the answer: on the
+tuning part, of the "other" questions whose quote held the answer, the clause (split at
+punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
 """
 
 from __future__ import annotations
@@ -239,11 +241,9 @@ def _gap(span: Span, k: int) -> int:
 
 
 # the words a question "Who is X?" / "X là ai?" has besides X's name: interrogatives, the
-# copula, honorifics (the grammars of assistant.wordlists)
-_IDENTITY_WORDS = frozenset(
-    set(INTERROGATIVES) | {fold(w) for w in CONNECTIVES} | {fold(w) for p in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS
-                                                          for w in p.split()}
-)
+# copula (with the other connectives), honorifics (the grammars of assistant.wordlists)
+_HONORIFIC_WORDS = {fold(w) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS for w in phrase.split()}
+_IDENTITY_WORDS = frozenset(set(INTERROGATIVES) | {fold(w) for w in CONNECTIVES} | _HONORIFIC_WORDS)
 
 
 def _identity(sentence: str, question: str) -> Span | Literal[False] | None:
@@ -333,7 +333,6 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         if best is None or score > best[0]:
             best = (score, span)
     return best[1] if best else None
-
 
 
 def office_holder(sentence: str, question: str, *, context: str = "") -> Span | None:

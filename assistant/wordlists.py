@@ -5,9 +5,10 @@ list that is needed comes from a general resource named beside it. So:
 
 - stopwords (Vietnamese and English) come from stopwords-iso (the ``stopwordsiso`` package,
   pinned in pyproject.toml; https://github.com/stopwords-iso), read lazily;
-- interrogatives, pronouns and honorifics are closed grammatical classes, listed from
-  reference grammars (Thompson, *A Vietnamese Reference Grammar*, 1965/1987; Nguyễn Đình Hoà,
-  *Vietnamese*, 1997; the Wikipedia articles "Vietnamese grammar" and "Vietnamese pronouns");
+- interrogatives, pronouns, honorifics, prepositions, conjunctions and the copula are closed
+  grammatical classes, listed from reference grammars (Thompson, *A Vietnamese Reference
+  Grammar*, 1965/1987; Nguyễn Đình Hoà, *Vietnamese*, 1997; the Wikipedia articles
+  "Vietnamese grammar" and "Vietnamese pronouns");
 - surnames are the most common Vietnamese family names as given by general references on
   Vietnamese names (Wikipedia "Vietnamese name": the fourteen most frequent);
 - titles and words of official bodies are general vocabulary of public office (English, and
