@@ -100,6 +100,7 @@ def build_app(bot: Assistant, settings: Settings) -> gr.Blocks:
                     chatbot = gr.Chatbot(
                         elem_id="chatbot",
                         label="Chat",
+                        show_label=False,  # the tab says "Chat"; the badge floated over scrolled answers
                         height=520,
                         feedback_options=None,
                         buttons=["copy"],
