@@ -416,5 +416,10 @@ def test_who_a_named_person_is_is_the_title_the_sentence_gives_them(question: st
     sentence = "Bí thư Tỉnh ủy Nguyễn Doãn Anh gặp mặt Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga Đặng Minh Khôi."
     span = short_answer(sentence, question, "who")
     assert span is not None and span.text == expected, span
-    # a sentence that gives the person no title has no short answer (another name is none)
+
+
+def test_who_a_named_person_is_has_no_short_answer_when_the_sentence_gives_no_title() -> None:
+    from assistant.spans import short_answer
+
+    # another name is no answer
     assert short_answer("Ông Nguyễn Doãn Anh gặp ông Đặng Minh Khôi tại Moskva.", "Nguyễn Doãn Anh là ai?", "who") is None
