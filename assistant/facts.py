@@ -392,8 +392,8 @@ def titled_names(text: str) -> list[tuple[str, str]]:
 
     A title is one that starts with a title word of :mod:`assistant.wordlists` (or its
     Vietnamese rendering) and stands right before the name, in the same clause, or in
-    apposition after it. A name may come with several titles (one pair each); names
-    without one are left out."""
+    apposition after it, or is the whole clause before ", ông <name>". A name may come with
+    several titles (one pair each); names without one are left out."""
     tokens = _TOKEN_RE.findall(nfc(text))
     pairs: list[tuple[str, str]] = []
     for a, b in _person_spans(tokens, longest_run=8):  # "Provincial Party Secretary Nguyen Doan Anh"
@@ -401,7 +401,18 @@ def titled_names(text: str) -> list[tuple[str, str]]:
         while b - lead > 2 and normalize(tokens[lead].lower()) in _NAME_SPLIT:
             lead += 1
         name = " ".join(tokens[lead:b])
-        for title in [_title_before(tokens, lead), *_titles_after(tokens, b)]:
+        for title in [_title_before(tokens, lead) or _title_addressed(tokens, lead), *_titles_after(tokens, b)]:
             if title and (name, title) not in pairs:
                 pairs.append((name, title))
     return pairs
+
+
+def _title_addressed(tokens: list[str], lead: int) -> str:
+    """A title that is a whole clause before ", ông <name>" ("Về phần mình, Chủ tịch Phòng
+    Thương mại và Công nghiệp Moskva, ông Vladimir Platonov …"); not one that ends a longer
+    clause ("Tại buổi làm việc với Thống đốc, ông X nói": X is not the governor)."""
+    if lead < 3 or normalize(tokens[lead - 1].lower()) not in _HONORIFICS or tokens[lead - 2] != ",":
+        return ""
+    title = _title_before(tokens, lead - 2)
+    start = lead - 2 - len(title.split())
+    return title if title and (start == 0 or not _is_word(tokens[start - 1])) else ""

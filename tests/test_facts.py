@@ -423,3 +423,10 @@ def test_who_a_named_person_is_has_no_short_answer_when_the_sentence_gives_no_ti
 
     # another name is no answer
     assert short_answer("Ông Nguyễn Doãn Anh gặp ông Đặng Minh Khôi tại Moskva.", "Nguyễn Doãn Anh là ai?", "who") is None
+
+
+def test_a_title_that_is_the_whole_clause_before_an_addressed_name() -> None:
+    platonov = "Về phần mình, Chủ tịch Phòng Thương mại và Công nghiệp Moskva, ông Vladimir Platonov khẳng định."
+    assert titled_names(platonov) == [("Vladimir Platonov", "Chủ tịch Phòng Thương mại và Công nghiệp Moskva")]
+    # the end of a longer clause is no title of the name after it
+    assert titled_names("Tại buổi làm việc với Thống đốc, ông Vladimir Platonov nói.") == []
