@@ -150,10 +150,14 @@ def _unflagged(reading: Reading, exclude: frozenset[str]) -> Reading:
     return reading if len(kept) == len(reading.sentences) else replace(reading, sentences=kept)
 
 
-def _short(reading: Reading, sentence: ScoredSentence) -> str:
+def _context(reading: Reading, sentence: ScoredSentence) -> str:
+    """The title and text of ``sentence``'s passage (where a short answer looks for places)."""
     passage = reading.passages[sentence.passage - 1]
-    span = short_answer(sentence.text, reading.question, reading.info.qtype,
-                         context=f"{passage.title}\n{passage.text}")
+    return f"{passage.title}\n{passage.text}"
+
+
+def _short(reading: Reading, sentence: ScoredSentence) -> str:
+    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence))
     return span.text if span else ""
 
 
@@ -166,8 +170,7 @@ def _office_holder(reading: Reading, best: ScoredSentence) -> tuple[ScoredSenten
     for other in reading.sentences[1 : 1 + _HOLDER_SEARCH]:
         if other.text == best.text:
             continue
-        passage = reading.passages[other.passage - 1]
-        span = office_holder(other.text, reading.question, context=f"{passage.title}\n{passage.text}")
+        span = office_holder(other.text, reading.question, context=_context(reading, other))
         if span is not None:
             return other, span.text
     return None

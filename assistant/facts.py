@@ -283,8 +283,12 @@ def _addressed(tokens: list[str], start: int, end: int) -> bool:
     """Whether the capitalised run ``tokens[start:end]`` is spoken of as a person though its
     surname is none of the common ones: an honorific stands right before it ("đồng chí",
     "ông", "Mr") or a title in apposition right after it (", Giám đốc Công an tỉnh")."""
-    before = normalize(tokens[start - 1].lower()) if start > 0 else ""
-    return before in _HONORIFICS or bool(_titles_after(tokens, end))
+    return _honorific_before(tokens, start) or bool(_titles_after(tokens, end))
+
+
+def _honorific_before(tokens: list[str], i: int) -> bool:
+    """Whether ``tokens[i - 1]`` is an honorific ("ông", "đồng chí", "Mr")."""
+    return i > 0 and normalize(tokens[i - 1].lower()) in _HONORIFICS
 
 
 def person_names(sentence: str) -> list[str]:
@@ -411,7 +415,7 @@ def _title_addressed(tokens: list[str], lead: int) -> str:
     """A title that is a whole clause before ", ông <name>" ("Về phần mình, Chủ tịch Phòng
     Thương mại và Công nghiệp Moskva, ông Vladimir Platonov …"); not one that ends a longer
     clause ("Tại buổi làm việc với Thống đốc, ông X nói": X is not the governor)."""
-    if lead < 3 or normalize(tokens[lead - 1].lower()) not in _HONORIFICS or tokens[lead - 2] != ",":
+    if lead < 3 or not _honorific_before(tokens, lead) or tokens[lead - 2] != ",":
         return ""
     title = _title_before(tokens, lead - 2)
     start = lead - 2 - len(title.split())

@@ -246,21 +246,28 @@ _HONORIFIC_WORDS = {fold(w) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONO
 _IDENTITY_WORDS = frozenset(set(INTERROGATIVES) | {fold(w) for w in CONNECTIVES} | _HONORIFIC_WORDS)
 
 
-def _identity(sentence: str, question: str) -> Span | Literal[False] | None:
+def _identity(sentence: str, toks: list[tuple[str, int, int]], people: list[Span],
+              question: str) -> Span | Literal[False] | None:
     """For a question asking who a named person is ("Nguyễn Doãn Anh là ai?", "Who is Đặng
     Minh Khôi?"), the title the sentence gives that person ("Bí thư Tỉnh ủy"), or False when
-    it gives none (another person is no answer); None for any other question."""
+    it gives none (another person is no answer); None for any other question. ``toks`` and
+    ``people`` are the sentence's tokens and person candidates."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
-    for name in person_names(sentence):
-        own = {fold(w) for w in name.split()}
+    for person in people:
+        own = {fold(w) for w in person.text.split()}
         if own <= asked and asked - own <= _IDENTITY_WORDS:
-            title = next((t for n, t in titled_names(sentence) if fold(n) == fold(name)), "")
+            title = next((t for n, t in titled_names(sentence) if fold(n) == fold(person.text)), "")
             at = sentence.find(title) if title else -1
             if at < 0:
                 return False
-            a, b = _token_range(_tokens(sentence), at, at + len(title))
+            a, b = _token_range(toks, at, at + len(title))
             return Span(title, "title", a, b)
     return None
+
+
+def _generic(role: Role) -> bool:
+    """Whether every office ``role`` names is "head" ("trưởng"), which names no office of its own."""
+    return all(heads <= _GENERIC_HEADS for heads, _ in role.units)
 
 
 def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
@@ -276,17 +283,19 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     toks = _tokens(sentence)
     if not toks:
         return None
-    if qtype == "who" and (who := _identity(sentence, question)) is not None:
+    found = candidates(sentence)
+    if qtype == "who" and (who := _identity(sentence, toks, [c for c in found if c.kind == "person"],
+                                            question)) is not None:
         return who or None
     asked_role = role_in(question) if qtype == "who" else Role()
     if asked_role.units and places_missing(asked_role, f"{sentence}\n{context}"):
         return None  # no one here holds an office of a place the passage never names ("tổng thống Mỹ")
     # "head" ("trưởng") names no office of its own: the head of a delegation is often given
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
-    generic = all(heads <= _GENERIC_HEADS for heads, _ in asked_role.units)
+    generic = _generic(asked_role)
     counted = _counted(question) if qtype == "number" else None
     lowered = normalize(question.lower())
-    spans = [span for span in candidates(sentence) if span.kind == _WANT.get(qtype)]
+    spans = [span for span in found if span.kind == _WANT.get(qtype)]
     # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
     spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
              or (counted and _measures(toks, span, counted))]
@@ -340,7 +349,7 @@ def office_holder(sentence: str, question: str, *, context: str = "") -> Span | 
     Nghệ An?": "Bí thư Tỉnh ủy Nguyễn Khắc Thận …"), or None: no office asked ("trưởng"
     alone names none), or no one here is given it."""
     asked = role_in(question)
-    if not asked.units or all(heads <= _GENERIC_HEADS for heads, _ in asked.units):
+    if not asked.units or _generic(asked):
         return None
     span = short_answer(sentence, question, "who", context=context)
     return span if span is not None and _role_fit(asked, span.text, sentence) >= 1 else None
