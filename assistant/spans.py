@@ -52,6 +52,7 @@ _MAX_UNIT_WORDS = 2
 # a syllable of another word ("tư vấn", "đầu tư")
 _COUNT_WORDS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"))
 _CONNECTIVES = frozenset(CONNECTIVES)
+_DURATIONS = frozenset(DURATION_UNITS)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def candidates(sentence: str) -> list[Span]:
             while (j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]) and not w.endswith("%")
                    and not (j + 1 < len(words) and _NUMBER_RE.match(words[j + 1]))):
                 j += 1
+                if normalize(words[j - 1].lower()) in _DURATIONS:
+                    break  # a stretch of time ends the measure: "75 năm thiết lập" is "75 năm"
             kind = "date" if _YEAR_RE.match(w) else "number"
             if j > i + 1:
                 # words after a year measure nothing ("năm 1817 và tiếp tục" is the year 1817,
@@ -139,6 +142,8 @@ def candidates(sentence: str) -> list[Span]:
             j = i + 1
             while j < len(words) and j - i <= _MAX_UNIT_WORDS and _is_unit(words[j]):
                 j += 1
+                if normalize(words[j - 1].lower()) in _DURATIONS:
+                    break
             if j > i + 1:
                 spans += [Span(_text(sentence, toks, i, j), "number", i, j), Span(w, "number", i, i + 1)]
     for at, end in dated:
@@ -195,7 +200,6 @@ def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> boo
     return bool(after) and (after[0] == counted or after[0].rstrip("s") == counted.rstrip("s"))
 
 
-_DURATIONS = frozenset(DURATION_UNITS)
 # a question for the year ("năm nào", "what year") is not answered by a day and month ("6/7")
 _YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")

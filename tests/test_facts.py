@@ -292,7 +292,7 @@ def test_a_year_takes_no_words_after_it_but_a_year_shaped_count_does() -> None:
     ("How much did Nghệ An export to Russia in 2025?", "2,6 triệu USD"),
     ("Xuất khẩu của Nghệ An sang Nga đạt bao nhiêu?", "2,6 triệu USD"),
     # unless the question asks how long, or counts that unit
-    ("Xuất khẩu đạt 2,6 triệu USD trong bao lâu?", "10 tháng đầu"),
+    ("Xuất khẩu đạt 2,6 triệu USD trong bao lâu?", "10 tháng"),  # the stretch ends at its unit
     ("Trong bao nhiêu tháng đầu năm?", "10"),
 ])
 def test_a_stretch_of_time_answers_only_a_question_about_time(question: str, expected: str) -> None:
@@ -385,6 +385,17 @@ def test_a_preposition_or_conjunction_measures_no_number() -> None:
     sentence = "Lady Gaga, người chiến thắng giải Grammy sáu lần và được đề cử Oscar, hát quốc ca."
     assert short_answer(sentence, "How many Grammys has Lady Gaga won?", "number").text == "sáu lần"  # type: ignore[union-attr]
     assert short_answer("Dân số là 17.786.419 và đang tăng.", "Dân số là bao nhiêu?", "number").text == "17.786.419"  # type: ignore[union-attr]
+
+
+def test_a_stretch_of_time_ends_the_measure() -> None:
+    from assistant.spans import short_answer
+
+    # "năm" (years) measures 75; "thiết" is the first syllable of the verb "thiết lập"
+    sentence = "Việt Nam và Nga đang kỷ niệm 75 năm thiết lập quan hệ ngoại giao."
+    assert short_answer(sentence, "How many years of diplomatic ties?", "number").text == "75 năm"  # type: ignore[union-attr]
+    assert short_answer("Tỉnh có ba năm liền tăng trưởng.", "How many years?", "number").text == "ba năm"  # type: ignore[union-attr]
+    # a unit that is no stretch of time goes on measuring: "6,25 triệu USD"
+    assert short_answer("Kim ngạch đạt 6,25 triệu USD.", "How much?", "number").text == "6,25 triệu USD"  # type: ignore[union-attr]
 
 
 def test_the_holder_of_the_office_a_question_names() -> None:
