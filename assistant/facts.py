@@ -231,11 +231,32 @@ def extract_facts(text: str, *, vocabulary: set[str] | None = None) -> Facts:
 # --- people -----------------------------------------------------------------------------------
 
 _SURNAMES = {fold(s) for s in VIETNAMESE_SURNAMES}
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_TOKEN_RE = re.compile(r"\b[A-Za-z]{1,3}\.(?= \w)|\w+|[^\w\s]", re.UNICODE)
+_ABBREVIATION_RE = re.compile(r"[A-Z]\.|[B-DF-HJ-NP-TV-XZ][B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{1,2}\.")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and punctuation; an initial ("W." of "George W. Bush") or a vowelless Latin
+    abbreviation ("St.", "TP.", "TS.") before a capitalised word is one token, so a name or
+    title runs across it ("St. Petersburg", "Chủ tịch UBND TP. Hồ Chí Minh")."""
+    out: list[str] = []
+    found = _TOKEN_RE.findall(text)
+    for k, token in enumerate(found):
+        if token.endswith(".") and len(token) > 1 and not (
+            _ABBREVIATION_RE.fullmatch(token) and k + 1 < len(found) and found[k + 1][:1].isupper()
+        ):
+            out += [token[:-1], "."]
+        else:
+            out.append(token)
+    return out
 
 
 def _is_cap(word: str) -> bool:
     return word[:1].isupper() and word[1:].islower() and word.isalpha()
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) == 2 and "A" <= word[0] <= "Z" and word[1] == "."
 
 
 def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, int]]:
@@ -244,8 +265,10 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
     i = 0
     while i < len(tokens):
         j = i
-        while j < len(tokens) and _is_cap(tokens[j]) and j - i < longest_run:
+        while j < len(tokens) and (_is_cap(tokens[j]) or _is_initial(tokens[j])) and j - i < longest_run:
             j += 1
+        while j > i and _is_initial(tokens[j - 1]):
+            j -= 1  # a name ends with a word
         if j == i:
             i += 1
             continue
@@ -257,8 +280,10 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
                 break
         else:
             k = len(run)
-            while k > 0 and run[k - 1].isascii() and len(run[k - 1]) > 2:
+            while k > 0 and run[k - 1].isascii() and (len(run[k - 1]) > 2 or _is_initial(run[k - 1])):
                 k -= 1
+            if any(_is_initial(w) for w in run[k:]) and all(_syllable(w) for w in run[k:] if not _is_initial(w)):
+                k = len(run)  # initials before Vietnamese syllables ("vitamin C. Sau đó") make no name
             if len(run) - k >= 3 and _syllable(run[k]) and not any(_syllable(w) for w in run[k + 1 :]):
                 k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
             if len(run) - k >= 2:
@@ -296,14 +321,14 @@ def person_names(sentence: str) -> list[str]:
     run of 2-3 capitalised Latin words (foreign names such as "Vladimir Platonov"), or a run of
     capitalised syllables an honorific or a title in apposition marks as a person's ("đồng chí
     Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh")."""
-    tokens = _TOKEN_RE.findall(sentence)
+    tokens = _tokens(sentence)
     return [" ".join(tokens[a:b]) for a, b in _person_spans(tokens)]
 
 
 def capitalised_phrases(text: str) -> list[str]:
     """Runs of two or more capitalised words ("Thanh Hóa", "Đặng Minh Khôi"), sentence
     starts excluded."""
-    tokens = _TOKEN_RE.findall(text)
+    tokens = _tokens(text)
     out: list[str] = []
     i = 1  # the first word is capitalised anyway
     while i < len(tokens):
@@ -349,7 +374,10 @@ def _head_at(tokens: list[str], i: int) -> int:
 
 def _title_before(tokens: list[str], end: int) -> str:
     """The title right before ``tokens[end]``: the nearest title head within the clause,
-    extended left over adjacent title words ("Phó" + "Chủ tịch", "Provincial Party")."""
+    extended left over adjacent title words ("Phó" + "Chủ tịch", "Provincial Party"). None
+    ends with an abbreviation: "TP." belongs to the name after it ("UBND TP. Hồ Chí Minh")."""
+    if end > 0 and tokens[end - 1].endswith(".") and len(tokens[end - 1]) > 2:
+        return ""
     start = end - 1
     while start >= 0 and end - start <= _MAX_TITLE_WORDS and _is_word(tokens[start]):
         if normalize(tokens[start].lower()) in _HONORIFICS:
@@ -398,7 +426,7 @@ def titled_names(text: str) -> list[tuple[str, str]]:
     Vietnamese rendering) and stands right before the name, in the same clause, or in
     apposition after it, or is the whole clause before ", ông <name>". A name may come with
     several titles (one pair each); names without one are left out."""
-    tokens = _TOKEN_RE.findall(nfc(text))
+    tokens = _tokens(nfc(text))
     pairs: list[tuple[str, str]] = []
     for a, b in _person_spans(tokens, longest_run=8):  # "Provincial Party Secretary Nguyen Doan Anh"
         lead = a  # title words the name run swallowed: "Governor Vladislav Shapsha"

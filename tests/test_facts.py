@@ -127,6 +127,22 @@ def test_a_latin_name_run_sheds_a_vietnamese_word_before_it() -> None:
     assert person_names("Ông Vladimir Putin phát biểu.") == ["Vladimir Putin"]
 
 
+def test_initials_and_abbreviations_stay_inside_names_and_titles() -> None:
+    from assistant.spans import short_answer
+
+    assert person_names("Tổng thống George W. Bush đã ký đạo luật.") == ["George W. Bush"]
+    assert person_names("Nhà văn J. R. R. Tolkien sinh năm 1892.") == ["J. R. R. Tolkien"]
+    # a capital and a full stop before Vietnamese words is a sentence end, no initial
+    assert person_names("Trẻ cần vitamin C. Sau đó ngủ.") == []
+    sentence = ("Thay mặt chính quyền thành phố St. Petersburg, Phó Chủ tịch Ủy ban Đối ngoại thành phố "
+                "St. Petersburg, ông Vyacheslav Kalganov đã đề xuất hợp tác.")
+    title = "Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg"
+    assert titled_names(sentence) == [("Vyacheslav Kalganov", title)]
+    assert short_answer(sentence, "Who is Vyacheslav Kalganov?", "who").text == title  # type: ignore[union-attr]
+    # "TP." (thành phố) belongs to the name after it: no title ends with it
+    assert ("Hồ Chí Minh", "Chủ tịch UBND TP.") not in titled_names("Chủ tịch UBND TP. Hồ Chí Minh, ông X, phát biểu.")
+
+
 def test_a_person_with_a_rarer_surname_is_known_by_an_honorific_or_a_title_in_apposition() -> None:
     # "Tô" and "Đầu" are none of the fourteen common surnames
     members = ("Tham gia đoàn có Thiếu tướng Tô Anh Dũng, Giám đốc Công an tỉnh; đồng chí Đầu Thanh Tùng, "
