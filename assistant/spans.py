@@ -44,8 +44,9 @@ from assistant.wordlists import (
 
 __all__ = ["Span", "office_holder", "short_answer"]
 
-_TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*%?|[^\w\s]", re.UNICODE)
-_NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)*%?$")
+# a percentage may stand apart from its number ("0,7 %"): one token either way
+_TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
+_NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)* ?%?$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
 # numerals written as words that count ("ba khu công nghiệp"); "một" is mostly "a", "tư" mostly
@@ -165,7 +166,7 @@ def _number_value(token: str) -> str:
     word = normalize(token.lower())
     if word in CARDINALS:
         return str(CARDINALS[word])
-    return token.rstrip("%").replace(",", ".")
+    return token.rstrip("% ").replace(",", ".")
 
 
 def _stated_numbers(question: str) -> set[str]:

@@ -414,6 +414,14 @@ def test_a_stretch_of_time_ends_the_measure() -> None:
     assert short_answer("Kim ngạch đạt 6,25 triệu USD.", "How much?", "number").text == "6,25 triệu USD"  # type: ignore[union-attr]
 
 
+def test_a_percentage_apart_from_its_number_is_a_share() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Lượng khách quốc tế đến tỉnh ít (chiếm 0,7 % tổng lượt khách)."
+    assert short_answer(sentence, "Khách quốc tế chiếm bao nhiêu phần trăm?", "number").text == "0,7 %"  # type: ignore[union-attr]
+    assert short_answer(sentence, "Tỉnh có bao nhiêu km biên giới?", "number") is None  # a share measures no length
+
+
 def test_the_holder_of_the_office_a_question_names() -> None:
     from assistant.spans import office_holder
 
