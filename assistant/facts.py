@@ -36,6 +36,7 @@ from assistant.wordlists import (
     NOT_NAMES,
     OFFICE_TITLES,
     VIETNAMESE_SURNAMES,
+    stopword_syllables,
 )
 
 __all__ = [
@@ -395,10 +396,13 @@ def _title_before(tokens: list[str], end: int) -> str:
     return " ".join(tokens[start:end])
 
 
-def _titles_after(tokens: list[str], end: int) -> list[str]:
+def _titles_after(tokens: list[str], end: int, *, loose: bool = False) -> list[str]:
     """Titles in apposition after a name: "X, Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy, ..."
     or "X – Thống đốc tỉnh Kaluga, ...". Only whole segments (closed by punctuation within
-    a few words) count, so the title never runs into the rest of the sentence."""
+    a few words) count, so the title never runs into the rest of the sentence; ``loose``, a
+    dash's segment may run on, and the title ends at its last capitalised word before three
+    lower-case ones ("X – Chủ tịch Hội đồng chiến lược Tập đoàn TH mới đây được …": an
+    organisation capitalises its first word only, a clause goes on in lower case)."""
     titles: list[str] = []
     i = end
     for _ in range(3):
@@ -408,12 +412,36 @@ def _titles_after(tokens: list[str], end: int) -> list[str]:
         while j < len(tokens) and _is_word(tokens[j]) and j - i <= 8:
             j += 1
         closed = j == len(tokens) or not _is_word(tokens[j])
+        if j > i + 1 and not closed and loose and tokens[i] in ("–", "—") and _head_at(tokens, i + 1):
+            return [*titles, _run_on_title(tokens, i + 1)]
         if j == i + 1 or not closed or not (_is_cap(tokens[i + 1]) or tokens[i + 1].isupper()):
             break
         if _head_at(tokens, i + 1):
             titles.append(" ".join(tokens[i + 1 : j]))
         i = j
     return titles
+
+
+def _run_on_title(tokens: list[str], start: int) -> str:
+    """The title that starts at ``tokens[start]`` (a head) and runs on: to its last capitalised
+    word (and the syllable after it, unless a function word: "Chính phủ") before the clause
+    goes on in lower case (two function words in a row, stopwords-iso: "mới đây được"; or four
+    lower-case words: "nhấn mạnh vai trò"). An organisation capitalises its first word only
+    ("Hội đồng chiến lược Tập đoàn TH"), so the lower-case words between capitalised ones stay."""
+    function = stopword_syllables("vi", marked=True)
+    last = k = start + _head_at(tokens, start) - 1
+    lower = 0
+    while (k := k + 1) < len(tokens) and _is_word(tokens[k]) and k - start < _MAX_TITLE_WORDS:
+        if not tokens[k].islower():
+            last, lower = k, 0
+            continue
+        lower += 1
+        if lower == 4 or (tokens[k] in function and tokens[k - 1] in function and lower >= 2):
+            break
+    # a capitalised syllable mostly starts a two-syllable word ("Công an", "Chính phủ")
+    if last + 1 < len(tokens) and tokens[last + 1].islower() and tokens[last + 1] not in function:
+        last += 1
+    return " ".join(tokens[start : last + 1])
 
 
 def titled_names(text: str) -> list[tuple[str, str]]:
@@ -433,7 +461,7 @@ def titled_names(text: str) -> list[tuple[str, str]]:
         while b - lead > 2 and normalize(tokens[lead].lower()) in _NAME_SPLIT:
             lead += 1
         name = " ".join(tokens[lead:b])
-        for title in [_title_before(tokens, lead) or _title_addressed(tokens, lead), *_titles_after(tokens, b)]:
+        for title in [_title_before(tokens, lead) or _title_addressed(tokens, lead), *_titles_after(tokens, b, loose=True)]:
             if title and (name, title) not in pairs:
                 pairs.append((name, title))
     return pairs

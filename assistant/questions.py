@@ -12,7 +12,7 @@ from assistant.terms import content_terms
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import role_in
 
-__all__ = ["QuestionInfo", "QuestionType", "analyse", "kind_phrases"]
+__all__ = ["QuestionInfo", "QuestionType", "analyse", "asks_office", "kind_phrases"]
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
@@ -42,6 +42,10 @@ _ENGLISH: dict[str, str] = {
 # Kaluga tên là gì?"), as "what is the name of the …" does in English; a thing's name ("được
 # đặt tên là gì") stays other
 _NAME_ASKED = re.compile(r"\bten (?:la )?gi\b")  # folded: a question typed without marks asks it too
+# a question for the office someone holds ("Ông ấy giữ chức vụ gì?", "What position does X
+# hold?") asks who they are: its answer is the title the sentence gives them (assistant.spans)
+_OFFICE_ASKED = re.compile(r"\b(?:chuc vu|chuc danh|cuong vi)(?: \w+){0,8} (?:gi|nao)\b|"
+                           r"\bwhat (?:position|title|post|office|role)\b")
 
 
 def _compile(alternatives: str) -> re.Pattern[str]:
@@ -61,6 +65,11 @@ class QuestionInfo:
     terms: tuple[str, ...]  # folded content words and syllable bigrams
 
 
+def asks_office(question: str) -> bool:
+    """Whether ``question`` asks for the office someone holds ("chức vụ gì", "what position")."""
+    return bool(_OFFICE_ASKED.search(fold(question)))
+
+
 def kind_phrases(language: str) -> list[str]:
     """The plain phrases (no pattern syntax) that mark a question's kind: "khi nào", "bao
     nhiêu", "ở đâu" …; for putting the marks back on a question typed without them."""
@@ -78,7 +87,7 @@ def analyse(question: str) -> QuestionInfo:
         if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
             qtype = kind
             break
-    if qtype == "other" and _NAME_ASKED.search(folded) and role_in(question).units:
+    if qtype == "other" and ((_NAME_ASKED.search(folded) and role_in(question).units) or asks_office(question)):
         qtype = "who"
     return QuestionInfo(
         text=question,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.facts import find_dates, in_named_number, person_names, titled_names
+from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
 from assistant.wordlists import (
@@ -254,20 +255,22 @@ _IDENTITY_WORDS = frozenset(set(INTERROGATIVES) | {fold(w) for w in CONNECTIVES}
 def _identity(sentence: str, toks: list[tuple[str, int, int]], people: list[Span],
               question: str) -> Span | Literal[False] | None:
     """For a question asking who a named person is ("Nguyễn Doãn Anh là ai?", "Who is Đặng
-    Minh Khôi?"), the title the sentence gives that person ("Bí thư Tỉnh ủy"), or False when
-    it gives none (another person is no answer); None for any other question. ``toks`` and
-    ``people`` are the sentence's tokens and person candidates."""
+    Minh Khôi?") or what office they hold ("Bà Thái Hương giữ chức vụ gì tại Tập đoàn TH?"),
+    the title the sentence gives that person ("Bí thư Tỉnh ủy"), or False when it gives none
+    (another person is no answer); None for any other question. ``toks`` and ``people`` are
+    the sentence's tokens and person candidates."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
+    office = asks_office(question)
     for person in people:
         own = {fold(w) for w in person.text.split()}
-        if own <= asked and asked - own <= _IDENTITY_WORDS:
+        if own <= asked and (office or asked - own <= _IDENTITY_WORDS):
             title = next((t for n, t in titled_names(sentence) if fold(n) == fold(person.text)), "")
             at = sentence.find(title) if title else -1
             if at < 0:
                 return False
             a, b = _token_range(toks, at, at + len(title))
             return Span(title, "title", a, b)
-    return None
+    return False if office else None  # an office asked of no one named here: no name answers it
 
 
 def _generic(role: Role) -> bool:

@@ -422,6 +422,29 @@ def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     assert short_answer(sentence, "Tỉnh có bao nhiêu km biên giới?", "number") is None  # a share measures no length
 
 
+def test_an_office_asked_of_no_one_named_has_no_short_answer() -> None:
+    from assistant.questions import analyse
+    from assistant.spans import short_answer
+
+    assert analyse("Ông ấy giữ chức vụ gì?").qtype == "who"
+    assert analyse("What position does he hold?").qtype == "who"
+    # a who-question would take the sentence's person; an office asked of someone the sentence
+    # does not name takes no one
+    sentence = "Bí thư Tỉnh ủy Nguyễn Doãn Anh gặp Đại sứ Đặng Minh Khôi."
+    assert short_answer(sentence, "Ông Lê Văn Tám giữ chức vụ gì?", "who") is None
+
+
+def test_a_title_after_a_dash_may_run_on_into_the_clause() -> None:
+    # an organisation capitalises its first word only; the clause goes on in lower case
+    sentence = ("Thống đốc chia sẻ niềm vui khi bà Thái Hương – Chủ tịch Hội đồng chiến lược Tập đoàn TH "
+                "mới đây được trao tặng Huân chương Hữu nghị.")
+    assert titled_names(sentence) == [("Thái Hương", "Chủ tịch Hội đồng chiến lược Tập đoàn TH")]
+    assert titled_names("Ông Phạm Minh Chính – Thủ tướng Chính phủ nhấn mạnh vai trò của doanh nghiệp.") == [
+        ("Phạm Minh Chính", "Thủ tướng Chính phủ")]
+    assert titled_names("Ông Trần Văn Bình – Giám đốc Công an tỉnh cho biết vụ việc đang được điều tra.") == [
+        ("Trần Văn Bình", "Giám đốc Công an")]
+
+
 def test_the_holder_of_the_office_a_question_names() -> None:
     from assistant.spans import office_holder
 
@@ -444,6 +467,10 @@ def test_the_holder_of_the_office_a_question_names() -> None:
     ("Ông Đặng Minh Khôi là ai?", "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga"),
     # not asking who someone is: the other person
     ("Nguyễn Doãn Anh gặp ai?", "Đặng Minh Khôi"),
+    # asking the office someone holds asks the same
+    ("Nguyễn Doãn Anh giữ chức vụ gì?", "Bí thư Tỉnh ủy"),
+    ("What position does Đặng Minh Khôi hold?", "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga"),
+    ("Chức danh của ông Đặng Minh Khôi là gì?", "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga"),
 ])
 def test_who_a_named_person_is_is_the_title_the_sentence_gives_them(question: str, expected: str) -> None:
     from assistant.spans import short_answer
