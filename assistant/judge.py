@@ -16,6 +16,7 @@ from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.facts import person_names
+from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.types import (
@@ -78,7 +79,8 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         log.info("the model's answer is not used: %s", verdict.reason)
         return kept(answer, check.reason, refusal)
     info = getattr(request.reading, "info", None)
-    if getattr(info, "qtype", "") == "who" and not any(person_names(c.text) for c in verdict.claims) \
+    if getattr(info, "qtype", "") == "who" and not asks_office(request.question) \
+            and not any(person_names(c.text) for c in verdict.claims) \
             and not answer.quick_refused and person_names(answer.quick):
         check.reason = "the question asks who; the model's answer names nobody and the quick answer names a person"
         return kept(answer, check.reason, refusal)

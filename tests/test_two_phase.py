@@ -80,6 +80,14 @@ def test_a_who_question_answered_with_a_title_alone_keeps_the_quick_answer(seed_
     assert "names nobody" in answer.model_check.reason
 
 
+def test_an_office_question_answered_with_the_title_alone_uses_the_model(seed_bot) -> None:
+    """"What office does he hold?" is answered by a title: naming nobody is right there."""
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa."))
+    answer = seed_bot.ask("Nguyễn Doãn Anh giữ chức vụ gì?")
+    assert answer.answered_by == "model", (answer.text, answer.model_check)
+    assert "Bí thư Tỉnh ủy" in answer.text
+
+
 def test_a_model_answer_that_only_restates_the_question_keeps_the_quick_answer(seed_bot) -> None:
     question = "Kim ngạch xuất khẩu của Thanh Hóa sang Nga trong 9 tháng năm 2025 là bao nhiêu?"
     with_model(seed_bot, citing("xuất khẩu", "Kim ngạch xuất khẩu của Thanh Hóa sang Nga."))
