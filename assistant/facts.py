@@ -241,10 +241,12 @@ def _tokens(text: str) -> list[str]:
     abbreviation ("St.", "TP.", "TS.") before a capitalised word is one token, so a name or
     title runs across it ("St. Petersburg", "Chủ tịch UBND TP. Hồ Chí Minh")."""
     out: list[str] = []
-    found = _TOKEN_RE.findall(text)
-    for k, token in enumerate(found):
+    found = list(_TOKEN_RE.finditer(text))
+    for k, m in enumerate(found):
+        token = m.group(0)
         if token.endswith(".") and len(token) > 1 and not (
-            _ABBREVIATION_RE.fullmatch(token) and k + 1 < len(found) and found[k + 1][:1].isupper()
+            _ABBREVIATION_RE.fullmatch(token) and k + 1 < len(found) and found[k + 1].group(0)[:1].isupper()
+            and (m.start() == 0 or text[m.start() - 1].isspace())  # "S." of "U.S." is no initial
         ):
             out += [token[:-1], "."]
         else:

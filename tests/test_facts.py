@@ -132,8 +132,10 @@ def test_initials_and_abbreviations_stay_inside_names_and_titles() -> None:
 
     assert person_names("Tổng thống George W. Bush đã ký đạo luật.") == ["George W. Bush"]
     assert person_names("Nhà văn J. R. R. Tolkien sinh năm 1892.") == ["J. R. R. Tolkien"]
-    # a capital and a full stop before Vietnamese words is a sentence end, no initial
+    # a capital and a full stop before Vietnamese words is a sentence end, no initial; the last
+    # letter of an acronym is none either
     assert person_names("Trẻ cần vitamin C. Sau đó ngủ.") == []
+    assert titled_names("The U.S. President Barack Obama spoke.") == [("Barack Obama", "President")]
     sentence = ("Thay mặt chính quyền thành phố St. Petersburg, Phó Chủ tịch Ủy ban Đối ngoại thành phố "
                 "St. Petersburg, ông Vyacheslav Kalganov đã đề xuất hợp tác.")
     title = "Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg"
