@@ -41,7 +41,8 @@ from assistant.wordlists import (
 
 __all__ = [
     "Date", "Facts", "capitalised_phrases", "extract_facts", "find_dates", "find_numbers",
-    "has_date", "has_number", "in_named_number", "number_values", "person_names", "proper_names", "titled_names",
+    "has_date", "has_number", "in_named_number", "is_syllable", "number_values", "person_names", "proper_names",
+    "titled_names",
 ]  # fmt: skip
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -285,9 +286,9 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
             k = len(run)
             while k > 0 and run[k - 1].isascii() and (len(run[k - 1]) > 2 or _is_initial(run[k - 1])):
                 k -= 1
-            if any(_is_initial(w) for w in run[k:]) and all(_syllable(w) for w in run[k:] if not _is_initial(w)):
+            if any(_is_initial(w) for w in run[k:]) and all(is_syllable(w) for w in run[k:] if not _is_initial(w)):
                 k = len(run)  # initials before Vietnamese syllables ("vitamin C. Sau đó") make no name
-            if len(run) - k >= 3 and _syllable(run[k]) and not any(_syllable(w) for w in run[k + 1 :]):
+            if len(run) - k >= 3 and is_syllable(run[k]) and not any(is_syllable(w) for w in run[k + 1 :]):
                 k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
             if len(run) - k >= 2:
                 spans.append((i + k, j))
@@ -303,7 +304,8 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
 _SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]+(?:ng|nh|ch|[cmnpt])?")
 
 
-def _syllable(word: str) -> bool:
+def is_syllable(word: str) -> bool:
+    """Whether ``word`` is one Vietnamese syllable (marks aside): "dự", "Nga"; not "lb", "Putin"."""
     return bool(_SYLLABLE_RE.fullmatch(fold(word)))
 
 

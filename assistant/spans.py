@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.facts import find_dates, in_named_number, person_names, titled_names
+from assistant.facts import find_dates, in_named_number, is_syllable, person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
@@ -38,6 +38,7 @@ from assistant.wordlists import (
     CONNECTIVES,
     DURATION_UNITS,
     INTERROGATIVES,
+    MAGNITUDES,
     NAME_HONORIFICS,
     NAME_VIETNAMESE_HONORIFICS,
     stopword_syllables,
@@ -55,6 +56,7 @@ _MAX_UNIT_WORDS = 2
 _COUNT_WORDS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"))
 _CONNECTIVES = frozenset(CONNECTIVES)
 _DURATIONS = frozenset(DURATION_UNITS)
+_MAGNITUDES = frozenset(MAGNITUDES)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def _stated_numbers(question: str) -> set[str]:
 
 _COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
 _PERCENT_RE = re.compile(r"\b(?:phần trăm|percent|percentage)\b")
+_VI_COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy)\s+\w")
 
 
 def _counted(question: str) -> str | None:
@@ -191,15 +194,38 @@ def _counted(question: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _unit(toks: list[tuple[str, int, int]], span: Span) -> str:
+    """The word that measures the number at ``span``, past words of magnitude ("2,6 triệu
+    người" -> "người"), lower case; "" when none follows."""
+    k = span.start + 1
+    while k < len(toks) and normalize(toks[k][0].lower()) in _MAGNITUDES:
+        k += 1
+    return normalize(toks[k][0].lower()) if k < len(toks) else ""
+
+
 def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> bool:
     """Whether the number at ``span`` measures what the question counts: a percentage for
-    "%", else the word after it is the counted word ("37 dự án" for "bao nhiêu dự án"; an
-    English plural or singular: "businesses" / "business")."""
+    "%", else its unit is the counted word ("37 dự án" for "bao nhiêu dự án", "2 triệu người"
+    for "bao nhiêu người"; an English plural or singular: "businesses" / "business")."""
     number = toks[span.start][0]
     after = [normalize(t.lower()) for t, _, _ in toks[span.start + 1 : span.start + 3]]
     if counted == "%":
         return number.endswith("%") or after == ["phần", "trăm"]
-    return bool(after) and (after[0] == counted or after[0].rstrip("s") == counted.rstrip("s"))
+    unit = _unit(toks, span)
+    return unit == counted or (bool(unit) and unit.rstrip("s") == counted.rstrip("s"))
+
+
+def _measures_other(toks: list[tuple[str, int, int]], span: Span, counted: str) -> bool:
+    """Whether the number at ``span`` measures another thing than the counted one ("132 dự án"
+    and "14,245 tỷ USD" do not answer "bao nhiêu trường đại học"; "8,8 lb" may answer "bao
+    nhiêu pound")."""
+    unit = _unit(toks, span)
+    if not unit.isalpha() or unit == counted or unit in stopword_syllables("vi", marked=True):
+        return False
+    # a Vietnamese noun is counted ("trường"): any other unit measures something else ("USD");
+    # a unit that is no Vietnamese word ("pound") may be abbreviated ("lb"): only a Vietnamese
+    # word measures something else then
+    return is_syllable(counted) or (unit.islower() and is_syllable(unit))
 
 
 # a question for the year ("năm nào", "what year") is not answered by a day and month ("6/7")
@@ -310,9 +336,14 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
         # "bao nhiêu doanh nghiệp" is answered by a count of enterprises, not of months
         spans = [span for span in spans if span.kind != "number" or _measures(toks, span, counted)]
-    elif qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(lowered):
-        # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
-        spans = [span for span in spans if not _lasts(toks, span)]
+    else:
+        if qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(lowered):
+            # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
+            spans = [span for span in spans if not _lasts(toks, span)]
+        if counted and _counts_things(counted) and _VI_COUNTED_RE.search(lowered):
+            # "bao nhiêu trường" is not answered by a count of something else ("132 dự án");
+            # a Vietnamese question only (an English one names its thing in another language)
+            spans = [span for span in spans if span.kind != "number" or not _measures_other(toks, span, counted)]
     if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(lowered) or _counts_things(counted)):

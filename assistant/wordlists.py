@@ -31,6 +31,7 @@ __all__ = [
     "DURATION_UNITS",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
+    "MAGNITUDES",
     "NAME_FUNCTION_WORDS",
     "NAME_HONORIFICS",
     "NAME_ORGANISATION_WORDS",
@@ -178,3 +179,7 @@ CARDINALS: dict[str, int] = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
     "mười": 10,
 }  # fmt: skip
+# Words of magnitude, from the same grammars: they scale a number and measure nothing ("2,6
+# triệu người" counts people: assistant.spans).
+MAGNITUDES = _words("chục trăm nghìn ngàn vạn triệu tỷ tỉ hundred hundreds thousand thousands million millions "
+                    "billion billions trillion trillions")

@@ -416,6 +416,19 @@ def test_a_stretch_of_time_ends_the_measure() -> None:
     assert short_answer("Kim ngạch đạt 6,25 triệu USD.", "How much?", "number").text == "6,25 triệu USD"  # type: ignore[union-attr]
 
 
+def test_a_count_of_another_thing_does_not_answer() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Hiện nay, Thanh Hoá có 132 dự án FDI với tổng số vốn là 14,245 tỷ USD."
+    assert short_answer(sentence, "Thanh Hóa có bao nhiêu trường đại học?", "number") is None
+    assert short_answer(sentence, "Thanh Hóa có bao nhiêu dự án FDI?", "number").text == "132"  # type: ignore[union-attr]
+    # a word of magnitude measures nothing: "2,6 triệu người" counts people
+    assert short_answer("Tỉnh có 132 dự án và 2,6 triệu người.", "Tỉnh có bao nhiêu người?", "number").text == "2,6"  # type: ignore[union-attr]
+    # an abbreviated unit may be the counted one; an English question names its thing in English
+    assert short_answer("Động cơ tiêu thụ khoảng 8,8 lb hơi nước.", "Động cơ dùng bao nhiêu pound hơi nước?", "number").text == "8,8"  # type: ignore[union-attr]
+    assert short_answer(sentence, "How many FDI projects does Thanh Hóa have?", "number").text == "132 dự án"  # type: ignore[union-attr]
+
+
 def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     from assistant.spans import short_answer
 
