@@ -30,8 +30,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.facts import extract_facts, find_dates, person_names
+from assistant.facts import extract_facts, find_dates
 from assistant.language import detect_language
+from assistant.people import person_names
 from assistant.terms import content_words
 from assistant.text import folded_key, nfc
 from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles

@@ -20,8 +20,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from assistant.facts import capitalised_phrases, person_names
 from assistant.messages import condense_message
+from assistant.people import capitalised_phrases, person_names
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, words
 from assistant.types import ChatMessage

@@ -15,7 +15,7 @@ from dataclasses import replace
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
-from assistant.facts import person_names
+from assistant.people import person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words

@@ -38,10 +38,11 @@ from typing import NamedTuple
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.facts import capitalised_phrases, has_date, has_number, person_names
+from assistant.facts import has_date, has_number
 from assistant.language import detect_language
 from assistant.linear import load_model
 from assistant.lru import LRUCache
+from assistant.people import capitalised_phrases, person_names
 from assistant.questions import QuestionInfo, analyse
 from assistant.terms import DocFreq, idf
 from assistant.text import fold, split_sentences, words

@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.facts import find_dates, in_named_number, is_syllable, person_names, titled_names
+from assistant.facts import find_dates, in_named_number
+from assistant.people import is_syllable, person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
@@ -95,7 +96,7 @@ def candidates(sentence: str) -> list[Span]:
     toks = _tokens(sentence)
     words = [t for t, _, _ in toks]
     spans: list[Span] = []
-    # people (a Vietnamese surname or a run of Latin capitalised words: assistant.facts)
+    # people (a Vietnamese surname or a run of Latin capitalised words: assistant.people)
     for name in person_names(sentence):
         at = sentence.find(name)
         if at >= 0:

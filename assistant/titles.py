@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from assistant.facts import person_names
+from assistant.people import person_names
 from assistant.role_vocabulary import VOCABULARY
 from assistant.text import fold, normalize, word_tokens
 from assistant.wordlists import (

@@ -90,7 +90,7 @@ DURATION_UNITS = _words(
 # at them ("Party Secretary Nguyen Doan Anh" -> "Nguyen Doan Anh"; assistant.facts). One list
 # in f95f514 / 7dc4895, shown here in its natural groups; the groups' union is that list.
 # The title groups also find a title next to a name, and the honorifics bound it
-# (assistant.facts.titled_names).
+# (assistant.people.titled_names).
 NAME_FUNCTION_WORDS = _words(
     "a an the this that these those there here in on at of for from by to with and or but as "
     "it its he she his her they their we our you your i is was are were be been has have had "
@@ -122,7 +122,7 @@ NOT_NAMES = ("viet nam", "lien bang nga", "lien xo")
 
 # Titles of public office, English -> Vietnamese, as Vietnamese state media render them in
 # English (e.g. "Bí thư Tỉnh ủy" = "Provincial Party Secretary", "Thống đốc" = "Governor").
-# They find a title next to a name in either language (assistant.facts.titled_names).
+# They find a title next to a name in either language (assistant.people.titled_names).
 OFFICE_TITLES: dict[str, tuple[str, ...]] = {
     "secretary": ("bí thư",), "chairman": ("chủ tịch",), "chairwoman": ("chủ tịch",),
     "chair": ("chủ tịch",), "president": ("chủ tịch", "tổng thống"), "prime minister": ("thủ tướng",),
@@ -135,7 +135,7 @@ OFFICE_TITLES: dict[str, tuple[str, ...]] = {
 
 # The fourteen most common Vietnamese family names (Wikipedia, "Vietnamese name": together
 # borne by about 90 % of the population; Hoàng/Huỳnh and Vũ/Võ are regional variants). A
-# capitalised run holding one starts a person's name (assistant.facts.person_names).
+# capitalised run holding one starts a person's name (assistant.people.person_names).
 VIETNAMESE_SURNAMES = _words(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý"
 )

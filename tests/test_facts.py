@@ -1,18 +1,12 @@
-"""The fact extractors (assistant.facts): numbers by value, dates, names, titles by names."""
+"""The fact extractors (assistant.facts: numbers by value, dates, names; assistant.people: people
+and the titles by their names)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.facts import (
-    capitalised_phrases,
-    extract_facts,
-    has_date,
-    has_number,
-    number_values,
-    person_names,
-    titled_names,
-)
+from assistant.facts import extract_facts, has_date, has_number, number_values
+from assistant.people import capitalised_phrases, person_names, titled_names
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def test_the_quick_answer_shows_while_the_model_works_then_the_models_answer_rep
 
     from assistant.chat_client import ChatClient
     from assistant.chat_engine import ChatEngine
-    from assistant.facts import person_names
+    from assistant.people import person_names
     from assistant.testing import ScriptedChatModel
 
     def reply(messages: list[Any]) -> str:  # a model that quotes its first evidence sentence naming someone
