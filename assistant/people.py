@@ -118,7 +118,14 @@ def _addressed(tokens: list[str], start: int, end: int) -> bool:
 
 def _honorific_before(tokens: list[str], i: int) -> bool:
     """Whether ``tokens[i - 1]`` is an honorific ("ông", "đồng chí", "Mr")."""
-    return i > 0 and normalize(tokens[i - 1].lower()) in _HONORIFICS
+    return i > 0 and _honorific_ends_at(tokens, i - 1)
+
+
+def _honorific_ends_at(tokens: list[str], k: int) -> bool:
+    """Whether a whole honorific ends at ``tokens[k]`` ("ông", "đồng chí"; "Chí" of "Hồ Chí
+    Minh" ends none)."""
+    return any(k + 1 >= len(phrase) and tuple(normalize(t.lower()) for t in tokens[k + 1 - len(phrase) : k + 1]) == phrase
+               for phrase in _HONORIFICS)
 
 
 def person_names(sentence: str) -> list[str]:
@@ -157,7 +164,7 @@ _TITLE_HEADS = {
     for w in (*NAME_TITLES, *NAME_VIETNAMESE_TITLES, *(vi for vis in OFFICE_TITLES.values() for vi in vis))
 }
 _TITLE_SPAN_WORDS = {normalize(w) for w in NAME_TITLES + NAME_TITLE_MODIFIERS + NAME_ORGANISATION_WORDS}
-_HONORIFICS = {normalize(w) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS for w in phrase.split()}
+_HONORIFICS = {tuple(normalize(phrase).split()) for phrase in NAME_HONORIFICS + NAME_VIETNAMESE_HONORIFICS}
 _MAX_TITLE_WORDS = 12  # "Đại sứ Đặc mệnh toàn quyền Việt Nam tại Liên bang Nga Đặng Minh Khôi"
 _APPOSITIVE = {",", "–", "—", "-"}
 
@@ -185,7 +192,7 @@ def _title_before(tokens: list[str], end: int) -> str:
         return ""
     start = end - 1
     while start >= 0 and end - start <= _MAX_TITLE_WORDS and _is_word(tokens[start]):
-        if normalize(tokens[start].lower()) in _HONORIFICS:
+        if _honorific_ends_at(tokens, start):
             return ""
         if _head_at(tokens, start):
             break

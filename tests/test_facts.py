@@ -135,8 +135,10 @@ def test_initials_and_abbreviations_stay_inside_names_and_titles() -> None:
     title = "Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg"
     assert titled_names(sentence) == [("Vyacheslav Kalganov", title)]
     assert short_answer(sentence, "Who is Vyacheslav Kalganov?", "who").text == title  # type: ignore[union-attr]
-    # "TP." (thành phố) belongs to the name after it: no title ends with it
-    assert ("Hồ Chí Minh", "Chủ tịch UBND TP.") not in titled_names("Chủ tịch UBND TP. Hồ Chí Minh, ông X, phát biểu.")
+    # "TP." (thành phố) belongs to the name after it: no title ends with it; "Chí" of "Hồ Chí
+    # Minh" is no honorific ("đồng chí" is one)
+    assert titled_names("Chủ tịch UBND TP. Hồ Chí Minh, ông Phan Văn Mãi, phát biểu.") == [
+        ("Phan Văn Mãi", "Chủ tịch UBND TP. Hồ Chí Minh")]
 
 
 def test_a_person_with_a_rarer_surname_is_known_by_an_honorific_or_a_title_in_apposition() -> None:
