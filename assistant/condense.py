@@ -5,7 +5,9 @@ retrieved as "Ông Nguyễn Doãn Anh đã làm việc với vị Đại sứ n�
 one method, :meth:`~Condenser.condense`; there are two:
 
 - :class:`EntityCondenser` — no model: carries the previous turn's names and key terms into
-  the follow-up (the pronoun replaced by the person when there is one);
+  the follow-up (the pronoun replaced by the person when there is one); an elliptical
+  follow-up ("Còn Nghệ An thì sao?", "What about Nghệ An?") is the previous question asked
+  of its name;
 - :class:`ChatCondenser` — asks the chat model (the ``condense`` prompt) and keeps its
   rewrite only when it is plausible, else falls back to the entity heuristic.
 
@@ -66,6 +68,8 @@ class EntityCondenser:
         if not last_user:
             return question
         folded = fold(question)
+        if (swapped := _elliptical(question, last_user, history)) is not None:
+            return swapped
         short = len(words(question)) <= 6
         if not (_FOLLOW_UP_RE.search(folded) or short):
             return question
@@ -94,6 +98,49 @@ class EntityCondenser:
                 rest = [c for c in carried if c != people[0]]
                 return f"{replaced} ({'; '.join(rest)})" if rest else replaced
         return f"{question} ({'; '.join(carried)})"
+
+
+# a follow-up that asks the previous question again of another name: "Còn Nghệ An thì sao?",
+# "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
+_ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
+_TOKEN_RE = re.compile(r"\w+(?:\.(?= \w))?")  # "St." of "St. Petersburg" holds its stop
+
+
+def _name_runs(text: str, *, skip_first: bool = False) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words (start, end, the word before the run); a run that starts the
+    text counts only with two words or more (the first word is capitalised anyway), or not at
+    all with ``skip_first`` (the first word is the ellipsis's "Còn", "What about")."""
+    runs: list[tuple[int, int, str]] = []
+    tokens = list(_TOKEN_RE.finditer(text))
+    i = 1 if skip_first else 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j].group(0)[:1].isupper() and (
+                j == i or text[tokens[j - 1].end() : tokens[j].start()] == " "):
+            j += 1
+        if j > i and (i > 0 or j - i >= 2):
+            runs.append((tokens[i].start(), tokens[j - 1].end(), fold(tokens[i - 1].group(0)) if i else ""))
+        i = max(j, i + 1)
+    return runs
+
+
+def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> str | None:
+    """The previous question asked of the follow-up's name ("Còn Nghệ An thì sao?" after "Kim
+    ngạch xuất khẩu của Thanh Hóa … là bao nhiêu?": "Kim ngạch xuất khẩu của Nghệ An … là bao
+    nhiêu?"): the name replaces the previous question's name after the same preposition
+    ("của Hàn Quốc" for "Còn của Nhật Bản …?"), else its first name; None when the follow-up
+    is no such ellipsis. A previous question that was one itself is first made whole."""
+    if not _ELLIPSIS_RE.match(fold(question).strip()):
+        return None
+    at = max(i for i, m in enumerate(history) if m["role"] == "user")
+    if _ELLIPSIS_RE.match(fold(last_user).strip()) and history[:at]:
+        last_user = EntityCondenser().condense(last_user, history[:at])
+    new, old = _name_runs(question, skip_first=True), _name_runs(last_user)
+    if not new or not old:
+        return None
+    start, end, before = new[0]
+    target = next((r for r in old if before and r[2] == before), old[0])
+    return last_user[: target[0]] + question[start:end] + last_user[target[1] :]
 
 
 def _pronoun_referent(last_user: str, history: list[ChatMessage]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The entity condenser (no model): which person a follow-up's pronoun stands for."""
+"""The entity condenser (no model): which person a follow-up's pronoun stands for, and which
+question an elliptical follow-up ("Còn Nghệ An thì sao?") asks again."""
 
 from __future__ import annotations
 
@@ -47,3 +48,25 @@ def test_her_stands_for_the_woman_the_previous_answer_names_not_for_a_capitalise
              "Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị …” [1]")
     out = EntityCondenser().condense("Who presented it to her?", _turns(order))
     assert out.startswith("Who presented it to Thái Hương?"), out
+
+
+def test_an_elliptical_follow_up_asks_the_previous_question_of_its_name() -> None:
+    export = ("Kim ngạch xuất khẩu của Thanh Hóa sang Nga 9 tháng năm 2025 là bao nhiêu?",
+              "6,25 triệu USD — “… kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD …” [1]")
+    condense = EntityCondenser().condense
+    assert condense("Còn Nghệ An thì sao?", _turns(export)) == \
+        "Kim ngạch xuất khẩu của Nghệ An sang Nga 9 tháng năm 2025 là bao nhiêu?"
+    # the name after the same preposition is the one replaced; else the first
+    assert condense("Còn của Nhật Bản thì bao nhiêu dự án?",
+                    _turns(("Thanh Hóa có bao nhiêu dự án FDI của Hàn Quốc?", "12 dự án"))) == \
+        "Thanh Hóa có bao nhiêu dự án FDI của Nhật Bản?"
+    assert condense("What about in St. Petersburg?", _turns(("Who did the delegation meet in Moscow?", "Platonov"))) == \
+        "Who did the delegation meet in St. Petersburg?"
+    assert condense("What about Nghệ An?", _turns(("How much did Thanh Hóa export to Russia?", "6,25 triệu USD"))) == \
+        "How much did Nghệ An export to Russia?"
+    # a second ellipsis reads the first one made whole
+    turns = _turns(export, ("Còn Nghệ An thì sao?", "2,6 triệu USD"))
+    assert condense("Còn Thái Bình thì sao?", turns) == \
+        "Kim ngạch xuất khẩu của Thái Bình sang Nga 9 tháng năm 2025 là bao nhiêu?"
+    # no name to ask about: the pronoun heuristic, as before
+    assert condense("Còn ông ấy thì sao?", _turns(LEADER)).startswith("Còn Nguyễn Tiến Thành thì sao?")
