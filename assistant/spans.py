@@ -331,6 +331,12 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     counted = _counted(question) if qtype == "number" else None
     lowered = normalize(question.lower())
     spans = [span for span in found if span.kind == _WANT.get(qtype)]
+    if qtype == "where":
+        # a person the sentence gives a title is no place: "Tổng thống Liên bang Nga Vladimir
+        # Putin" does not say where ("New York", "Somerset House" look like people too)
+        titled = {fold(name) for name, _ in titled_names(sentence)}
+        people = [c for c in found if c.kind == "person" and fold(c.text) in titled]
+        spans = [span for span in spans if not any(p.start < span.end and span.start < p.end for p in people)]
     # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
     spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
              or (counted and _measures(toks, span, counted))]

@@ -425,6 +425,16 @@ def test_a_count_of_another_thing_does_not_answer() -> None:
     assert short_answer(sentence, "How many FDI projects does Thanh Hóa have?", "number").text == "132 dự án"  # type: ignore[union-attr]
 
 
+def test_a_titled_person_is_no_place() -> None:
+    from assistant.spans import short_answer
+
+    sentence = ("Bà Thái Hương mới đây được Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương "
+                "Hữu nghị tại điện Kremlin.")
+    assert short_answer(sentence, "Huân chương Hữu nghị được trao ở đâu?", "where").text == "Kremlin"  # type: ignore[union-attr]
+    # a run that only looks like a person's name may be the place
+    assert short_answer("Ông sống ở New York.", "Where did he live?", "where").text == "New York"  # type: ignore[union-attr]
+
+
 def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     from assistant.spans import short_answer
 
