@@ -34,6 +34,7 @@ from assistant.people import is_syllable, person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, places_missing, role_in, role_of, role_problem
+from assistant.units import UNITS
 from assistant.wordlists import (
     CARDINALS,
     CONNECTIVES,
@@ -58,6 +59,9 @@ _COUNT_WORDS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"
 _CONNECTIVES = frozenset(CONNECTIVES)
 _DURATIONS = frozenset(DURATION_UNITS)
 _MAGNITUDES = frozenset(MAGNITUDES)
+# the one-word names of currencies (assistant.units: ISO 4217 and the State Bank's names)
+_MONEY = frozenset(normalize(w.lower()) for concept, names in UNITS.items() if concept.isupper() and len(concept) == 3
+                   for w in names if w.isalpha() and " " not in w and concept not in ("MW",))
 
 
 @dataclass(frozen=True)
@@ -355,6 +359,9 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(lowered) or _counts_things(counted)):
         spans = [span for span in spans if not toks[span.start][0].endswith("%")]  # a count is no share
+    if qtype == "number" and _HOW_MANY_RE.search(lowered):
+        # nor a sum of money ("How many projects?": not "9,300 tỷ USD"; "bao nhiêu" asks both)
+        spans = [span for span in spans if _unit(toks, span) not in _MONEY]
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     # the names the question says (capitalised after its first word: "anh" in "anh ấy" is no name)
     named = {fold(w) for w in re.findall(r"\w+", question)[1:] if w[:1].isupper()}

@@ -435,6 +435,16 @@ def test_a_titled_person_is_no_place() -> None:
     assert short_answer("Ông sống ở New York.", "Where did he live?", "where").text == "New York"  # type: ignore[union-attr]
 
 
+def test_a_count_is_no_sum_of_money() -> None:
+    from assistant.spans import short_answer
+
+    sentence = ("Thanh Hóa có 14 dự án của các nhà đầu tư Nhật Bản với một số dự án lớn như: "
+                "Liên hợp lọc hóa dầu Nghi Sơn (9,300 tỷ USD).")
+    assert short_answer(sentence, "How many Japanese projects are there in Thanh Hóa?", "number").text == "14 dự án"  # type: ignore[union-attr]
+    # "how much" may ask for money
+    assert short_answer("Nhà máy có vốn 622 triệu USD.", "How much did the plant cost?", "number").text == "622 triệu USD"  # type: ignore[union-attr]
+
+
 def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     from assistant.spans import short_answer
 
