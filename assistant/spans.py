@@ -12,12 +12,15 @@ the words the sentence shares with the question wins, since the answer sits next
 question restates — except that a question naming an office ("Who is the ambassador?") takes
 the person the sentence gives that office (:func:`_role_fit`), and one naming what it counts
 ("bao nhiêu dự án", "what percentage") takes a number that counts it when the sentence has one
-(:func:`_measures`; a year-shaped number is a count only then: "2000 người"); a stretch of time
-("10 tháng đầu năm") answers a number question only when it asks how long or counts that unit
-(:func:`_lasts`); a numeral written as a word counts too ("ba khu công nghiệp"), and no
-preposition or conjunction measures a number ("17.786.419 và"). A question asking who a named
-person is ("Nguyễn Doãn Anh là ai?") takes the title the sentence gives that person
-(:func:`_identity`), never another person. Other questions ("what", "why", "how") get no short
+(:func:`_measures`; a year-shaped number is a count only then: "2000 người"), and never a count
+of something else ("132 dự án" for "bao nhiêu trường"), nor a sum of money for "how many"; a
+stretch of time ("10 tháng đầu năm") answers a number question only when it asks how long or
+counts that unit (:func:`_lasts`), and ends the measure ("75 năm", not "75 năm thiết"); a
+numeral written as a word counts too ("ba khu công nghiệp"), and no preposition or conjunction
+measures a number ("17.786.419 và"). A person the sentence gives a title is no place. A
+question asking who a named person is ("Nguyễn Doãn Anh là ai?") or what office they hold
+("giữ chức vụ gì?") takes the title the sentence gives that person (:func:`_identity`), never
+another person. Other questions ("what", "why", "how") get no short
 answer: the quote answers them. A clause cut from the quote would rarely be the answer: on the
 tuning part, of the "other" questions whose quote held the answer, the clause (split at
 punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
