@@ -240,6 +240,7 @@ def _measures_other(toks: list[tuple[str, int, int]], span: Span, counted: str) 
 _YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
+_SHARE_ASKED_RE = re.compile(r"\b(?:tỷ lệ|tỉ lệ|tỷ trọng|chiếm|tốc độ|share|proportion|rate|percent)")
 
 
 def _counts_things(counted: str | None) -> bool:
@@ -374,6 +375,19 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     stated = _stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
     matched = [k for k, f in enumerate(folded) if f in asked and f.isalnum()]
+    if qtype == "number" and counted != "%" and not _SHARE_ASKED_RE.search(lowered):
+        # a percentage of what the question asks about is a share of it, not it ("chiếm 48% tổng
+        # vốn đầu tư FDI" does not answer "Tổng vốn FDI là bao nhiêu?")
+        function = stopword_syllables("vi", marked=True) | stopword_syllables("en", marked=True)
+        def of_asked(span: Span) -> bool:  # one of the next two words (same clause) is the question's
+            for k in (span.end, span.end + 1):
+                if k >= len(toks) or not toks[k][0][:1].isalnum():
+                    return False
+                if k in matched and normalize(toks[k][0].lower()) not in function:
+                    return True
+            return False
+
+        spans = [span for span in spans if not (toks[span.start][0].endswith("%") and of_asked(span))]
     best: tuple[float, Span] | None = None
     for span in spans:
         inside = [f for f in folded[span.start : span.end] if any(c.isalnum() for c in f)]  # "0,12%" too

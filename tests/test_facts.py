@@ -445,6 +445,17 @@ def test_a_count_is_no_sum_of_money() -> None:
     assert short_answer("Nhà máy có vốn 622 triệu USD.", "How much did the plant cost?", "number").text == "622 triệu USD"  # type: ignore[union-attr]
 
 
+def test_a_share_of_the_thing_asked_is_not_the_thing() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Nhà đầu tư Nhật Bản có tổng vốn đăng ký khoảng 6,55 tỷ USD, chiếm 48% tổng vốn đầu tư FDI."
+    assert short_answer(sentence, "Tổng vốn FDI của Nhật Bản là bao nhiêu?", "number").text == "6,55 tỷ USD"  # type: ignore[union-attr]
+    assert short_answer(sentence, "Vốn Nhật Bản chiếm bao nhiêu phần trăm tổng vốn FDI?", "number").text == "48%"  # type: ignore[union-attr]
+    # a percentage before the clause ends, or before function words only, stays
+    growth = "Kinh tế của tỉnh duy trì tốc độ tăng trưởng khoảng 7%, tỉnh đang chuyển đổi cơ cấu."
+    assert short_answer(growth, "Kinh tế của tỉnh tăng trưởng bao nhiêu?", "number").text == "7%"  # type: ignore[union-attr]
+
+
 def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     from assistant.spans import short_answer
 
