@@ -10,6 +10,7 @@ the citation check on the rendered answer, and fills in the :class:`~assistant.t
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 from assistant.citations import check_answer
@@ -19,6 +20,7 @@ from assistant.people import person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
+from assistant.text import fold
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -93,6 +95,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         check.reason = "the citation check found no supported claim"
         return kept(answer, check.reason, refusal)
     cited = {answer.passages[c.index - 1].doc_id for c in checked.citations if 0 < c.index <= len(answer.passages)}
+    unnamed = _unnamed(request.standalone_question or request.question,
+                       [p for p in answer.passages if p.doc_id in cited], answer.passages)
+    if unnamed:  # "How much did Thanh Hóa export?" answered from the Nghệ An article
+        check.reason = f"the question asks about {unnamed[0]}, which the passages the model cites never name"
+        return kept(answer, check.reason, refusal)
     if not disagreeing <= cited:  # the quick answer cites both sides; one side alone hides that
         check.reason = "the articles disagree on this and the model's answer cites only one side"
         return kept(answer, check.reason, refusal)
@@ -106,6 +113,27 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     answer.text = checked.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> list[str]:
+    """The question's names (capitalised after its first word: "Thanh Hóa", "Nghệ An") that
+    some retrieved passage names but none of the cited ones does (text or article title)."""
+    def words(p: Passage) -> str:
+        return " " + " ".join(fold(w) for w in _WORD_RE.findall(f"{p.title} {p.text}")) + " "
+
+    tokens = _WORD_RE.findall(question)
+    names, run = [], []
+    for i, t in enumerate([*tokens, ""]):
+        if i > 0 and t[:1].isupper() and not t.isdigit():
+            run.append(t)
+        elif run:
+            names.append(" ".join(run))
+            run = []
+    known, have = [words(p) for p in passages], [words(p) for p in cited]
+    return [n for n in names if any(f" {fold(n)} " in k for k in known) and not any(f" {fold(n)} " in h for h in have)]
 
 
 def _restates_question(text: str, question: str) -> bool:
