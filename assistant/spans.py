@@ -187,7 +187,7 @@ def _stated_numbers(question: str) -> set[str]:
 
 
 _COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
-_PERCENT_RE = re.compile(r"\b(?:phần trăm|percent|percentage)\b")
+_PERCENT_RE = re.compile(r"\b(?:phần trăm|percent|percentage|share|proportion)\b")
 _VI_COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy)\s+\w")
 
 

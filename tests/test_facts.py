@@ -456,6 +456,13 @@ def test_a_share_of_the_thing_asked_is_not_the_thing() -> None:
     assert short_answer(growth, "Kinh tế của tỉnh tăng trưởng bao nhiêu?", "number").text == "7%"  # type: ignore[union-attr]
 
 
+def test_what_share_asks_for_a_percentage() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Xuất khẩu đạt 1.559 triệu USD, bằng 39% kế hoạch."
+    assert short_answer(sentence, "What share of the plan is that?", "number").text == "39%"  # type: ignore[union-attr]
+
+
 def test_a_percentage_apart_from_its_number_is_a_share() -> None:
     from assistant.spans import short_answer
 
