@@ -203,7 +203,10 @@ def test_the_quick_answer_shows_while_the_model_works_then_the_models_answer_rep
 
     own.bot.engine = ChatEngine(ChatClient(ScriptedChatModel(handler=reply), base_url="http://scripted/v1"),
                                 name="local", model="scripted")
-    steps, session = ask(own, QUESTION)
+    # the long wording: with these fake vectors the short one's passages name only the 2020
+    # delegation's leader, and an answer about that visit (to Thanh Hóa, not to Russia) is
+    # rightly not used (assistant.judge: the cited passages never name "Nga")
+    steps, session = ask(own, "Ai dẫn đầu đoàn công tác cấp cao tỉnh Thanh Hóa sang Liên bang Nga?")
     shown = [step[0][-1]["content"] for step in steps]
     working = [i for i, html in enumerate(shown) if "model-working" in html]
     assert working, shown
