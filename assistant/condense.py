@@ -23,7 +23,7 @@ import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from assistant.messages import condense_message
-from assistant.people import capitalised_phrases, person_names
+from assistant.people import capitalised_phrases, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, words
 from assistant.types import ChatMessage
@@ -103,27 +103,6 @@ class EntityCondenser:
 # a follow-up that asks the previous question again of another name: "Còn Nghệ An thì sao?",
 # "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
 _ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
-_TOKEN_RE = re.compile(r"\w+(?:\.(?= \w))?")  # "St." of "St. Petersburg" holds its stop
-
-
-def _name_runs(text: str, *, skip_first: bool = False) -> list[tuple[int, int, str]]:
-    """Runs of capitalised words (start, end, the word before the run); a run that starts the
-    text counts only with two words or more (the first word is capitalised anyway), or not at
-    all with ``skip_first`` (the first word is the ellipsis's "Còn", "What about")."""
-    runs: list[tuple[int, int, str]] = []
-    tokens = list(_TOKEN_RE.finditer(text))
-    i = 1 if skip_first else 0
-    while i < len(tokens):
-        j = i
-        while j < len(tokens) and tokens[j].group(0)[:1].isupper() and (
-                j == i or text[tokens[j - 1].end() : tokens[j].start()] == " "):
-            j += 1
-        if j > i and (i > 0 or j - i >= 2):
-            runs.append((tokens[i].start(), tokens[j - 1].end(), fold(tokens[i - 1].group(0)) if i else ""))
-        i = max(j, i + 1)
-    return runs
-
-
 def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> str | None:
     """The previous question asked of the follow-up's name ("Còn Nghệ An thì sao?" after "Kim
     ngạch xuất khẩu của Thanh Hóa … là bao nhiêu?": "Kim ngạch xuất khẩu của Nghệ An … là bao
@@ -135,7 +114,7 @@ def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> st
     at = max(i for i, m in enumerate(history) if m["role"] == "user")
     if _ELLIPSIS_RE.match(fold(last_user).strip()) and history[:at]:
         last_user = EntityCondenser().condense(last_user, history[:at])
-    new, old = _name_runs(question, skip_first=True), _name_runs(last_user)
+    new, old = name_runs(question, skip_first=True), name_runs(last_user)
     if not new or not old:
         return None
     start, end, before = new[0]

@@ -16,7 +16,7 @@ from dataclasses import replace
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
-from assistant.people import person_names
+from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
@@ -124,16 +124,10 @@ def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> li
     def words(p: Passage) -> str:
         return " " + " ".join(fold(w) for w in _WORD_RE.findall(f"{p.title} {p.text}")) + " "
 
-    tokens = _WORD_RE.findall(question)
-    names, run = [], []
-    for i, t in enumerate([*tokens, ""]):
-        if i > 0 and t[:1].isupper() and not t.isdigit():
-            run.append(t)
-        elif run:
-            names.append(" ".join(run))
-            run = []
+    names = [question[start:end] for start, end, _ in name_runs(question, skip_first=True)]
     known, have = [words(p) for p in passages], [words(p) for p in cited]
-    return [n for n in names if any(f" {fold(n)} " in k for k in known) and not any(f" {fold(n)} " in h for h in have)]
+    keys = {name: " " + " ".join(fold(w) for w in _WORD_RE.findall(name)) + " " for name in names}
+    return [n for n in names if any(keys[n] in k for k in known) and not any(keys[n] in h for h in have)]
 
 
 def _restates_question(text: str, question: str) -> bool:

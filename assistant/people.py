@@ -28,7 +28,7 @@ from assistant.wordlists import (
     stopword_syllables,
 )
 
-__all__ = ["capitalised_phrases", "is_syllable", "person_names", "titled_names"]
+__all__ = ["capitalised_phrases", "is_syllable", "name_runs", "person_names", "titled_names"]
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -135,6 +135,28 @@ def person_names(sentence: str) -> list[str]:
     Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh")."""
     tokens = _tokens(sentence)
     return [" ".join(tokens[a:b]) for a, b in _person_spans(tokens)]
+
+
+_RUN_TOKEN_RE = re.compile(r"\w+(?:\.(?= \w))?")  # "St." of "St. Petersburg" holds its stop
+
+
+def name_runs(text: str, *, skip_first: bool = False) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words (start, end, the word before the run); a run that starts the
+    text counts only with two words or more (the first word is capitalised anyway), or not at
+    all with ``skip_first`` (the first word is a question's "Còn", "What about", "How" …): the
+    names a question says ("Thanh Hóa", "St. Petersburg"; assistant.condense, assistant.judge)."""
+    runs: list[tuple[int, int, str]] = []
+    tokens = list(_RUN_TOKEN_RE.finditer(text))
+    i = 1 if skip_first else 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j].group(0)[:1].isupper() and (
+                j == i or text[tokens[j - 1].end() : tokens[j].start()] == " "):
+            j += 1
+        if j > i and (i > 0 or j - i >= 2):
+            runs.append((tokens[i].start(), tokens[j - 1].end(), fold(tokens[i - 1].group(0)) if i else ""))
+        i = max(j, i + 1)
+    return runs
 
 
 def capitalised_phrases(text: str) -> list[str]:

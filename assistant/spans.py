@@ -64,7 +64,7 @@ _DURATIONS = frozenset(DURATION_UNITS)
 _MAGNITUDES = frozenset(MAGNITUDES)
 # the one-word names of currencies (assistant.units: ISO 4217 and the State Bank's names)
 _MONEY = frozenset(normalize(w.lower()) for concept, names in UNITS.items() if concept.isupper() and len(concept) == 3
-                   for w in names if w.isalpha() and " " not in w and concept not in ("MW",))
+                   for w in names if w.isalpha() and " " not in w)
 
 
 @dataclass(frozen=True)
@@ -308,6 +308,19 @@ def _identity(sentence: str, toks: list[tuple[str, int, int]], people: list[Span
     return False if office else None  # an office asked of no one named here: no name answers it
 
 
+def _of_asked(toks: list[tuple[str, int, int]], span: Span, matched: list[int]) -> bool:
+    """Whether one of the two words after ``span``, in its clause, is a word of the question
+    (``matched``: their positions) that is no stopword: "48% tổng vốn" for "Tổng vốn …?"."""
+    for k in (span.end, span.end + 1):
+        if k >= len(toks) or not toks[k][0][:1].isalnum():
+            return False
+        word = normalize(toks[k][0].lower())
+        if k in matched and word not in stopword_syllables("vi", marked=True) \
+                and word not in stopword_syllables("en", marked=True):
+            return True
+    return False
+
+
 def _generic(role: Role) -> bool:
     """Whether every office ``role`` names is "head" ("trưởng"), which names no office of its own."""
     return all(heads <= _GENERIC_HEADS for heads, _ in role.units)
@@ -378,16 +391,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     if qtype == "number" and counted != "%" and not _SHARE_ASKED_RE.search(lowered):
         # a percentage of what the question asks about is a share of it, not it ("chiếm 48% tổng
         # vốn đầu tư FDI" does not answer "Tổng vốn FDI là bao nhiêu?")
-        function = stopword_syllables("vi", marked=True) | stopword_syllables("en", marked=True)
-        def of_asked(span: Span) -> bool:  # one of the next two words (same clause) is the question's
-            for k in (span.end, span.end + 1):
-                if k >= len(toks) or not toks[k][0][:1].isalnum():
-                    return False
-                if k in matched and normalize(toks[k][0].lower()) not in function:
-                    return True
-            return False
-
-        spans = [span for span in spans if not (toks[span.start][0].endswith("%") and of_asked(span))]
+        spans = [span for span in spans if not (toks[span.start][0].endswith("%") and _of_asked(toks, span, matched))]
     best: tuple[float, Span] | None = None
     for span in spans:
         inside = [f for f in folded[span.start : span.end] if any(c.isalnum() for c in f)]  # "0,12%" too
