@@ -240,7 +240,7 @@ def _measures_other(toks: list[tuple[str, int, int]], span: Span, counted: str) 
 _YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
-_SHARE_ASKED_RE = re.compile(r"\b(?:tỷ lệ|tỉ lệ|tỷ trọng|chiếm|tốc độ|share|proportion|rate|percent)")
+_SHARE_ASKED_RE = re.compile(r"\b(?:tỷ lệ|tỉ lệ|tỷ trọng|chiếm|share|proportion|rate|percent)")
 
 
 def _counts_things(counted: str | None) -> bool:
