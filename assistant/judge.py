@@ -16,6 +16,7 @@ from dataclasses import replace
 from assistant.citations import check_answer
 from assistant.claims import verify_claims
 from assistant.evidence_sentences import passage_sentences
+from assistant.extractive import format_answer
 from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
@@ -111,6 +112,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     answer.refusal = None
     answer.verification = checked.verification
     answer.text = checked.text
+    if result.claims is not None and " ".join(checked.text.split()) == " ".join(text.split()):
+        # nothing dropped: each claim followed by the sentences it rests on, quoted as the
+        # quick answer quotes them, so what the answer says can be checked where it is said
+        answer.text = _quoted(verdict.claims, result.evidence, answer.passages,
+                              english=answer.language == "en") or answer.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
 
@@ -135,6 +141,31 @@ def _restates_question(text: str, question: str) -> bool:
     Thanh Hóa" for "Phó Chủ tịch UBND tỉnh Thanh Hóa nào …?"): it says nothing new."""
     words = content_words(text)
     return bool(words) and words <= content_words(question)
+
+
+def _quoted(claims: list[Claim], evidence: list[EvidenceSentence], passages: list[Passage], *,
+            english: bool) -> str:
+    """``claim — “its sentences” [n]`` for each claim (a claim resting on sentences of two
+    passages quotes each, the second with its own lead-in); "" when a claim's sentences are
+    not all at hand."""
+    by_number = {e.number: e for e in evidence}
+    lines: list[str] = []
+    for claim in claims:
+        sentences = [by_number.get(n) for n in claim.sentences]
+        if not sentences or None in sentences:
+            return ""
+        quotes: dict[int, list[str]] = {}
+        for sentence in sentences:
+            if sentence is not None and sentence.text not in quotes.setdefault(sentence.passage, []):
+                quotes[sentence.passage].append(sentence.text)
+        short = re.sub(r"[\s.;:,—–-]+$", "", claim.text.strip())
+        first = next(iter(quotes))
+        for i, (n, texts) in enumerate(quotes.items()):
+            same = 0 < n <= len(passages) and 0 < first <= len(passages) \
+                and passages[n - 1].doc_id == passages[first - 1].doc_id
+            lines.append(format_answer(short if i == 0 else "", " … ".join(texts), n, english=english,
+                                       first=i == 0, same_article=same))
+    return "\n".join(lines)
 
 
 def _claim_quotes(citations: list[Citation], claims: list[Claim], evidence: list[EvidenceSentence]) -> list[Citation]:

@@ -2,7 +2,8 @@
 
 Each folder is the ``--out`` of an ``assistant eval`` run (its ``metrics.json``). The table
 has a row per configuration: the share of answerable questions answered correctly *with a
-verified citation to a gold source*, plain accuracy, refusal accuracy / precision / recall,
+verified citation to a gold source*, plain accuracy, the share answered by the short answer
+alone (the text before the quote; with a model, the quick answer's share beside it), refusal accuracy / precision / recall,
 false refusals (and who refused: the evidence gate, the engine, or the citation
 check), latency (p50/p95 of the whole answer and of the first visible text, the quick
 answer's first piece), how many model answers passed verification and were used, the final
@@ -23,7 +24,7 @@ from evals.report import fmt, fmt_latency
 __all__ = ["compare_table", "load_rows"]
 
 COLUMNS = (
-    "engine", "model", "retriever", "n", "right + cited", "accuracy", "refusal acc", "refusal P", "refusal R",
+    "engine", "model", "retriever", "n", "right + cited", "accuracy", "short right", "refusal acc", "refusal P", "refusal R",
     "false refusals", "by gate/engine/check", "p50 s", "p95 s", "first text p50 s", "first text p95 s",
     "model used", "ratio to bound p50", "prompt tokens", "errors",
 )
@@ -66,7 +67,9 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> str:
         speed = two.get("speed") or {}
         cells = [
             row["engine"], row["model"].replace("|", "/"), row["retriever"], fmt(m.get("n")),
-            fmt(m.get("correct_with_citation")), fmt(m.get("accuracy")), fmt(m.get("refusal_accuracy")),
+            fmt(m.get("correct_with_citation")), fmt(m.get("accuracy")),
+            fmt(m.get("short_accuracy")) + (f" (quick {fmt(two.get('quick_short_accuracy'))})" if two else ""),
+            fmt(m.get("refusal_accuracy")),
             fmt(m.get("refusal_precision")), fmt(m.get("refusal_recall")), fmt(m.get("false_refusal_rate")),
             "/".join(str(n) for n in (m.get("false_refusals_by") or {}).values()) or "–",
             fmt_latency(latency.get("total"), "p50"), fmt_latency(latency.get("total"), "p95"),

@@ -61,13 +61,18 @@ def short_answer(text: str) -> str:
     colons: what EM/F1 and the answer length are taken on. A lead-in that introduces the quote
     is not part of it: ``X — according to the article: “…”`` gives ``X``, and a head that is
     a lead-in alone (``According to the article: “…”``) gives the whole text, as no head does."""
+    return short_head(text) or _clean_short(text)
+
+
+def short_head(text: str) -> str:
+    """The short answer a text leads with: as :func:`short_answer`, but "" when the text
+    opens with its quote or with a lead-in alone (a quote is no short answer)."""
     raw = text.split(OPEN_QUOTE, 1)[0]
     if OPEN_QUOTE in text and " — " in raw:
         raw = raw.split(" — ", 1)[0]  # `short — lead-in: “quote”`
     elif raw.rstrip().endswith(":") and len(raw.split()) >= 3:
         raw = ""  # `Lead-in of some words: “quote”` introduces the quote: no short answer ("308: “…”" is one)
-    head = _clean_short(raw)
-    return head or _clean_short(text)
+    return _clean_short(raw)
 
 
 def _clean_short(text: str) -> str:

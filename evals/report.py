@@ -56,6 +56,9 @@ def summarize_results(results: Sequence[CaseResult]) -> dict[str, Any]:
         out["correct_with_citation"] = (
             sum(1 for r in correct if r.citation_correct) / len(answered_answerable) if answered_answerable else None
         )
+        out["short_accuracy"] = (  # the short answer alone, without the quote after it
+            sum(1 for r in answered_answerable if r.short_correct) / len(answered_answerable) if answered_answerable else None
+        )
         out["citation_correct"] = sum(1 for r in correct if r.citation_correct) / len(correct) if correct else None
         total_citations = sum(len(r.citations) for r in answered)
         out["citations_total"] = total_citations
@@ -140,6 +143,8 @@ def two_phase(answered: Sequence[CaseResult]) -> dict[str, Any] | None:
         "model_found_nothing": sum(1 for r in asked if r.model_found is False),
         "quick_accuracy": (sum(1 for r in answerable if r.quick_correct) / len(answerable)) if answerable else None,
         "final_accuracy": (sum(1 for r in answerable if r.correct) / len(answerable)) if answerable else None,
+        "quick_short_accuracy": (sum(1 for r in answerable if r.quick_short_correct) / len(answerable))
+        if answerable else None,
         "model_wrong_over_quick_right": sum(1 for r in answerable if r.quick_correct and not r.correct),
         "model_right_over_quick_wrong": sum(1 for r in answerable if r.correct and not r.quick_correct),
     }

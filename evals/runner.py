@@ -168,6 +168,7 @@ class CaseResult:
     evidence_sufficient: bool | None = None  # the evidence gate's verdict
     evidence_reason: str = ""
     correct: bool | None = None  # answerable cases only
+    short_correct: bool | None = None  # the short answer alone (metrics.short_head) holds every gold group
     groups_matched: int = 0
     exact_match: float | None = None  # squad cases only, on the short answer
     f1: float | None = None
@@ -186,6 +187,7 @@ class CaseResult:
     quick_answer: str = ""
     quick_refused: bool | None = None
     quick_correct: bool | None = None  # answerable cases only
+    quick_short_correct: bool | None = None
     answered_by: str = ""  # "quick" or "model"
     model_used: bool | None = None  # None: no model was asked
     model_reason: str = ""  # why the model's answer was not used
@@ -288,9 +290,12 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
         return
     if result.quick_refused is not None:
         result.quick_correct = not result.quick_refused and metrics.answer_correct(result.quick_answer, case.answers)
+        result.quick_short_correct = not result.quick_refused and metrics.answer_correct(
+            metrics.short_head(result.quick_answer), case.answers)
     text = "" if answer.refused else answer.text
     result.groups_matched = metrics.groups_matched(text, case.answers)
     result.correct = metrics.answer_correct(text, case.answers)
+    result.short_correct = metrics.answer_correct(metrics.short_head(text), case.answers)
     if case.squad:
         golds = case.alternatives
         result.exact_match = metrics.exact_match(result.short_answer, golds)

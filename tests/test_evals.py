@@ -650,6 +650,22 @@ def test_short_answer_is_the_text_before_the_quote(text: str, short: str) -> Non
     assert metrics.short_answer(text) == short
 
 
+@pytest.mark.parametrize(
+    ("text", "head"),
+    [
+        ("Nguyễn Doãn Anh — “Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.” [1]", "Nguyễn Doãn Anh"),
+        ("“Đoàn do đồng chí Nguyễn Doãn Anh dẫn đầu.” [1]", ""),  # a quote alone is no short answer
+        ("According to the article: “Doanh thu đạt 30 triệu USD.” [1]", ""),
+        ("30 triệu USD — according to the article: “Doanh thu đạt 30 triệu USD.” [1]", "30 triệu USD"),
+        ("Nguyễn Doãn Anh [1].", "Nguyễn Doãn Anh."),  # no quote: the answer is all short
+    ],
+)
+def test_short_head_is_the_short_answer_a_text_leads_with(text: str, head: str) -> None:
+    assert metrics.short_head(text) == head
+    gold = [["Nguyễn Doãn Anh"]] if "Anh" in text else [["30 triệu"]]
+    assert metrics.answer_correct(head, gold) is bool(head)  # what the "short right" column counts
+
+
 def test_refusal_curve_and_average_precision() -> None:
     # (unanswerable, score): higher score = more answerable
     pairs = [(True, 0.1), (False, 0.2), (True, 0.3), (False, 0.8), (False, 0.9), (True, 0.9)]

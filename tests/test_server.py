@@ -543,7 +543,8 @@ def test_a_client_that_joins_the_deltas_reads_the_quick_answer_then_the_final_on
                     assert "Messi" in last["model_check"]["reason"] or "Mbappé" in last["model_check"]["reason"]
                 else:
                     assert joined.endswith("\n\n" + last["answer"]) and phases[-1] == "final"
-                    assert last["answered_by"] == "model" and last["answer"].startswith(f"{NAME} dẫn đầu đoàn [")
+                    assert last["answered_by"] == "model" and last["answer"].startswith(f"{NAME} dẫn đầu đoàn — according to the article: “")
+                    assert last["answer"].endswith(f"{last['citations'][0]['quote']}” [{last['citations'][0]['index']}]")
                     assert last["citations"] and last["model_check"]["used"]
     finally:
         base.close()

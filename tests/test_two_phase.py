@@ -50,8 +50,9 @@ def test_the_quick_answer_comes_first_then_the_verified_model_answer_replaces_it
     assert answer.answered_by == "model" and answer.engine == "local" and answer.model_check
     assert answer.model_check.used and not answer.model_check.reason
     assert answer.text == events[-1].text
-    assert answer.text.startswith("Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn [")
+    # the model's claim, then the sentence it rests on, quoted and cited as the quick answer is
     cited = answer.citations[0]
+    assert answer.text == f"Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn — “{cited.quote}” [{cited.index}]"
     assert cited.quote and "Nguyễn Doãn Anh" in cited.quote and "Nguyễn Doãn Anh" in cited.text
     assert answer.timings["first_token"] <= answer.timings["quick"] <= answer.timings["total"]
     assert {"model", "verify", "retrieve"} <= set(answer.timings)
@@ -181,3 +182,24 @@ def test_a_question_the_gate_refuses_asks_no_engine(seed_bot, question: str) -> 
     answer = seed_bot.stream(question)
     assert [kind for kind, _ in answer.events()] == ["quick"]
     assert answer.refused and model.history == []
+
+
+def test_a_used_model_answer_quotes_the_sentences_each_claim_rests_on() -> None:
+    from assistant.judge import _quoted
+    from assistant.types import Claim, EvidenceSentence, Passage
+
+    passages = [Passage(doc_id=d, chunk_id=f"{d}::{i}", title=d, text=t, score=1.0)
+                for i, (d, t) in enumerate([("a", "Ông A dẫn đầu đoàn. Đoàn đến Moskva."), ("a", "Đoàn về nước."),
+                                            ("b", "Bài khác: ông A dẫn đầu.")])]
+    evidence = [EvidenceSentence(1, 1, "Ông A dẫn đầu đoàn."), EvidenceSentence(2, 1, "Đoàn đến Moskva."),
+                EvidenceSentence(3, 2, "Đoàn về nước."), EvidenceSentence(4, 3, "Bài khác: ông A dẫn đầu.")]
+    one = [Claim(text="Ông A dẫn đầu đoàn đến Moskva.", sentences=[1, 2])]
+    assert _quoted(one, evidence, passages, english=False) == \
+        "Ông A dẫn đầu đoàn đến Moskva — “Ông A dẫn đầu đoàn. … Đoàn đến Moskva.” [1]"
+    two = [Claim(text="Mr A led it", sentences=[1, 3, 4])]
+    assert _quoted(two, evidence, passages, english=True).split("\n") == [
+        "Mr A led it — according to the article: “Ông A dẫn đầu đoàn.” [1]",
+        "The article also says: “Đoàn về nước.” [2]",  # passage 2 is of the same article
+        "Another article says: “Bài khác: ông A dẫn đầu.” [3]",
+    ]
+    assert _quoted([Claim(text="x", sentences=[9])], evidence, passages, english=False) == ""  # not at hand
