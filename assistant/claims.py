@@ -27,6 +27,7 @@ and the quick answer stands — :class:`Verdict` says why, claim by claim.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -38,6 +39,7 @@ from assistant.text import folded_key, nfc
 from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
+from assistant.wordlists import CARDINALS
 
 __all__ = ["Verdict", "claim_problems", "verify_claims"]
 
@@ -56,6 +58,12 @@ class Verdict:
     repaired: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    invented: str = ""  # the first claim's number or date that no evidence sentence holds
+
+
+_WORD_RE = re.compile(r"\w+")
+# numerals that are mostly something else: "một" (a), "one" (a pronoun), "tư" (private, fourth)
+_VAGUE_CARDINALS = frozenset({"một", "one", "tư"})
 
 
 def _people(text: str) -> list[str]:
@@ -122,8 +130,11 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
             problems.append(f"{person}: {problem}")
     years = {d[:4] for d in article_dates if d[:4].isdigit()}
     stated_quantities = quantities(joined)
+    spelled = {str(CARDINALS[w]) for w in _WORD_RE.findall(joined) if w in CARDINALS and w not in _VAGUE_CARDINALS}
     for q in quantities(text):
         if any(same_quantity(q, s, joined) for s in stated_quantities):
+            continue
+        if q.unit is None and not q.scaled and q.raw & spelled:  # "3" for "ba khu công nghiệp"
             continue
         if q.unit is None and not q.scaled and q.raw & years:
             continue
@@ -183,6 +194,8 @@ def verify_claims(
             verdict.problems += [f"claim {i} ({claim.text[:80]}): {p}" for p in problems]
             if i == 1:
                 verdict.reason = f"the answer's first claim is not supported: {problems[0]}"
+                everywhere = check(claim, list(by_number), asked)  # against all it read
+                verdict.invented = next((p for p in everywhere if p.startswith(("the number ", "the date "))), "")
                 return verdict
             verdict.dropped.append(claim.text)
             continue

@@ -63,13 +63,8 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if result.refused or not claims:
         check.reason = "the model found no answer in the evidence"
         if model_refusal_refuses:
-            answer.refused = True
-            answer.refusal = Refusal("engine_declined", f"the {result.engine} engine found no answer in "
-                                     "the evidence", "engine")
-            answer.answered_by = "model"
-            answer.engine = result.engine
-            answer.text, answer.citations = refusal, []
-            return AnswerEvent("final", refusal)
+            return _refused(answer, result, refusal, Refusal(
+                "engine_declined", f"the {result.engine} engine found no answer in the evidence", "engine"))
         return kept(answer, check.reason, refusal)
     if result.claims is None:
         claims, evidence, _ = _as_sentence_claims(claims, request.passages)
@@ -77,11 +72,18 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         evidence = result.evidence
     verdict = verify_claims(claims, evidence, request.passages, question=request.question)
     check.repaired, check.dropped, check.problems = verdict.repaired, verdict.dropped, verdict.problems
+    info = getattr(request.reading, "info", None)
     if not verdict.passed:
         check.reason = verdict.reason
         log.info("the model's answer is not used: %s", verdict.reason)
+        if verdict.invented and model_refusal_refuses and getattr(info, "qtype", "") in ("number", "when"):
+            # asked for a number or date, the model gave one that nothing it read holds: it
+            # made up what it did not find, which says the evidence lacks the answer
+            return _refused(answer, result, refusal, Refusal(
+                "engine_invented", f"the {result.engine} engine answered with a number or date that no "
+                f"evidence sentence holds ({verdict.invented.removesuffix(' is not in the cited sentences')})",
+                "engine"))
         return kept(answer, check.reason, refusal)
-    info = getattr(request.reading, "info", None)
     if getattr(info, "qtype", "") == "who" and not asks_office(request.question) \
             and not any(person_names(c.text) for c in verdict.claims) \
             and not answer.quick_refused and person_names(answer.quick):
@@ -119,6 +121,16 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
                               english=answer.language == "en") or answer.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
+
+
+def _refused(answer: Answer, result: GenerationResult, refusal: str, why: Refusal) -> AnswerEvent:
+    """The model's verdict on the evidence makes the answer a refusal."""
+    answer.refused = True
+    answer.refusal = why
+    answer.answered_by = "model"
+    answer.engine = result.engine
+    answer.text, answer.citations = refusal, []
+    return AnswerEvent("final", refusal)
 
 
 _WORD_RE = re.compile(r"\w+")

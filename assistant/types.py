@@ -93,7 +93,8 @@ RefusalCode = Literal[
     "missing_terms",  # the question names something the passages never mention
     "no_fact_of_kind",  # no sentence holds the kind of fact asked for (a name, number, date)
     "weak_match",  # nothing matches the question well enough
-    "engine_declined",  # the answer engine (a model) judged the passages insufficient
+    "engine_declined", "engine_invented",  # the model judged the passages insufficient, or
+    # gave a number or date no evidence sentence holds for the one asked (assistant.judge)
     "unsupported",  # the citation check found no claim supported by its passage
 ]
 

@@ -243,8 +243,11 @@ def score_answer(result: CaseResult, case: Case, answer: Any) -> None:
         result.short_answer = metrics.short_answer(answer.text)
         result.answer_words = metrics.word_count(result.short_answer)
     if result.refused:
+        by = getattr(getattr(answer, "refusal", None), "by", "")
         if evidence is not None and getattr(evidence, "sufficient", True) is False:
             result.refusal_by = "gate"
+        elif by in ("engine", "check"):  # the answer says who refused
+            result.refusal_by = by
         elif not result.raw_answer.strip():
             result.refusal_by = "engine"
         else:

@@ -162,6 +162,23 @@ def test_a_model_that_finds_no_answer_refuses(seed_bot) -> None:
         assert answer.refused and answer.model_check is None
 
 
+def test_a_number_the_model_made_up_for_a_number_question_refuses(seed_bot) -> None:
+    """Asked how much, a model that answers with a sum no evidence sentence holds found none:
+    the answer is a refusal (not the quick answer, which the model's reading contradicts)."""
+    with_model(seed_bot, citing("USD", "Kim ngạch nhập khẩu đạt 987 triệu USD."))
+    answer = seed_bot.stream("Thanh Hóa nhập khẩu từ Nga bao nhiêu USD trong 9 tháng năm 2025?")
+    list(answer.events())
+    assert answer.evidence is not None and answer.evidence.sufficient  # the gate let it through
+    assert answer.refused and answer.answered_by == "model" and answer.citations == []
+    assert answer.refusal is not None and answer.refusal.code == "engine_invented" and "987" in answer.refusal.detail
+    # the same made-up number for a question that does not ask for one: the quick answer stands
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Nguyễn Doãn Anh và 987 người."))
+    kept = seed_bot.stream(QUESTION)
+    list(kept.events())
+    assert not kept.refused and kept.answered_by == "quick" and kept.model_check is not None
+    assert any("987" in problem for problem in kept.model_check.problems)
+
+
 def test_the_quick_answer_is_shown_while_the_model_still_writes(seed_bot) -> None:
     hold = threading.Event()
     model = with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn."))
