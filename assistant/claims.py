@@ -58,7 +58,6 @@ class Verdict:
     repaired: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    invented: str = ""  # the first claim's number or date that no evidence sentence holds
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -194,8 +193,6 @@ def verify_claims(
             verdict.problems += [f"claim {i} ({claim.text[:80]}): {p}" for p in problems]
             if i == 1:
                 verdict.reason = f"the answer's first claim is not supported: {problems[0]}"
-                everywhere = check(claim, list(by_number), asked)  # against all it read
-                verdict.invented = next((p for p in everywhere if p.startswith(("the number ", "the date "))), "")
                 return verdict
             verdict.dropped.append(claim.text)
             continue

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from assistant.citations import check_answer
-from assistant.claims import verify_claims
+from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.extractive import format_answer
 from assistant.people import name_runs, person_names
@@ -76,13 +76,13 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if not verdict.passed:
         check.reason = verdict.reason
         log.info("the model's answer is not used: %s", verdict.reason)
-        if verdict.invented and model_refusal_refuses and getattr(info, "qtype", "") in ("number", "when"):
+        invented = _made_up(claims[0], evidence, request) if getattr(info, "qtype", "") in ("number", "when") else ""
+        if invented and model_refusal_refuses:
             # asked for a number or date, the model gave one that nothing it read holds: it
             # made up what it did not find, which says the evidence lacks the answer
             return _refused(answer, result, refusal, Refusal(
-                "engine_invented", f"the {result.engine} engine answered with a number or date that no "
-                f"evidence sentence holds ({verdict.invented.removesuffix(' is not in the cited sentences')})",
-                "engine"))
+                "engine_invented", f"the {result.engine} engine answered with {invented}, which no evidence "
+                "sentence holds", "engine"))
         return kept(answer, check.reason, refusal)
     if getattr(info, "qtype", "") == "who" and not asks_office(request.question) \
             and not any(person_names(c.text) for c in verdict.claims) \
@@ -121,6 +121,17 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
                               english=answer.language == "en") or answer.text
     answer.citations = _claim_quotes(checked.citations, verdict.claims, result.evidence)
     return AnswerEvent("final", answer.text)
+
+
+def _made_up(claim: Claim, evidence: list[EvidenceSentence], request: GenerationRequest) -> str:
+    """The number or date of ``claim`` that no evidence sentence holds, nor the conversation
+    the model read (a follow-up may take it from an earlier answer); "" when there is none."""
+    said = [e.text for e in evidence] + [str(m.get("content", "")) for m in request.history]
+    dates = [p.date for p in request.passages]
+    for problem in claim_problems(claim.text, said, " ".join(said), dates):
+        if problem.startswith(("the number ", "the date ")):
+            return problem.removesuffix(" is not in the cited sentences")
+    return ""
 
 
 def _refused(answer: Answer, result: GenerationResult, refusal: str, why: Refusal) -> AnswerEvent:

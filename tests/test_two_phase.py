@@ -171,6 +171,14 @@ def test_a_number_the_model_made_up_for_a_number_question_refuses(seed_bot) -> N
     assert answer.evidence is not None and answer.evidence.sufficient  # the gate let it through
     assert answer.refused and answer.answered_by == "model" and answer.citations == []
     assert answer.refusal is not None and answer.refusal.code == "engine_invented" and "987" in answer.refusal.detail
+    # a number the conversation gave (the model reads it too) is not made up: no refusal
+    with_model(seed_bot, citing("USD", "Kim ngạch nhập khẩu đạt 987 triệu USD."))
+    earlier = [{"role": "user", "content": "Thanh Hóa nhập khẩu bao nhiêu?"},
+               {"role": "assistant", "content": "Khoảng 987 triệu USD [1]."}]
+    followed = seed_bot.stream("Thanh Hóa nhập khẩu từ Nga bao nhiêu USD trong 9 tháng năm 2025?", history=earlier)
+    list(followed.events())
+    assert followed.model_check is not None and not followed.model_check.used  # asked, not used
+    assert not followed.refused and followed.answered_by == "quick", followed.refusal
     # the same made-up number for a question that does not ask for one: the quick answer stands
     with_model(seed_bot, citing("Nguyễn Doãn Anh", "Nguyễn Doãn Anh và 987 người."))
     kept = seed_bot.stream(QUESTION)
