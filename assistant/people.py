@@ -17,6 +17,8 @@ import re
 from assistant.facts import NAME_SPLIT
 from assistant.text import fold, nfc, normalize
 from assistant.wordlists import (
+    INTERROGATIVES,
+    NAME_FUNCTION_WORDS,
     NAME_HONORIFICS,
     NAME_ORGANISATION_WORDS,
     NAME_TITLE_MODIFIERS,
@@ -33,6 +35,7 @@ __all__ = ["capitalised_phrases", "is_syllable", "name_runs", "person_names", "t
 # --- people -----------------------------------------------------------------------------------
 
 _SURNAMES = {fold(s) for s in VIETNAMESE_SURNAMES}
+_NOT_NAME_WORDS = frozenset(NAME_FUNCTION_WORDS) | frozenset(INTERROGATIVES)  # "Which Vietnamese group …?" names nobody
 _TOKEN_RE = re.compile(r"\b[A-Za-z]{1,3}\.(?= \w)|\w+|[^\w\s]", re.UNICODE)
 _ABBREVIATION_RE = re.compile(r"[A-Z]\.|[B-DF-HJ-NP-TV-XZ][B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{1,2}\.")
 
@@ -90,6 +93,8 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
                 k = len(run)  # initials before Vietnamese syllables ("vitamin C. Sau đó") make no name
             if len(run) - k >= 3 and is_syllable(run[k]) and not any(is_syllable(w) for w in run[k + 1 :]):
                 k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
+            while k < len(run) and fold(run[k]) in _NOT_NAME_WORDS:
+                k += 1  # a question or function word starting a sentence: "Which Vietnamese", "The Hague"
             if len(run) - k >= 2:
                 spans.append((i + k, j))
             elif len(run) >= 2 and _addressed(tokens, i, j):

@@ -70,3 +70,12 @@ def test_an_elliptical_follow_up_asks_the_previous_question_of_its_name() -> Non
         "Kim ngạch xuất khẩu của Thái Bình sang Nga 9 tháng năm 2025 là bao nhiêu?"
     # no name to ask about: the pronoun heuristic, as before
     assert condense("Còn ông ấy thì sao?", _turns(LEADER)).startswith("Còn Nguyễn Tiến Thành thì sao?")
+
+
+def test_a_follow_up_carries_no_question_words_as_a_name() -> None:
+    # "Which Vietnamese group …?" names no one: "its" is not replaced by "Which Vietnamese"
+    first = ("Which Vietnamese group opened a fresh-milk plant in Kaluga?",
+             "According to the article: “… Tập đoàn TH chính thức vận hành nhà máy sữa tươi tại … tỉnh Kaluga …” [1]")
+    out = EntityCondenser().condense("Which of its leaders received the Russian Order of Friendship?", _turns(first))
+    # with no name to carry, the previous question is carried whole
+    assert out == f"Which of its leaders received the Russian Order of Friendship? ({first[0]})", out

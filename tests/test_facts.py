@@ -121,6 +121,14 @@ def test_a_latin_name_run_sheds_a_vietnamese_word_before_it() -> None:
     assert person_names("Ông Vladimir Putin phát biểu.") == ["Vladimir Putin"]
 
 
+def test_a_question_or_function_word_is_no_part_of_a_latin_name() -> None:
+    # an English question opens with a capitalised wh-word, a sentence with "The", "In" …
+    assert person_names("Which Vietnamese group opened a fresh-milk plant in Kaluga?") == []
+    assert person_names("What Russian province signed a memorandum?") == []
+    assert person_names("How Vladimir Putin won the election.") == ["Vladimir Putin"]
+    assert person_names("In Neil Armstrong's words") == ["Neil Armstrong"]
+
+
 def test_initials_and_abbreviations_stay_inside_names_and_titles() -> None:
     from assistant.spans import short_answer
 
