@@ -21,7 +21,7 @@ from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
-from assistant.text import fold
+from assistant.text import fold, matching_key
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -182,6 +182,9 @@ def _quoted(claims: list[Claim], evidence: list[EvidenceSentence], passages: lis
             if sentence is not None and sentence.text not in quotes.setdefault(sentence.passage, []):
                 quotes[sentence.passage].append(sentence.text)
         short = re.sub(r"[\s.;:,—–-]+$", "", claim.text.strip())
+        said = matching_key(" ".join(quotes[next(iter(quotes))]))
+        if matching_key(short) in said and 2 * len(short.split()) >= len(said.split()):
+            short = ""  # the claim copies most of its sentence: the quote alone says it
         first = next(iter(quotes))
         for i, (n, texts) in enumerate(quotes.items()):
             same = 0 < n <= len(passages) and 0 < first <= len(passages) \

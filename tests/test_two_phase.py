@@ -228,3 +228,6 @@ def test_a_used_model_answer_quotes_the_sentences_each_claim_rests_on() -> None:
         "Another article says: “Bài khác: ông A dẫn đầu.” [3]",
     ]
     assert _quoted([Claim(text="x", sentences=[9])], evidence, passages, english=False) == ""  # not at hand
+    # a claim that copies its sentence is not said twice
+    assert _quoted([Claim(text="Ông A dẫn đầu đoàn.", sentences=[1])], evidence, passages, english=False) == \
+        "“Ông A dẫn đầu đoàn.” [1]"
