@@ -93,8 +93,7 @@ RefusalCode = Literal[
     "missing_terms",  # the question names something the passages never mention
     "no_fact_of_kind",  # no sentence holds the kind of fact asked for (a name, number, date)
     "weak_match",  # nothing matches the question well enough
-    "engine_declined", "engine_invented",  # the model judged the passages insufficient, or
-    # gave a number or date no evidence sentence holds for the one asked (assistant.judge)
+    "engine_declined", "engine_invented",  # a model found no answer / made up the number or date asked
     "unsupported",  # the citation check found no claim supported by its passage
 ]
 
