@@ -35,11 +35,11 @@ from assistant.facts import extract_facts, find_dates
 from assistant.language import detect_language
 from assistant.people import person_names
 from assistant.terms import content_words
-from assistant.text import folded_key, nfc
+from assistant.text import folded_key, nfc, normalize
 from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
-from assistant.wordlists import CARDINALS
+from assistant.wordlists import CARDINALS, COUNTING_CARDINALS
 
 __all__ = ["Verdict", "claim_problems", "verify_claims"]
 
@@ -61,8 +61,6 @@ class Verdict:
 
 
 _WORD_RE = re.compile(r"\w+")
-# numerals that are mostly something else: "một" (a), "one" (a pronoun), "tư" (private, fourth)
-_VAGUE_CARDINALS = frozenset({"một", "one", "tư"})
 
 
 def _people(text: str) -> list[str]:
@@ -129,7 +127,7 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
             problems.append(f"{person}: {problem}")
     years = {d[:4] for d in article_dates if d[:4].isdigit()}
     stated_quantities = quantities(joined)
-    spelled = {str(CARDINALS[w]) for w in _WORD_RE.findall(joined) if w in CARDINALS and w not in _VAGUE_CARDINALS}
+    spelled = {str(CARDINALS[w]) for w in map(normalize, _WORD_RE.findall(joined)) if w in COUNTING_CARDINALS}
     for q in quantities(text):
         if any(same_quantity(q, s, joined) for s in stated_quantities):
             continue

@@ -103,6 +103,8 @@ class EntityCondenser:
 # a follow-up that asks the previous question again of another name: "Còn Nghệ An thì sao?",
 # "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
 _ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
+
+
 def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> str | None:
     """The previous question asked of the follow-up's name ("Còn Nghệ An thì sao?" after "Kim
     ngạch xuất khẩu của Thanh Hóa … là bao nhiêu?": "Kim ngạch xuất khẩu của Nghệ An … là bao

@@ -21,7 +21,7 @@ from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
-from assistant.text import fold, matching_key
+from assistant.text import folded_key, matching_key
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -144,19 +144,15 @@ def _refused(answer: Answer, result: GenerationResult, refusal: str, why: Refusa
     return AnswerEvent("final", refusal)
 
 
-_WORD_RE = re.compile(r"\w+")
-
-
 def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> list[str]:
     """The question's names (capitalised after its first word: "Thanh Hóa", "Nghệ An") that
     some retrieved passage names but none of the cited ones does (text or article title)."""
-    def words(p: Passage) -> str:
-        return " " + " ".join(fold(w) for w in _WORD_RE.findall(f"{p.title} {p.text}")) + " "
+    def key(text: str) -> str:
+        return f" {folded_key(text)} "
 
     names = [question[start:end] for start, end, _ in name_runs(question, skip_first=True)]
-    known, have = [words(p) for p in passages], [words(p) for p in cited]
-    keys = {name: " " + " ".join(fold(w) for w in _WORD_RE.findall(name)) + " " for name in names}
-    return [n for n in names if any(keys[n] in k for k in known) and not any(keys[n] in h for h in have)]
+    known, have = [key(f"{p.title} {p.text}") for p in passages], [key(f"{p.title} {p.text}") for p in cited]
+    return [n for n in names if any(key(n) in k for k in known) and not any(key(n) in h for h in have)]
 
 
 def _restates_question(text: str, question: str) -> bool:
@@ -174,18 +170,17 @@ def _quoted(claims: list[Claim], evidence: list[EvidenceSentence], passages: lis
     by_number = {e.number: e for e in evidence}
     lines: list[str] = []
     for claim in claims:
-        sentences = [by_number.get(n) for n in claim.sentences]
-        if not sentences or None in sentences:
+        if not claim.sentences or any(n not in by_number for n in claim.sentences):
             return ""
         quotes: dict[int, list[str]] = {}
-        for sentence in sentences:
-            if sentence is not None and sentence.text not in quotes.setdefault(sentence.passage, []):
+        for sentence in (by_number[n] for n in claim.sentences):
+            if sentence.text not in quotes.setdefault(sentence.passage, []):
                 quotes[sentence.passage].append(sentence.text)
+        first = next(iter(quotes))
         short = re.sub(r"[\s.;:,—–-]+$", "", claim.text.strip())
-        said = matching_key(" ".join(quotes[next(iter(quotes))]))
+        said = matching_key(" ".join(quotes[first]))
         if matching_key(short) in said and 2 * len(short.split()) >= len(said.split()):
             short = ""  # the claim copies most of its sentence: the quote alone says it
-        first = next(iter(quotes))
         for i, (n, texts) in enumerate(quotes.items()):
             same = 0 < n <= len(passages) and 0 < first <= len(passages) \
                 and passages[n - 1].doc_id == passages[first - 1].doc_id

@@ -41,6 +41,7 @@ from assistant.units import UNITS
 from assistant.wordlists import (
     CARDINALS,
     CONNECTIVES,
+    COUNTING_CARDINALS,
     DURATION_UNITS,
     INTERROGATIVES,
     MAGNITUDES,
@@ -56,9 +57,6 @@ _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)* ?%?$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
-# numerals written as words that count ("ba khu công nghiệp"); "một" is mostly "a", "tư" mostly
-# a syllable of another word ("tư vấn", "đầu tư")
-_COUNT_WORDS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"))
 _CONNECTIVES = frozenset(CONNECTIVES)
 _DURATIONS = frozenset(DURATION_UNITS)
 _MAGNITUDES = frozenset(MAGNITUDES)
@@ -148,7 +146,7 @@ def candidates(sentence: str) -> list[Span]:
                 if kind == "date":
                     spans.append(Span(w, "number", i, i + 1))
             spans.append(Span(w, kind, i, i + 1))
-        elif w.islower() and normalize(w) in _COUNT_WORDS:
+        elif w.islower() and normalize(w) in COUNTING_CARDINALS:
             # a numeral written as a word counts what follows it ("ba khu công nghiệp", "sáu
             # lần"); alone it is too often something else ("ba" father, "hai" also "both")
             j = i + 1

@@ -179,6 +179,10 @@ CARDINALS: dict[str, int] = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
     "mười": 10,
 }  # fmt: skip
+# The ones that count when written as words ("ba khu công nghiệp": assistant.spans,
+# assistant.claims); "một" is mostly "a", "one" a pronoun, "tư" a syllable of another word
+# ("tư vấn", "đầu tư").
+COUNTING_CARDINALS = frozenset(w for w in CARDINALS if w not in ("một", "one", "tư"))
 # Words of magnitude, from the same grammars: they scale a number and measure nothing ("2,6
 # triệu người" counts people: assistant.spans).
 MAGNITUDES = _words("chục trăm nghìn ngàn vạn triệu tỷ tỉ hundred hundreds thousand thousands million millions "

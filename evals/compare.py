@@ -3,8 +3,8 @@
 Each folder is the ``--out`` of an ``assistant eval`` run (its ``metrics.json``). The table
 has a row per configuration: the share of answerable questions answered correctly *with a
 verified citation to a gold source*, plain accuracy, the share answered by the short answer
-alone (the text before the quote; with a model, the quick answer's share beside it), refusal accuracy / precision / recall,
-false refusals (and who refused: the evidence gate, the engine, or the citation
+alone (the text before the quote; with a model, the quick answer's share beside it), refusal
+accuracy / precision / recall, false refusals (and who refused: the evidence gate, the engine, or the citation
 check), latency (p50/p95 of the whole answer and of the first visible text, the quick
 answer's first piece), how many model answers passed verification and were used, the final
 answer's time over the prefill+decode bound (see :func:`evals.report.two_phase`) and the
