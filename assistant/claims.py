@@ -128,15 +128,16 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
     years = {d[:4] for d in article_dates if d[:4].isdigit()}
     stated_quantities = quantities(joined)
     spelled = {str(CARDINALS[w]) for w in map(normalize, _WORD_RE.findall(joined)) if w in COUNTING_CARDINALS}
+    stated_dates = [d for _, d in find_dates(joined)[0]]
+    stated_years = {str(y) for _, _, y in stated_dates if y is not None}  # "1967" of "ngày 27 tháng 1 năm 1967"
     for q in quantities(text):
         if any(same_quantity(q, s, joined) for s in stated_quantities):
             continue
         if q.unit is None and not q.scaled and q.raw & spelled:  # "3" for "ba khu công nghiệp"
             continue
-        if q.unit is None and not q.scaled and q.raw & years:
+        if q.unit is None and not q.scaled and q.raw & (years | stated_years):
             continue
         problems.append(f"the number {q.text}" + (f" ({q.unit})" if q.unit else "") + " is not in the cited sentences")
-    stated_dates = [d for _, d in find_dates(joined)[0]]
     for written, (day, month, year) in find_dates(text)[0]:
         ok = any(
             month == m and (day is None or day == d) and (year is None or year == y or (y is None and str(year) in years))

@@ -104,6 +104,14 @@ def _numbers(value: Any) -> list[int]:
     return []
 
 
+def _tidy(text: str) -> str:
+    """A claim without its markers, spaces before punctuation, or the space a small model
+    puts inside a number ("500, 000": a group of three digits that starts with 0 is no
+    number of its own)."""
+    text = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER_RE.sub("", text)).strip()
+    return re.sub(r"(\d[.,]) (0\d\d)(?!\d)", r"\1\2", text)
+
+
 def parse_reply(text: str) -> ParsedReply:
     """Claims from a JSON reply (see :data:`ANSWER_SCHEMA`) or, failing that, from plain text
     whose sentences end with ``[n]`` markers (then ``n`` are sentence numbers too)."""
@@ -124,8 +132,7 @@ def parse_reply(text: str) -> ParsedReply:
             if not isinstance(item, dict):
                 reply.problems.append(f"a claim is not an object: {item!r}"[:120])
                 continue
-            claim_text = " ".join(str(item.get("text") or "").split())
-            claim_text = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER_RE.sub("", claim_text)).strip()
+            claim_text = _tidy(" ".join(str(item.get("text") or "").split()))
             if claim_text:
                 reply.claims.append(Claim(text=claim_text, sentences=list(dict.fromkeys(_numbers(item.get("sentences"))))))
         if reply.found is False and reply.claims:
@@ -142,7 +149,7 @@ def parse_reply(text: str) -> ParsedReply:
     for a, b in split_sentences(body):
         sentence = body[a:b].strip()
         numbers = [int(n) for group in _MARKER_RE.findall(sentence) for n in re.findall(r"\d+", group)]
-        claim_text = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER_RE.sub("", sentence)).strip()
+        claim_text = _tidy(sentence)
         if not re.search(r"\w", claim_text):  # markers alone belong to the sentence before
             if reply.claims:
                 reply.claims[-1].sentences += [n for n in numbers if n not in reply.claims[-1].sentences]

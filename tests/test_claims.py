@@ -191,6 +191,15 @@ def test_a_digit_matches_a_numeral_written_as_a_word() -> None:
     assert claim_problems("1", ["Đây là một dự án lớn."], "Đây là một dự án lớn.")  # "một" is mostly "a"
 
 
+def test_a_year_matches_the_year_of_a_full_date() -> None:
+    test = "Thử nghiệm bắt đầu vào sáng ngày 27 tháng 1 năm 1967, và ngay lập tức gặp sự cố."
+    assert claim_problems("1967", [test], test) == []  # "When did the test occur?" — "1967"
+    assert claim_problems("In 1967.", [test], test) == []
+    assert claim_problems("1968", [test], test)
+    assert claim_problems("27", [test], test)  # a day alone is no year
+    assert claim_problems("năm 1967", ["Năm 1966 có 27 vụ."], "Năm 1966 có 27 vụ.")
+
+
 # --- the structured reply ---------------------------------------------------------------------
 
 
@@ -212,6 +221,14 @@ def test_replies_are_read_as_json_or_as_text_with_markers() -> None:
     assert text_reply.form == "text" and [c.sentences for c in text_reply.claims] == [[1], [2, 3]]
     assert parse_reply('{"found": false, "claims": []}').found is False
     assert parse_reply("NO_ANSWER").found is False
+
+
+def test_a_number_a_small_model_spaced_is_read_whole() -> None:
+    assert [c.text for c in parse_reply('{"found": true, "answer": "500, 000 people", "sentences": [1]}').claims] \
+        == ["500,000 people"]
+    assert [c.text for c in parse_reply("In 2013, 500 people came [1].").claims] == ["In 2013, 500 people came."]
+    assert [c.text for c in parse_reply('{"found": true, "answer": "1. 050 tấn", "sentences": [1]}').claims] \
+        == ["1.050 tấn"]
 
 
 def test_render_puts_passage_markers_before_the_full_stop() -> None:
