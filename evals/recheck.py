@@ -12,6 +12,13 @@ output in a minute instead of the model's half hour. Cases the model was never a
 gate refused them then) have nothing to replay and stay refused; a recorded sentence that no
 passage of today's retrieval holds is dropped, so claims citing it fail the check.
 Latencies in the replayed report are the pipeline's alone, without the model.
+
+A held-out run (``assistant eval --heldout`` or ``-d xquad …``) is replayed over the same
+assembled corpus (XQuAD passages with the same ones removed, the same distractors), indexed
+into ``--store`` (default: the run's own store) with ``--embed-cache`` as the eval uses it:
+
+    python -m evals.recheck reports/xq-local --store /tmp/hoitin-rep \\
+        --embed-cache /tmp/hoitin-dev/embeddings.sqlite --out reports/xq-local-rechecked
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,9 +96,14 @@ def _case(row: dict[str, Any]) -> Case:
                 type=row["type"], lang=row["lang"], conversation=row["conversation"], turn=row["turn"])
 
 
-def recheck(report: Path, corpus: Path = Path("corpus")) -> EvalRun:
-    """Replay the report at ``report`` (a folder written by ``assistant eval --out``)."""
+def recheck(report: Path, corpus: Path = Path("corpus"), *, store: Path | None = None,
+            embed_cache: Path | None = None) -> EvalRun:
+    """Replay the report at ``report`` (a folder written by ``assistant eval --out``); a
+    held-out run over its assembled corpus in ``store`` (default: the run's own)."""
     from assistant import Assistant
+    from assistant.embeddings import E5Embeddings
+    from evals.embedcache import CachedEmbeddings
+    from evals.heldout import HeldoutSpec, assemble
 
     rows = [json.loads(line) for line in (report / "results.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
@@ -104,14 +117,32 @@ def recheck(report: Path, corpus: Path = Path("corpus")) -> EvalRun:
     engine_name, retriever = configs[0].split("/")
     model = next((row["model"] for row in rows if row.get("model")), engine_name)
 
+    embeddings = CachedEmbeddings(E5Embeddings(), embed_cache) if embed_cache else None
+
     def factory(settings: Any) -> _ReplayBot:
-        bot = Assistant.from_settings(settings.model_copy(update={"llm": "extractive"}))
+        bot = Assistant.from_settings(settings.model_copy(update={"llm": "extractive"}), embeddings=embeddings)
         engine = ReplayEngine(engine_name, model)
         bot.engine = bot.condenser = engine
         return _ReplayBot(bot, engine, rows)
 
-    return run_eval([_case(row) for row in rows], corpus=corpus, configs=[EvalConfig(engine_name, retriever)],
-                    bot_factory=factory)
+    configs = [EvalConfig(engine_name, retriever)]
+    meta = json.loads((report / "metrics.json").read_text(encoding="utf-8")).get("meta", {}) \
+        if (report / "metrics.json").exists() else {}
+    held_out = meta.get("heldout")
+    if not held_out:
+        return run_eval([_case(row) for row in rows], corpus=corpus, configs=configs, store=store,
+                        bot_factory=factory)
+    spec = HeldoutSpec(datasets=tuple(held_out["datasets"]), unanswerable=held_out["unanswerable"],
+                       distractors=held_out["distractors"])
+    with tempfile.TemporaryDirectory(prefix="hoitin-recheck-") as tmp:
+        held = assemble(spec, Path(tmp))
+        by_id = {c.id: c for c in held.cases}
+        missing = [row["case_id"] for row in rows if row["case_id"] not in by_id]
+        if missing:
+            raise EvalError(f"{len(missing)} recorded cases are not in today's held-out set (e.g. {missing[0]})")
+        target = store or (Path(meta["store"]) if meta.get("store") else None)
+        return run_eval([by_id[row["case_id"]] for row in rows], corpus=held.corpus, configs=configs,
+                        store=target, bot_factory=factory, datasets=held.files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,9 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("report", type=Path, help="a folder written by `assistant eval --out`")
     parser.add_argument("--out", type=Path, required=True, help="folder for the replayed report")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--store", type=Path, help="Chroma folder to index into (a held-out run: default its own)")
+    parser.add_argument("--embed-cache", type=Path, help="SQLite file of the in-process embedder's vectors")
     args = parser.parse_args(argv)
     try:
-        write_report(recheck(args.report, args.corpus), args.out)
+        write_report(recheck(args.report, args.corpus, store=args.store, embed_cache=args.embed_cache), args.out)
         table = compare_table(load_rows([args.report, args.out]))
     except (OSError, EvalError) as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -997,6 +997,48 @@ def test_cli_heldout_run_with_the_real_assistant_and_a_reused_store(tmp_path: Pa
     assert "Split: only the `report` part" in (tmp_path / "two" / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_recheck_replays_a_heldout_run_over_its_assembled_corpus(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A held-out engine run is replayed over the same assembled corpus (removed passages out,
+    the same distractors), not over the project's articles."""
+    from evals.recheck import recheck
+    from evals.runner import CaseResult
+
+    data = _dev_data(tmp_path)
+    monkeypatch.setenv("HOITIN_XQUAD_DIR", str(data["vi"]))
+    monkeypatch.setenv("HOITIN_XQUAD_EN_DIR", str(data["en"]))
+    monkeypatch.setenv("HOITIN_VIWIKI", str(data["wiki"]))
+    pho = "Phở là món ăn nổi tiếng của Hà Nội."
+
+    def row(case_id: str, question: str, answers: list, **extra: Any) -> dict:
+        return CaseResult(config="local/hybrid", case_id=case_id, question=question, type="factoid", lang="vi",
+                          answers=answers, sources=[], unanswerable=not answers, raw_answer="", refused=True,
+                          correct=None, model="qwen", **extra).to_dict()
+
+    rows = [
+        row("q4", "Món ăn nổi tiếng của Hà Nội?", [["Phở"]], model_found=True, model_text="Phở [1].",
+            model_claims=[{"text": "Phở", "sentences": [1], "passages": []}],
+            model_evidence=[{"number": 1, "passage": 1, "text": pho}]),
+        row("q1", "Fansipan cao bao nhiêu?", [], model_found=False),  # its passage is removed
+    ]
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "results.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    meta = {"heldout": {"datasets": ["xquad", "xquad-en"], "unanswerable": "removal", "distractors": 2}}
+    (report / "metrics.json").write_text(json.dumps({"meta": meta}), encoding="utf-8")
+    run = recheck(report, store=tmp_path / "store")
+    results = {r.case_id: r for r in run.results}
+    assert results["q4"].model_used and results["q4"].correct and results["q4"].answer.startswith("Phở")
+    assert results["q1"].refused and results["q1"].type == "removed"
+    corpus = {r["doc_id"] for r in results["q4"].retrieved}
+    assert "xquad-vi-17-001" in corpus and not corpus & {"xquad-vi-03-001", "xquad-vi-17-000"}
+    rows[0]["case_id"] = "q2"  # dropped from the held-out set: its answer is in a distractor
+    (report / "results.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    with pytest.raises(EvalError, match="not in today's held-out set"):
+        recheck(report, store=tmp_path / "store")
+
+
 def test_strip_marks_leaves_a_question_as_people_type_it() -> None:
     from assistant.text import unmarked
 
