@@ -23,9 +23,9 @@ import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from assistant.messages import condense_message
-from assistant.people import capitalised_phrases, name_runs, person_names
+from assistant.people import capitalised_phrases, is_syllable, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
-from assistant.text import fold, words
+from assistant.text import fold, has_diacritics, words
 from assistant.types import ChatMessage
 from assistant.wordlists import FOLLOW_UP_PRONOUNS, INTERROGATIVES
 
@@ -116,12 +116,25 @@ def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> st
     at = max(i for i, m in enumerate(history) if m["role"] == "user")
     if _ELLIPSIS_RE.match(fold(last_user).strip()) and history[:at]:
         last_user = EntityCondenser().condense(last_user, history[:at])
-    new, old = name_runs(question, skip_first=True), name_runs(last_user)
+    new, old = name_runs(question, skip_first=True), name_runs(last_user) or _first_word_name(last_user)
     if not new or not old:
         return None
     start, end, before = new[0]
     target = next((r for r in old if before and r[2] == before), old[0])
     return last_user[: target[0]] + question[start:end] + last_user[target[1] :]
+
+
+def _first_word_name(question: str) -> list[tuple[int, int, str]]:
+    """A Vietnamese question's first word as its name when it can be nothing else: the subject
+    comes first ("Kaluga có bao nhiêu khu công nghiệp?"), and a capitalised word that is no
+    Vietnamese syllable nor a question word is a foreign name (a syllable, "Tỉnh", may not be)."""
+    first = re.match(r"\s*(\w+)", question)
+    if first is None or not has_diacritics(question):
+        return []
+    word = first.group(1)
+    if not word[:1].isupper() or is_syllable(word) or fold(word) in INTERROGATIVES:
+        return []
+    return [(first.start(1), first.end(1), "")]
 
 
 def _pronoun_referent(last_user: str, history: list[ChatMessage]) -> list[str]:

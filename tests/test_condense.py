@@ -64,6 +64,12 @@ def test_an_elliptical_follow_up_asks_the_previous_question_of_its_name() -> Non
         "Who did the delegation meet in St. Petersburg?"
     assert condense("What about Nghệ An?", _turns(("How much did Thanh Hóa export to Russia?", "6,25 triệu USD"))) == \
         "How much did Nghệ An export to Russia?"
+    # a foreign name that starts a Vietnamese question is its subject; a Vietnamese syllable may
+    # not be a name ("Tỉnh nào …?"), nor a question word
+    assert condense("Còn Nghệ An thì sao?", _turns(("Kaluga có bao nhiêu khu công nghiệp?", "ba"))) == \
+        "Nghệ An có bao nhiêu khu công nghiệp?"
+    assert condense("Còn Nghệ An thì sao?", _turns(("Tỉnh nào có ba khu công nghiệp?", "Kaluga"))) != \
+        "Nghệ An nào có ba khu công nghiệp?"
     # a second ellipsis reads the first one made whole
     turns = _turns(export, ("Còn Nghệ An thì sao?", "2,6 triệu USD"))
     assert condense("Còn Thái Bình thì sao?", turns) == \
