@@ -32,10 +32,13 @@ _VIETNAMESE: dict[str, str] = {
 _ENGLISH: dict[str, str] = {
     "when": "when|what date|which date|what day|what year|which year|which month",
     "number": "how much|how many|what percentage|what share|what proportion|what percent|what was the value|"
-              "what amount",
+              "what amount|how (?:old|long|far|fast|big|large|high|tall|deep|wide|heavy)",
     "who": "who|whom|whose|which official|which person|what is the name of the",
     "where": "where|which city|which province|which place|which country",
 }  # fmt: skip
+# "how" + an adjective of measure is a degree question (English grammar): "How old …?", "How
+# fast …?" ask for a number as "how many" does; "how often" is left out (its answer is as often
+# a word, "yearly", as a number)
 
 
 # "X tên là gì?" (what is X's name) asks for a person when X is an office ("Thống đốc tỉnh

@@ -77,6 +77,11 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("Thống đốc tỉnh Kaluga tên là gì?", "who"),
         ("Đại sứ Việt Nam tại Nga tên gì?", "who"),
         ("Nhà máy mới được đặt tên là gì?", "other"),
+        # "how" with an adjective of measure asks for a number; how a thing is done does not
+        ("How fast is Thai Binh's economy growing?", "number"),
+        ("How old are the fossils?", "number"),
+        ("How did the two provinces cooperate?", "other"),
+        ("How often do the delegations meet?", "other"),  # "yearly" is as likely as a number
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
