@@ -25,7 +25,7 @@ _KINDS: tuple[QuestionType, ...] = ("when", "number", "who", "where")  # first m
 # "ngày bao nhiêu" is a date, "bao nhiêu" alone a number
 _VIETNAMESE: dict[str, str] = {
     "when": "khi nào|bao giờ|ngày nào|ngày bao nhiêu|tháng nào|năm nào|thời gian nào|lúc nào",
-    "number": "bao nhiêu|mấy|tỷ lệ|tỉ lệ",
+    "number": "bao nhiêu|mấy|tỷ lệ|tỉ lệ|bao lâu|bao xa",
     "who": r"ai|(?:người|vị|ông|bà|đồng chí|lãnh đạo)(?: \w+){0,3} nào|những ai",
     "where": "ở đâu|tại đâu|nơi nào|địa phương nào",
 }

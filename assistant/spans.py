@@ -237,6 +237,9 @@ def _measures_other(toks: list[tuple[str, int, int]], span: Span, counted: str) 
 # a question for the year ("năm nào", "what year") is not answered by a day and month ("6/7")
 _YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
+# asked how long something lasts ("bao lâu"; "how long" before a verb's auxiliary: "How long
+# did it run?", not "How long is the bridge?"), only a stretch of time answers
+_TIME_LONG_RE = re.compile(r"\b(?:bao lâu|how long (?:did|does|do|will|would|has|have|had|can|could))\b")
 _HOW_MANY_RE = re.compile(r"\bhow many\b")
 _SHARE_ASKED_RE = re.compile(r"\b(?:tỷ lệ|tỉ lệ|tỷ trọng|chiếm|share|proportion|rate|percent)")
 
@@ -370,6 +373,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             # "bao nhiêu trường" is not answered by a count of something else ("132 dự án");
             # a Vietnamese question only (an English one names its thing in another language)
             spans = [span for span in spans if span.kind != "number" or not _measures_other(toks, span, counted)]
+    if qtype == "number" and _TIME_LONG_RE.search(lowered):
+        spans = [span for span in spans if span.kind != "number" or _lasts(toks, span)]  # not "hai cuộc chiến"
     if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(lowered) or _counts_things(counted)):

@@ -549,3 +549,15 @@ def test_a_title_that_is_the_whole_clause_before_an_addressed_name() -> None:
     assert titled_names(platonov) == [("Vladimir Platonov", "Chủ tịch Phòng Thương mại và Công nghiệp Moskva")]
     # the end of a longer clause is no title of the name after it
     assert titled_names("Tại buổi làm việc với Thống đốc, ông Vladimir Platonov nói.") == []
+
+
+def test_asked_how_long_something_lasts_only_a_stretch_of_time_answers() -> None:
+    from assistant.spans import short_answer
+
+    museum = "Bảo tàng mở cửa từ năm 1990 đến 2010, giữa hai lần trùng tu lớn."
+    assert short_answer(museum, "Bảo tàng mở cửa được bao lâu?", "number") is None  # not "hai lần trùng"
+    visit = "Chuyến thăm kéo dài 5 ngày, với hai buổi làm việc."
+    span = short_answer(visit, "Chuyến thăm kéo dài bao lâu?", "number")
+    assert span is not None and span.text == "5 ngày"
+    bridge = "Cây cầu dài 2 km, có 3 nhịp."
+    assert short_answer(bridge, "How long is the bridge?", "number") is not None  # a length may answer

@@ -82,6 +82,8 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("How old are the fossils?", "number"),
         ("How did the two provinces cooperate?", "other"),
         ("How often do the delegations meet?", "other"),  # "yearly" is as likely as a number
+        ("Chuyến thăm kéo dài bao lâu?", "number"),
+        ("Từ Hà Nội đến Moskva bao xa?", "number"),
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
