@@ -94,7 +94,8 @@ eval-engines: install-local
 
 # the extractive engine and the local 1.5B on a fixed sample of the held-out reporting part
 # (120 XQuAD questions, Vietnamese and English, removed passages, 300 distractors; the same
-# cases for both, --sample draws with seed 0); ~20 min on 2 cores, most of it the model
+# cases for both, --sample draws with seed 0); ~30 min on 2 cores with a new reports/store
+# (embedding its 3,222 chunks takes half of it), ~12 min of it the model
 XQUAD_ENGINE_EVAL = --heldout -d xquad -d xquad-en --split report --sample 120 --store reports/store
 eval-engines-xquad: install-local
 	$(VENV)/bin/assistant eval $(XQUAD_ENGINE_EVAL) --engine extractive --out reports/engines-xquad/extractive
