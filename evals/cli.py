@@ -110,10 +110,9 @@ def _cached_factory(path: Path | None) -> Any:
     if path is None:
         return None
     from assistant import Assistant
-    from assistant.embeddings import E5Embeddings
-    from evals.embedcache import CachedEmbeddings
+    from evals.embedcache import cached_e5
 
-    embeddings = CachedEmbeddings(E5Embeddings(), path)
+    embeddings = cached_e5(path)
     return lambda settings: Assistant.from_settings(settings, embeddings=embeddings)
 
 

