@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.crosslingual import load_offset
 from assistant.facts import has_date, has_number
 from assistant.language import detect_language
 from assistant.linear import load_model
@@ -217,7 +218,10 @@ class Reader:
                 candidates.append(Candidate(pn, si, s, a, b, near, p.title))
         if not candidates:
             return info, weights, [], np.zeros((0, len(READER_FEATURES))), np.zeros(0)
-        qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        query_vector = self.embeddings.embed_query(question)
+        if info.language == "en" and (offset := load_offset(str(getattr(self.embeddings, "name", "")))):
+            query_vector = offset.toward_vietnamese(query_vector)  # as the retriever searched
+        qvec = np.asarray(query_vector, dtype=np.float32)
         sem = self.embed_sentences([c.text for c in candidates]) @ qvec
         return info, weights, candidates, self._rows(question, info, weights, passages, candidates, sem), sem
 

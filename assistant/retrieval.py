@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.catalog import Selection
+from assistant.crosslingual import load_offset
 from assistant.index import Index
 from assistant.language import detect_language
 from assistant.lexical import LexicalFilter
@@ -123,8 +124,13 @@ class Retriever:
             self._cache[key] = self.index.embeddings.embed_query(key)
         return self._cache[key]
 
-    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+    def dense(self, query: str, k: int, filters: Filters | None = None, *, language: str = "") -> list[Passage]:
+        """The ``k`` nearest chunks. ``language="en"`` (the hybrid retriever's English
+        questions) moves the question's vector toward Vietnamese first
+        (:mod:`assistant.crosslingual`); the plain dense search, and so the RRF floor, never does."""
         vector = self.embed_query(query)
+        if language == "en" and (offset := load_offset(str(getattr(self.index.embeddings, "name", "")))):
+            vector = offset.toward_vietnamese(vector)
         if filters is None or filters.empty:
             hits = self.index.store.query(vector, k)
         else:
@@ -161,10 +167,11 @@ class Retriever:
         if self.mode == "bm25":
             return self.bm25(query, k, filters)
         n = max(self.candidates, k)
-        dense, lexical = self.dense(query, n, filters), self.bm25(query, n, filters)
         if self.mode == "rrf":
-            return fuse([dense, lexical], k, self.rrf_k)
-        return rank(dense, lexical, k, detect_language(query))
+            return fuse([self.dense(query, n, filters), self.bm25(query, n, filters)], k, self.rrf_k)
+        language = detect_language(query)
+        dense, lexical = self.dense(query, n, filters, language=language), self.bm25(query, n, filters)
+        return rank(dense, lexical, k, language)
 
 
 # --- the learned ranker (the default "hybrid" mode) -----------------------------------------

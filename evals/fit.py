@@ -1,7 +1,9 @@
-"""Fit the assistant's three linear models on the TUNING part of the development data.
+"""Fit the assistant's offset and linear models on the TUNING part of the development data.
 
     python -m evals.fit --store /tmp/hoitin-dev --cache /tmp/hoitin-dev/embeddings.sqlite
 
+0. the language offset (``assistant/models/language_offset.json``, :mod:`assistant.crosslingual`):
+   where an English question's dense search starts from;
 1. the retrieval ranker (``assistant/models/ranker.json``): logistic, one row per dense or
    BM25 candidate chunk, 1 when the chunk belongs to a gold document;
 2. the reader (``reader.json``): listwise (conditional logit): among the sentences of the
@@ -111,10 +113,11 @@ def fit_listwise(groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float =
 
 
 def _second_quote_share(groups: Sequence[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, scale: np.ndarray,
-                        coef: np.ndarray, min_precision: float) -> tuple[float, dict[str, float]]:
+                        coef: np.ndarray, min_precision: float, fixed: float | None = None) -> tuple[float, dict[str, float]]:
     """The operating point for quoting a second sentence: the lowest softmax-share ratio
     (runner-up / best) at which an added second quote holds the answer the first one misses
-    at least ``min_precision`` of the time, on the tuning part."""
+    at least ``min_precision`` of the time, on the tuning part; or ``fixed``, kept as given
+    (the first crossing moves far between refits: 0.45 to 0.80 on the same data)."""
     rows = []
     for x, y in groups:
         s = ((x - mean) / scale) @ coef
@@ -123,8 +126,8 @@ def _second_quote_share(groups: Sequence[tuple[np.ndarray, np.ndarray]], mean: n
             continue
         ratio = float(np.exp(s[order[1]] - s[order[0]]))
         rows.append((ratio, bool(y[order[0]]), bool(y[order[1]])))
-    best_ratio = 1.0
-    for ratio in sorted({round(r, 2) for r, _, _ in rows}):
+    best_ratio = 1.0 if fixed is None else fixed
+    for ratio in sorted({round(r, 2) for r, _, _ in rows} if fixed is None else ()):
         added = [(a, b) for r, a, b in rows if r >= ratio]
         gained = sum(1 for a, b in added if b and not a)
         if len(added) >= 10 and gained / len(added) >= min_precision:
@@ -205,7 +208,42 @@ def load_questions(texts: dict[str, str], part: str) -> list[dict[str, Any]]:
     return out
 
 
-# --- the three fits ---------------------------------------------------------------------------
+# --- the fits ---------------------------------------------------------------------------------
+
+OFFSET_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+
+
+def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, args: argparse.Namespace) -> Any:
+    """The language offset (:mod:`assistant.crosslingual`): the mean vector of the tuning
+    part's English XQuAD questions minus that of the same questions in Vietnamese, and the
+    step (of :data:`OFFSET_STEPS`) with the best dense MRR (document level) of the English
+    answerable ones; a tie goes to the smaller step."""
+    from assistant.crosslingual import LanguageOffset
+
+    by_id: dict[str, dict[str, dict[str, Any]]] = {}
+    for q in questions:
+        if q["set"] in ("xquad-vi", "xquad-en"):
+            by_id.setdefault(q["id"].split(":", 1)[1], {})[q["lang"]] = q
+    pairs = [(p["en"], p["vi"]) for p in by_id.values() if "en" in p and "vi" in p]
+    english = np.asarray([retriever.embed_query(en["question"]) for en, _ in pairs])
+    vietnamese = np.asarray([retriever.embed_query(vi["question"]) for _, vi in pairs])
+    embedder = str(getattr(retriever.index.embeddings, "name", ""))
+    asked = [(en, vec) for (en, _), vec in zip(pairs, english, strict=True) if en["answerable"] and en["sources"]]
+    mrr: dict[float, float] = {}
+    for alpha in OFFSET_STEPS:
+        offset = LanguageOffset.fit(embedder, english, vietnamese, alpha)
+        total = 0.0
+        for q, vec in asked:
+            docs = list(dict.fromkeys(h.metadata.get("doc_id") for h in
+                                      retriever.index.store.query(offset.toward_vietnamese(list(vec)), depth)))
+            total += next((1 / r for r, d in enumerate(docs, 1) if d in q["sources"]), 0.0)
+        mrr[alpha] = total / max(1, len(asked))
+    best = max(OFFSET_STEPS, key=lambda a: (round(mrr[a], 6), -a))
+    log.info("language offset: %d question pairs, dense MRR of English questions by step %s -> step %s",
+             len(pairs), {a: round(v, 3) for a, v in mrr.items()}, best)
+    meta = _meta("language_offset", len(pairs), {"embedder": embedder, "dense_mrr_by_step": mrr, "step": best}, args)
+    return LanguageOffset.fit(embedder, english, vietnamese, best, meta)
+
 
 
 def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -219,7 +257,8 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
                      "00-15, seeds by hash; corpus with the removed passages left out and "
                      f"{args.distractors} viwiki distractors",
         "rows": n, "date": datetime.now(UTC).date().isoformat(), "commit": commit,
-        "command": f"python -m evals.fit --distractors {args.distractors}", **extra,
+        "command": f"python -m evals.fit --distractors {args.distractors}"
+                   + (f" --second-share {args.second_share}" if args.second_share is not None else ""), **extra,
     }
 
 
@@ -238,10 +277,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-false-refusals", type=float, default=0.04)
     parser.add_argument("--min-second-precision", type=float, default=0.25,
                         help="a second quote must hold the answer the first misses this often")
-    parser.add_argument("--only", choices=["ranker", "reader", "answerability"], action="append")
+    parser.add_argument("--second-share", type=float, default=None,
+                        help="keep this operating point for the second quote instead of choosing it")
+    parser.add_argument("--only", choices=["offset", "ranker", "reader", "answerability"], action="append")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    only = set(args.only or ["ranker", "reader", "answerability"])
+    only = set(args.only or ["offset", "ranker", "reader", "answerability"])
 
     corpus = args.store / "corpus"
     if corpus.exists():
@@ -258,9 +299,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.info("ingest took %.0f s (cache hits %d, misses %d)", time.perf_counter() - t, embeddings.hits, embeddings.misses)
     depth = settings.candidates
     retriever = bot.retriever("dense")
+    # 0. the language offset: first, as the ranker's dense candidates for English questions read it
+    if "offset" in only:
+        from assistant.crosslingual import load_offset
+
+        fit_offset(retriever, questions, depth, args).save(MODELS / "language_offset.json")
+        load_offset.cache_clear()
     lists = []
     for q in questions:
-        lists.append((retriever.dense(q["question"], depth), retriever.bm25(q["question"], depth)))
+        lists.append((retriever.dense(q["question"], depth, language=q["lang"]), retriever.bm25(q["question"], depth)))
     log.info("retrieved candidates for %d questions", len(questions))
 
     # 1. ranker
@@ -318,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         mean, scale, coef = fit_listwise(groups, weights=group_weights)
         picked = [g[1][int(np.argmax(((g[0] - mean) / scale) @ coef))] for g in groups]
         oracle = np.mean([g[1].any() for g in groups])
-        second, second_stats = _second_quote_share(groups, mean, scale, coef, args.min_second_precision)
+        second, second_stats = _second_quote_share(groups, mean, scale, coef, args.min_second_precision,
+                                                   args.second_share)
         model = LinearModel("reader", READER_FEATURES, mean, scale, coef, 0.0,
                             meta=_meta("reader", sum(len(g[1]) for g in groups),
                                        {"questions": len(groups), "tune_top1": float(np.mean(picked)),

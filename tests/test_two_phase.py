@@ -91,14 +91,16 @@ def test_an_office_question_answered_with_the_title_alone_uses_the_model(seed_bo
 
 def test_a_model_answer_from_an_article_about_another_place_keeps_the_quick_answer(seed_bot) -> None:
     """The 1.5B model's slip on the development data: Thanh Hóa's exports answered with the
-    number of the Nghệ An article, which its sentence does hold."""
-    question = "How much did Thanh Hóa export to Russia in the first nine months of 2025?"
-    with_model(seed_bot, citing("2,6 triệu USD", "2.6 million USD."))
+    number of the Nghệ An article, which its sentence does hold. (Asked in Vietnamese: in
+    English the Nghệ An passage is no longer among the evidence since English questions are
+    searched toward Vietnamese, assistant.crosslingual.)"""
+    question = "Kim ngạch xuất khẩu của Thanh Hóa sang Nga trong 9 tháng năm 2025 là bao nhiêu?"
+    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
     answer = seed_bot.ask(question)
     assert answer.answered_by == "quick" and "6,25 triệu USD" in answer.text, answer.text
     assert answer.model_check is not None and "Thanh Hóa" in answer.model_check.reason
     # cited from an article that names the place, the same kind of answer is used
-    with_model(seed_bot, citing("6,25 triệu USD", "6.25 million USD."))
+    with_model(seed_bot, citing("6,25 triệu USD", "6,25 triệu USD."))
     assert seed_bot.ask(question).answered_by == "model"
 
 
