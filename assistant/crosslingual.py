@@ -33,7 +33,7 @@ from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LanguageOffset", "load_offset", "parse_offset"]
+__all__ = ["LanguageOffset", "load_offset", "offset_for", "parse_offset"]
 
 _FILE = "language_offset.json"
 
@@ -69,6 +69,11 @@ class LanguageOffset:
         """From the vectors of the same questions in English and in Vietnamese."""
         vector = np.asarray(english, dtype=np.float64).mean(axis=0) - np.asarray(vietnamese, dtype=np.float64).mean(axis=0)
         return cls(tuple(embedders), vector, float(alpha), dict(meta or {}))
+
+
+def offset_for(embeddings: object) -> LanguageOffset | None:
+    """The packaged offset for an embedder (by its ``name``), if it was fitted on its vectors."""
+    return load_offset(str(getattr(embeddings, "name", "")))
 
 
 @cache

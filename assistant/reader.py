@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.crosslingual import load_offset
+from assistant.crosslingual import offset_for
 from assistant.facts import has_date, has_number
 from assistant.language import detect_language
 from assistant.linear import load_model
@@ -219,7 +219,7 @@ class Reader:
         if not candidates:
             return info, weights, [], np.zeros((0, len(READER_FEATURES))), np.zeros(0)
         query_vector = self.embeddings.embed_query(question)
-        if info.language == "en" and (offset := load_offset(str(getattr(self.embeddings, "name", "")))):
+        if info.language == "en" and (offset := offset_for(self.embeddings)):
             query_vector = offset.toward_vietnamese(query_vector)  # as the retriever searched
         qvec = np.asarray(query_vector, dtype=np.float32)
         sem = self.embed_sentences([c.text for c in candidates]) @ qvec

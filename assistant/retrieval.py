@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.catalog import Selection
-from assistant.crosslingual import load_offset
+from assistant.crosslingual import offset_for
 from assistant.index import Index
 from assistant.language import detect_language
 from assistant.lexical import LexicalFilter
@@ -129,7 +129,7 @@ class Retriever:
         questions) moves the question's vector toward Vietnamese first
         (:mod:`assistant.crosslingual`); the plain dense search, and so the RRF floor, never does."""
         vector = self.embed_query(query)
-        if language == "en" and (offset := load_offset(str(getattr(self.index.embeddings, "name", "")))):
+        if language == "en" and (offset := offset_for(self.index.embeddings)):
             vector = offset.toward_vietnamese(vector)
         if filters is None or filters.empty:
             hits = self.index.store.query(vector, k)

@@ -219,6 +219,7 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     step (of :data:`OFFSET_STEPS`) with the best dense MRR (document level) of the English
     answerable ones; a tie goes to the smaller step."""
     from assistant.crosslingual import LanguageOffset
+    from assistant.embeddings import E5Embeddings
 
     by_id: dict[str, dict[str, dict[str, Any]]] = {}
     for q in questions:
@@ -227,8 +228,6 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     pairs = [(p["en"], p["vi"]) for p in by_id.values() if "en" in p and "vi" in p]
     english = np.asarray([retriever.embed_query(en["question"]) for en, _ in pairs])
     vietnamese = np.asarray([retriever.embed_query(vi["question"]) for _, vi in pairs])
-    from assistant.embeddings import E5Embeddings
-
     embedder = str(getattr(retriever.index.embeddings, "name", ""))
     embedders = (embedder, *(E5Embeddings.served_as if embedder == E5Embeddings.name else ()))
     asked = [(en, vec) for (en, _), vec in zip(pairs, english, strict=True) if en["answerable"] and en["sources"]]
@@ -246,7 +245,6 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
              len(pairs), {a: round(v, 3) for a, v in mrr.items()}, best)
     meta = _meta("language_offset", len(pairs), {"dense_mrr_by_step": mrr, "step": best}, args)
     return LanguageOffset.fit(embedders, english, vietnamese, best, meta)
-
 
 
 def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
