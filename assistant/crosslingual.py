@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embeddings import embedder_name
 from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,9 @@ class LanguageOffset:
         return cls(tuple(embedders), vector, float(alpha), dict(meta or {}))
 
 
-def offset_for(embeddings: object) -> LanguageOffset | None:
+def offset_for(embeddings: Any) -> LanguageOffset | None:
     """The packaged offset for an embedder (by its ``name``), if it was fitted on its vectors."""
-    return load_offset(str(getattr(embeddings, "name", "")))
+    return load_offset(embedder_name(embeddings))
 
 
 @cache

@@ -126,13 +126,13 @@ def _second_quote_share(groups: Sequence[tuple[np.ndarray, np.ndarray]], mean: n
             continue
         ratio = float(np.exp(s[order[1]] - s[order[0]]))
         rows.append((ratio, bool(y[order[0]]), bool(y[order[1]])))
-    best_ratio = 1.0 if fixed is None else fixed
-    for ratio in sorted({round(r, 2) for r, _, _ in rows} if fixed is None else ()):
+
+    def precise(ratio: float) -> bool:
         added = [(a, b) for r, a, b in rows if r >= ratio]
-        gained = sum(1 for a, b in added if b and not a)
-        if len(added) >= 10 and gained / len(added) >= min_precision:
-            best_ratio = ratio
-            break
+        return len(added) >= 10 and sum(1 for a, b in added if b and not a) / len(added) >= min_precision
+
+    best_ratio = fixed if fixed is not None else next(
+        (ratio for ratio in sorted({round(r, 2) for r, _, _ in rows}) if precise(ratio)), 1.0)
     added = [(a, b) for r, a, b in rows if r >= best_ratio]
     first = float(np.mean([a for _, a, _ in rows]))
     either = float(np.mean([a or (b and r >= best_ratio) for r, a, b in rows]))
@@ -219,7 +219,7 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     step (of :data:`OFFSET_STEPS`) with the best dense MRR (document level) of the English
     answerable ones; a tie goes to the smaller step."""
     from assistant.crosslingual import LanguageOffset
-    from assistant.embeddings import E5Embeddings
+    from assistant.embeddings import E5Embeddings, embedder_name
 
     by_id: dict[str, dict[str, dict[str, Any]]] = {}
     for q in questions:
@@ -228,7 +228,7 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     pairs = [(p["en"], p["vi"]) for p in by_id.values() if "en" in p and "vi" in p]
     english = np.asarray([retriever.embed_query(en["question"]) for en, _ in pairs])
     vietnamese = np.asarray([retriever.embed_query(vi["question"]) for _, vi in pairs])
-    embedder = str(getattr(retriever.index.embeddings, "name", ""))
+    embedder = embedder_name(retriever.index.embeddings)
     embedders = (embedder, *(E5Embeddings.served_as if embedder == E5Embeddings.name else ()))
     asked = [(en, vec) for (en, _), vec in zip(pairs, english, strict=True) if en["answerable"] and en["sources"]]
     mrr: dict[float, float] = {}
