@@ -27,8 +27,8 @@ _VIETNAMESE: dict[str, str] = {
     "when": "khi nào|bao giờ|ngày nào|ngày bao nhiêu|tháng nào|năm nào|thời gian nào|lúc nào",
     "number": "bao nhiêu|mấy|tỷ lệ|tỉ lệ|bao lâu|bao xa",
     "who": r"ai|(?:người|vị|ông|bà|đồng chí|lãnh đạo)(?: \w+){0,3} nào|những ai",
-    "where": "ở đâu|tại đâu|nơi nào|địa phương nào",
-}
+    "where": "ở đâu|tại đâu|nơi nào|địa phương nào|địa điểm nào|thành phố nào|tỉnh nào|nước nào|quốc gia nào",
+}  # the last four say in Vietnamese what the English list's "which city / province / country" say
 _ENGLISH: dict[str, str] = {
     "when": "when|what date|which date|what day|what year|which year|which month",
     "number": "how much|how many|what percentage|what share|what proportion|what percent|what was the value|"

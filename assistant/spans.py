@@ -77,6 +77,14 @@ def _is_cap(token: str) -> bool:
     return token[:1].isupper() and token[:1].isalpha()
 
 
+def _abbreviation_dot(words: list[str], j: int) -> bool:
+    """The dot of an initial or a short abbreviation inside a name ("St. Petersburg", "J. Smith");
+    not of an acronym ("… và EU. Nga …" is a sentence end the splitter missed)."""
+    before = words[j - 1] if j > 0 else ""
+    return (words[j] == "." and j < len(words) - 1 and _is_cap(before) and before.isascii()
+            and (len(before) == 1 or (len(before) <= 3 and before[1:].islower())) and _is_cap(words[j + 1]))
+
+
 def _is_unit(word: str) -> bool:
     """A word that can measure a number: lower case ("triệu", "trận") or a short all-capitals
     abbreviation ("USD", "VND", "GW"); no preposition or conjunction ("6 của", "sáu lần và")."""
@@ -114,7 +122,7 @@ def candidates(sentence: str) -> list[Span]:
     while i < len(words):
         if _is_cap(words[i]) and not _NUMBER_RE.match(words[i]):
             j = i
-            while j < len(words) and _is_cap(words[j]):
+            while j < len(words) and (_is_cap(words[j]) or _abbreviation_dot(words, j)):
                 j += 1
             single_latin = j - i == 1 and i > 0 and words[i].isascii() and len(words[i]) >= 3
             if j - i >= 2 or single_latin:

@@ -84,6 +84,11 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("How often do the delegations meet?", "other"),  # "yearly" is as likely as a number
         ("Chuyến thăm kéo dài bao lâu?", "number"),
         ("Từ Hà Nội đến Moskva bao xa?", "number"),
+        # "which city / province / country" ask where in Vietnamese too; "nào" alone does not
+        ("Thái Bình hợp tác với thành phố nào của Nga?", "where"),
+        ("Quốc gia nào ký hiệp ước năm 1985?", "where"),
+        ("Which province signed the agreement?", "where"),
+        ("Doanh nghiệp nào đầu tư vào Kaluga?", "other"),
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
