@@ -72,33 +72,36 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
     i = 0
     while i < len(tokens):
         j = i
-        while j < len(tokens) and (_is_cap(tokens[j]) or _is_initial(tokens[j])) and j - i < longest_run:
+        while j < len(tokens) and (_is_cap(tokens[j]) or _is_initial(tokens[j])):
             j += 1
         while j > i and _is_initial(tokens[j - 1]):
             j -= 1  # a name ends with a word
         if j == i:
             i += 1
             continue
+        # find a surname inside the whole run, the name is it and up to longest_run - 1 more
+        # words: "Nga Đặng Minh Khôi" -> "Đặng Minh Khôi", "Thanh Hóa Nguyễn Doãn Anh" ->
+        # "Nguyễn Doãn Anh" (a run cut at longest_run words first gave "Nguyễn Doãn")
+        k = next((k for k, word in enumerate(tokens[i:j]) if fold(word) in _SURNAMES and j - i - k >= 2), None)
+        if k is not None:
+            spans.append((i + k, min(j, i + k + longest_run)))
+            i = min(j, i + k + longest_run)
+            continue
+        j = min(j, i + longest_run)
         run = tokens[i:j]
-        # find a surname inside the run: "Nga Đặng Minh Khôi" -> "Đặng Minh Khôi"
-        for k, word in enumerate(run):
-            if fold(word) in _SURNAMES and len(run) - k >= 2:
-                spans.append((i + k, j))
-                break
-        else:
-            k = len(run)
-            while k > 0 and run[k - 1].isascii() and (len(run[k - 1]) > 2 or _is_initial(run[k - 1])):
-                k -= 1
-            if any(_is_initial(w) for w in run[k:]) and all(is_syllable(w) for w in run[k:] if not _is_initial(w)):
-                k = len(run)  # initials before Vietnamese syllables ("vitamin C. Sau đó") make no name
-            if len(run) - k >= 3 and is_syllable(run[k]) and not any(is_syllable(w) for w in run[k + 1 :]):
-                k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
-            while k < len(run) and fold(run[k]) in _NOT_NAME_WORDS:
-                k += 1  # a question or function word starting a sentence: "Which Vietnamese", "The Hague"
-            if len(run) - k >= 2:
-                spans.append((i + k, j))
-            elif len(run) >= 2 and _addressed(tokens, i, j):
-                spans.append((i, j))  # "đồng chí Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh"
+        k = len(run)
+        while k > 0 and run[k - 1].isascii() and (len(run[k - 1]) > 2 or _is_initial(run[k - 1])):
+            k -= 1
+        if any(_is_initial(w) for w in run[k:]) and all(is_syllable(w) for w in run[k:] if not _is_initial(w)):
+            k = len(run)  # initials before Vietnamese syllables ("vitamin C. Sau đó") make no name
+        if len(run) - k >= 3 and is_syllable(run[k]) and not any(is_syllable(w) for w in run[k + 1 :]):
+            k += 1  # "Liên bang Nga Vladimir Putin": "Nga" is Vietnamese, the name is Latin
+        while k < len(run) and fold(run[k]) in _NOT_NAME_WORDS:
+            k += 1  # a question or function word starting a sentence: "Which Vietnamese", "The Hague"
+        if len(run) - k >= 2:
+            spans.append((i + k, j))
+        elif len(run) >= 2 and _addressed(tokens, i, j):
+            spans.append((i, j))  # "đồng chí Đầu Thanh Tùng", "Tô Anh Dũng, Giám đốc Công an tỉnh"
         i = j
     return spans
 

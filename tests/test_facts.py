@@ -113,6 +113,15 @@ def test_person_names_and_phrases() -> None:
     assert person_names("Governor Vladimir Platonov spoke.") == ["Governor Vladimir Platonov"]
 
 
+def test_a_name_after_a_place_keeps_all_its_words() -> None:
+    # the capitalised run "Thanh Hóa Nguyễn Doãn Anh" is five words; the name is the last three
+    sentence = "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh trao quà lưu niệm tặng Liên hiệp các tổ chức."
+    assert person_names(sentence) == ["Nguyễn Doãn Anh"]
+    from assistant.spans import short_answer
+
+    assert short_answer(sentence, "Bí thư Tỉnh ủy Thanh Hóa là ai?", "who").text == "Nguyễn Doãn Anh"  # type: ignore[union-attr]
+
+
 def test_a_latin_name_run_sheds_a_vietnamese_word_before_it() -> None:
     # "Liên bang Nga" ends in a capitalised syllable that joins the run; a Vietnamese sentence
     # may open with one too ("Khi Guglielmo Marconi …")
