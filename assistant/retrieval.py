@@ -32,6 +32,7 @@ from assistant.language import detect_language
 from assistant.lexical import LexicalFilter
 from assistant.lru import LRUCache
 from assistant.text import normalize
+from assistant.titles import vietnamese_role_words
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,16 @@ class Retriever:
         if self.mode == "rrf":
             return fuse([self.dense(query, n, filters), self.bm25(query, n, filters)], k, self.rrf_k)
         language = detect_language(query)
-        dense, lexical = self.dense(query, n, filters, language=language), self.bm25(query, n, filters)
+        dense, lexical = self.dense(query, n, filters, language=language), self.bm25(lexical_query(query, language), n, filters)
         return rank(dense, lexical, k, language)
+
+
+def lexical_query(query: str, language: str) -> str:
+    """What the hybrid retriever's BM25 searches: an English question with the Vietnamese
+    words of the offices it names (BM25 matches no English word in a Vietnamese article:
+    "Who is the Party Secretary …?" also searches "bí thư"; :mod:`assistant.role_vocabulary`)."""
+    words = vietnamese_role_words(query) if language == "en" else []
+    return " ".join([query, *words])
 
 
 # --- the learned ranker (the default "hybrid" mode) -----------------------------------------

@@ -52,7 +52,8 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles"]
+__all__ = ["VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles",
+           "vietnamese_role_words"]
 
 
 # Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
@@ -100,6 +101,9 @@ def _index() -> dict[tuple[str, ...], list[_Entry]]:
 
 
 _INDEX = _index()
+_VIETNAMESE_OF: dict[_Entry, tuple[str, ...]] = {}
+for _kind, _concept, _mods, _vi, _en in VOCABULARY:
+    _VIETNAMESE_OF[_Entry(_kind, _concept, _mods)] = _VIETNAMESE_OF.get(_Entry(_kind, _concept, _mods), ()) + _vi
 _COPULA_KEYS = {tuple(_key(t) for t in c.split()) for c in _COPULAS}
 
 
@@ -319,6 +323,19 @@ def is_title(text: str) -> bool:
     names a post, not a person."""
     tokens = _tokens(text)
     return bool(tokens) and all(c is not None for c in _scan(tokens))
+
+
+def vietnamese_role_words(text: str) -> list[str]:
+    """The Vietnamese phrases of the offices ``text`` names, from the vocabulary's general
+    sources ("Who is the Party Secretary of Thanh Hóa?" -> "bí thư"): the words a Vietnamese
+    article uses for the office an English question asks about. Offices only: a body's name
+    is too often another thing's ("defense" of a football team is no "quốc phòng")."""
+    out: list[str] = []
+    for match in {id(m): m for m in _scan(_tokens(text)) if m is not None}.values():
+        for entry in match.entries:
+            if entry.kind == "head":
+                out += [p for p in _VIETNAMESE_OF[entry] if p not in out]
+    return out
 
 
 def role_in(text: str) -> Role:

@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from assistant.evidence import ANSWERABILITY_FEATURES, answerability_row
     from assistant.linear import LinearModel, load_model
     from assistant.reader import READER_FEATURES
-    from assistant.retrieval import RANKER_FEATURES, rank, ranker_candidates
+    from assistant.retrieval import RANKER_FEATURES, lexical_query, rank, ranker_candidates
     from evals.embedcache import cached_e5
 
     parser = argparse.ArgumentParser(prog="python -m evals.fit", description=__doc__.split("\n")[0])
@@ -308,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_offset.cache_clear()
     lists = []
     for q in questions:
-        lists.append((retriever.dense(q["question"], depth, language=q["lang"]), retriever.bm25(q["question"], depth)))
+        lists.append((retriever.dense(q["question"], depth, language=q["lang"]),
+                      retriever.bm25(lexical_query(q["question"], q["lang"]), depth)))
     log.info("retrieved candidates for %d questions", len(questions))
 
     # 1. ranker

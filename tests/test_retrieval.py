@@ -40,6 +40,18 @@ def test_english_question_reaches_vietnamese_passages(seed_bot) -> None:
     assert any("Shapsha" in p.text for p in passages)
 
 
+def test_an_english_question_about_an_office_searches_its_vietnamese_words(seed_bot) -> None:
+    from assistant.retrieval import lexical_query
+    from assistant.titles import vietnamese_role_words
+
+    assert vietnamese_role_words("Who is the Party Secretary of Thanh Hóa?") == ["bí thư"]
+    assert vietnamese_role_words("How many sacks did the Panthers defense record?") == []  # offices only
+    assert lexical_query("Bí thư Tỉnh ủy là ai?", "vi") == "Bí thư Tỉnh ủy là ai?"
+    # the English words alone found only the 2020 article's chunks, all about Thanh Hóa
+    passages = seed_bot.retrieve("Who is the Party Secretary of Thanh Hóa?", k=5)
+    assert any("Bí thư Tỉnh ủy Nguyễn Doãn Anh" in p.text for p in passages)
+
+
 def test_filters_restrict_articles_and_dates(seed_bot) -> None:
     only = Filters(doc_ids=("thai-binh-hop-tac-dau-tu-voi-nga",))
     for mode in ("hybrid", "dense", "bm25"):
