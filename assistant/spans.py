@@ -36,7 +36,7 @@ from assistant.facts import find_dates, in_named_number
 from assistant.people import is_syllable, person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
-from assistant.titles import Role, places_missing, role_in, role_of, role_problem
+from assistant.titles import Role, is_title, places_missing, role_in, role_of, role_problem
 from assistant.units import UNITS
 from assistant.wordlists import (
     CARDINALS,
@@ -125,7 +125,9 @@ def candidates(sentence: str) -> list[Span]:
             while j < len(words) and (_is_cap(words[j]) or _abbreviation_dot(words, j)):
                 j += 1
             single_latin = j - i == 1 and i > 0 and words[i].isascii() and len(words[i]) >= 3
-            if j - i >= 2 or single_latin:
+            # a title's capitalised head is no name: "Phó Bí" of "Phó Bí thư"
+            title_head = j < len(words) and is_title(" ".join(words[i : j + 1]))
+            if (j - i >= 2 or single_latin) and not title_head:
                 spans.append(Span(_text(sentence, toks, i, j), "name", i, j))
             i = j
         else:

@@ -450,6 +450,11 @@ def test_a_titled_person_is_no_place() -> None:
     assert short_answer(sentence, "Huân chương Hữu nghị được trao ở đâu?", "where").text == "Kremlin"  # type: ignore[union-attr]
     # a run that only looks like a person's name may be the place
     assert short_answer("Ông sống ở New York.", "Where did he live?", "where").text == "New York"  # type: ignore[union-attr]
+    # nor is the capitalised head of a title ("Phó Bí" of "Phó Bí thư") a place
+    from assistant.spans import candidates
+
+    sentence = "Hôm qua, đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh ủy Nguyễn Tiến Thành dẫn đầu."
+    assert [c.text for c in candidates(sentence) if c.kind == "name"] == ["Thái Bình", "Nguyễn Tiến Thành"]
 
 
 def test_a_name_keeps_the_dot_of_its_abbreviation() -> None:
