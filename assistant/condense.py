@@ -27,7 +27,12 @@ from assistant.people import capitalised_phrases, is_syllable, name_runs, person
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, has_diacritics, words
 from assistant.types import ChatMessage
-from assistant.wordlists import FOLLOW_UP_PRONOUNS, INTERROGATIVES
+from assistant.wordlists import (
+    FOLLOW_UP_PRONOUNS,
+    INTERROGATIVES,
+    NAME_FUNCTION_WORDS,
+    NAME_VIETNAMESE_FUNCTION_WORDS,
+)
 
 if TYPE_CHECKING:  # the chat model stack (langchain's chat models) loads only when a model is used
     from assistant.chat_client import ChatClient
@@ -84,7 +89,7 @@ class EntityCondenser:
             if fold(name) not in folded and name not in carried:
                 carried.append(name)
         # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
-        for phrase in capitalised_phrases(last_user):
+        for phrase in _leading_name(last_user) + capitalised_phrases(last_user):
             if fold(phrase) not in folded and phrase not in carried:
                 carried.append(phrase)
         if not carried:
@@ -103,6 +108,10 @@ class EntityCondenser:
 # a follow-up that asks the previous question again of another name: "Còn Nghệ An thì sao?",
 # "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
 _ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
+_ENGLISH_OPENERS = {"what about", "how about", "and"}
+_NOT_LEADING = frozenset(fold(w) for w in ("còn", "và", *INTERROGATIVES, *NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS))
+# the English ones: the wh-words and "how"
+_INTERROGATIVE_RE = re.compile(r"\b(?:" + "|".join(w for w in INTERROGATIVES if w.startswith("wh") or w == "how") + r")\b")
 
 
 def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> str | None:
@@ -111,8 +120,12 @@ def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> st
     nhiêu?"): the name replaces the previous question's name after the same preposition
     ("của Hàn Quốc" for "Còn của Nhật Bản …?"), else its first name; None when the follow-up
     is no such ellipsis. A previous question that was one itself is first made whole."""
-    if not _ELLIPSIS_RE.match(fold(question).strip()):
+    opener = _ELLIPSIS_RE.match(fold(question).strip())
+    if not opener:
         return None
+    rest = fold(question).strip()[opener.end() :].strip()
+    if opener.group(0) in _ENGLISH_OPENERS and not _ELLIPSIS_RE.match(rest) and _INTERROGATIVE_RE.search(rest):
+        return None  # "And how many FDI projects does it have?" asks its own question
     at = max(i for i, m in enumerate(history) if m["role"] == "user")
     if _ELLIPSIS_RE.match(fold(last_user).strip()) and history[:at]:
         last_user = EntityCondenser().condense(last_user, history[:at])
@@ -122,6 +135,21 @@ def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> st
     start, end, before = new[0]
     target = next((r for r in old if before and r[2] == before), old[0])
     return last_user[: target[0]] + question[start:end] + last_user[target[1] :]
+
+
+def _leading_name(question: str) -> list[str]:
+    """The name a question opens with, two capitalised words or more ("Thanh Hóa xuất khẩu …",
+    "Tỉnh Nghệ An …" -> "Nghệ An"), which :func:`capitalised_phrases` leaves out (any sentence
+    capitalises its first word); a function or question word before it is no part of it."""
+    runs = name_runs(question)
+    if not runs or runs[0][0] != len(question) - len(question.lstrip()):
+        return []
+    start, end, _ = runs[0]
+    first = question[start:end].split()[0]
+    if fold(first) in _NOT_LEADING:
+        start += len(first)
+    name = question[start:end].strip()
+    return [name] if len(name.split()) >= 2 else []
 
 
 def _first_word_name(question: str) -> list[tuple[int, int, str]]:

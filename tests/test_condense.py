@@ -85,3 +85,26 @@ def test_a_follow_up_carries_no_question_words_as_a_name() -> None:
     out = EntityCondenser().condense("Which of its leaders received the Russian Order of Friendship?", _turns(first))
     # with no name to carry, the previous question is carried whole
     assert out == f"Which of its leaders received the Russian Order of Friendship? ({first[0]})", out
+
+
+EXPORTS = ("Thanh Hóa xuất khẩu sang Nga bao nhiêu trong 9 tháng năm 2025?",
+           "6,25 triệu USD — “… kim ngạch xuất khẩu sang thị trường Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD …” [1]")
+
+
+def test_an_english_follow_up_opening_with_and_that_asks_its_own_question_is_no_ellipsis() -> None:
+    # it was read as "And <name>?" and gave "FDI xuất khẩu sang Nga bao nhiêu …?"
+    out = EntityCondenser().condense("And how many FDI projects does it have?", _turns(EXPORTS))
+    assert out == "And how many FDI projects does it have? (Thanh Hóa)", out
+    # a real ellipsis still asks the previous question of its name, "and" or not
+    for follow_up in ("And what about Nghệ An?", "What about Nghệ An?", "And in Nghệ An?"):
+        assert EntityCondenser().condense(follow_up, _turns(EXPORTS)).startswith("Nghệ An xuất khẩu sang Nga"), follow_up
+
+
+def test_a_follow_up_carries_the_name_the_previous_question_opened_with() -> None:
+    # any sentence capitalises its first word, so the capitalised phrases left "Thanh Hóa" out
+    # and the whole previous question was carried; a function word before it is no part of it
+    assert EntityCondenser().condense("Còn dự án FDI thì có bao nhiêu?", []) == "Còn dự án FDI thì có bao nhiêu?"
+    out = EntityCondenser().condense("How many FDI projects does it have?", _turns(EXPORTS))
+    assert out == "How many FDI projects does it have? (Thanh Hóa)", out
+    province = ("Tỉnh Nghệ An hợp tác với tỉnh nào của Nga?", "“… tỉnh Kaluga …” [1]")
+    assert EntityCondenser().condense("Who is its governor?", _turns(province)).endswith("(Nghệ An)")
