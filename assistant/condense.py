@@ -96,13 +96,31 @@ class EntityCondenser:
             carried = [last_user]
         # people as found in their sentences ("bà Thái Hương": a name that its honorific, not
         # its surname, marks as a person's is no name alone)
-        people = [c for c in carried if c in named or person_names(c)]
+        people = _agreeing([c for c in carried if c in named or person_names(c)], question, history)
         if people:
             replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
             if n:
                 rest = [c for c in carried if c != people[0]]
                 return f"{replaced} ({'; '.join(rest)})" if rest else replaced
         return f"{question} ({'; '.join(carried)})"
+
+
+# Vietnamese and English mark a woman by the word before her name, as the pronoun does
+_FEMALE_PRONOUN_RE = re.compile(r"^(?:bà ấy|chị ấy|cô ấy|bà|she|her)$", re.IGNORECASE)
+_FEMALE_BEFORE = r"(?:bà|chị|cô|mrs|ms|madam)\.?\s+"
+
+
+def _agreeing(people: list[str], question: str, history: list[ChatMessage]) -> list[str]:
+    """``people`` with those who agree with the follow-up's pronoun first: "bà ấy" / "she"
+    stands for a woman the conversation calls "bà", "chị", "Ms." …, "ông ấy" / "he" for anyone
+    else ("Bà ấy giữ chức vụ gì?" after an answer naming Vladimir Putin and bà Thái Hương)."""
+    pronoun = _PRONOUN_RE.search(question)
+    if pronoun is None or len(people) < 2:
+        return people
+    said = " ".join(str(m["content"]) for m in history)
+    female = bool(_FEMALE_PRONOUN_RE.match(pronoun.group(0)))
+    agree = [p for p in people if bool(re.search(_FEMALE_BEFORE + re.escape(p), said, re.IGNORECASE)) == female]
+    return agree + [p for p in people if p not in agree]
 
 
 # a follow-up that asks the previous question again of another name: "Còn Nghệ An thì sao?",

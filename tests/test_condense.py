@@ -108,3 +108,15 @@ def test_a_follow_up_carries_the_name_the_previous_question_opened_with() -> Non
     assert out == "How many FDI projects does it have? (Thanh Hóa)", out
     province = ("Tỉnh Nghệ An hợp tác với tỉnh nào của Nga?", "“… tỉnh Kaluga …” [1]")
     assert EntityCondenser().condense("Who is its governor?", _turns(province)).endswith("(Nghệ An)")
+
+
+def test_a_pronoun_agrees_with_the_honorific_of_the_person_it_stands_for() -> None:
+    award = ("Ai trao Huân chương Hữu nghị cho bà Thái Hương?",
+             "Vladimir Putin — “… bà Thái Hương – Chủ tịch Hội đồng chiến lược Tập đoàn TH mới đây được Tổng thống "
+             "Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị …” [1]")
+    # "bà ấy" is the woman the question calls "bà", not the man the answer names first
+    assert EntityCondenser().condense("Bà ấy giữ chức vụ gì?", _turns(award)).startswith("Thái Hương giữ chức vụ gì?")
+    # "ông ấy" is anyone else: the answer's first name, as before
+    assert EntityCondenser().condense("Ông ấy giữ chức vụ gì?", _turns(award)).startswith("Vladimir Putin giữ chức vụ gì?")
+    assert EntityCondenser().condense("What position does she hold?", _turns(award)).startswith(
+        "What position does Thái Hương hold?")
