@@ -346,8 +346,8 @@ class Assistant:
         answer.refusal = None
         if result.refused or not raw.strip():
             answer.quick_refused = True
-            answer.refusal = Refusal("engine_declined", f"the {self.extractive.name} engine declined to answer",
-                                     "engine")
+            code, detail = result.declined or ("engine_declined", f"the {self.extractive.name} engine declined to answer")
+            answer.refusal = Refusal(code, detail, "engine")
             answer.quick, answer.quick_citations = "", []
         else:
             checked = check_answer(raw, answer.passages, language=answer.language)

@@ -1,12 +1,15 @@
 """Dates in news text, in both languages: "20/11", "ngày 20 tháng 11", "November 20",
-"2025-11-25" read as (day, month, year); :func:`has_date` is the looser test (a year alone).
+"2025-11-25" read as (day, month, year); :func:`has_date` is the looser test (a year alone);
+:func:`other_year`: a question about one year answered from sentences about another.
 Reached through :mod:`assistant.facts`, the one door to every fact extractor."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["Date", "find_dates", "has_date"]
+from assistant.wordlists import MAGNITUDES
+
+__all__ = ["Date", "find_dates", "has_date", "other_year"]
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -77,3 +80,20 @@ _DATE_MENTION_RE = re.compile(
 def has_date(sentence: str) -> bool:
     """The sentence mentions a point in time, a year alone included ("năm 2025")."""
     return bool(_DATE_MENTION_RE.search(sentence))
+
+
+# a year; not an amount that happens to be year-shaped ("2025 tỷ đồng", "1500 million")
+_YEAR_RE = re.compile(r"(?<![\d.,])(1\d{3}|20\d{2})(?![\d%.,]\d|\d|%|\s+(?:" + "|".join(MAGNITUDES) + r")\b)",
+                      re.IGNORECASE)
+
+
+def other_year(question: str, sentences: list[str], context: str) -> str:
+    """The year ``question`` asks about when the quoted ``sentences`` speak of other years and
+    neither they nor their articles (``context``: text, titles, dates) name it ("Nghệ An xuất
+    khẩu sang Nga bao nhiêu trong năm 2024?" answered by "… 2,6 triệu USD trong 10 tháng đầu năm
+    2025"); "" when the question names no year, or the answer may be about it."""
+    asked = set(_YEAR_RE.findall(question))
+    said = set(_YEAR_RE.findall(" ".join(sentences)))
+    if not asked or not said or asked & said or asked & set(_YEAR_RE.findall(context)):
+        return ""
+    return min(asked)

@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import replace
 
+from assistant.facts import other_year
 from assistant.injection import is_flagged
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import office_holder, short_answer
@@ -72,6 +73,13 @@ class ExtractiveEngine:
         picked = self.select(reading)
         if not picked:
             result.refused = True
+            return
+        cited = [reading.passages[s.passage - 1] for s in picked]
+        if year := other_year(reading.question, [s.text for s in picked],
+                              " ".join(f"{p.title} {p.date} {p.text}" for p in cited)):
+            result.refused = True
+            result.declined = ("other_year", f"the question asks about {year}; the sentences found, and their "
+                                             f"articles, speak of other years")
             return
         english = request.language == "en"
         shorts = [_short(reading, s) for s in picked]

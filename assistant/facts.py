@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.dates import Date, find_dates, has_date
+from assistant.dates import Date, find_dates, has_date, other_year
 from assistant.text import folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -47,6 +47,7 @@ __all__ = [
     "has_number",
     "in_named_number",
     "number_values",
+    "other_year",
     "proper_names",
 ]  # fmt: skip
 

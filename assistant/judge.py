@@ -17,6 +17,7 @@ from assistant.citations import check_answer
 from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.extractive import format_answer
+from assistant.facts import other_year
 from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
@@ -102,6 +103,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
                        [p for p in answer.passages if p.doc_id in cited], answer.passages)
     if unnamed:  # "How much did Thanh Hóa export?" answered from the Nghệ An article
         check.reason = f"the question asks about {unnamed[0]}, which the passages the model cites never name"
+        return kept(answer, check.reason, refusal)
+    texts = [p for p in answer.passages if p.doc_id in cited]
+    if year := other_year(request.standalone_question or request.question, [p.text for p in texts],
+                          " ".join(f"{p.title} {p.date}" for p in texts)):
+        check.reason = f"the question asks about {year}; the passages the model cites speak of other years"
         return kept(answer, check.reason, refusal)
     if not disagreeing <= cited:  # the quick answer cites both sides; one side alone hides that
         check.reason = "the articles disagree on this and the model's answer cites only one side"

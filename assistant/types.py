@@ -94,6 +94,7 @@ RefusalCode = Literal[
     "no_fact_of_kind",  # no sentence holds the kind of fact asked for (a name, number, date)
     "weak_match",  # nothing matches the question well enough
     "engine_declined", "engine_invented",  # a model found no answer / made up the number or date asked
+    "other_year",  # the question asks about a year; the sentences found speak of another
     "unsupported",  # the citation check found no claim supported by its passage
 ]
 
@@ -170,8 +171,7 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class EvidenceSentence:
-    """One numbered sentence a chat model reads: ``[number]`` is sentence ``text`` of
-    passage ``passage`` (1-based, as in the request)."""
+    """One numbered sentence a chat model reads: ``[number]`` is ``text``, of passage ``passage`` (1-based)."""
 
     number: int
     passage: int
@@ -180,8 +180,7 @@ class EvidenceSentence:
 
 @dataclass
 class Claim:
-    """One claim of a model's answer and the evidence sentences (numbers) it rests on;
-    ``passages`` when it cites whole passages instead (a plain-text answer with ``[n]``)."""
+    """One claim of a model's answer and the evidence sentences it rests on (or ``passages``: plain text, ``[n]``)."""
 
     text: str
     sentences: list[int] = field(default_factory=list)
@@ -217,6 +216,7 @@ class GenerationResult:
     prompt_name: str = ""
     prompt_hash: str = ""
     refused: bool = False  # the engine itself judged the passages insufficient
+    declined: tuple[RefusalCode, str] | None = None  # why, when the engine says
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
     quotes: dict[int, str] = field(default_factory=dict)  # citation index -> supporting sentence
     disagreeing: frozenset[str] = frozenset()  # articles that disagree on the fact (doc ids)

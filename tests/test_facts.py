@@ -586,3 +586,17 @@ def test_asked_how_long_something_lasts_only_a_stretch_of_time_answers() -> None
     assert span is not None and span.text == "5 ngày"
     bridge = "Cây cầu dài 2 km, có 3 nhịp."
     assert short_answer(bridge, "How long is the bridge?", "number") is not None  # a length may answer
+
+
+def test_a_question_about_one_year_answered_from_sentences_about_another() -> None:
+    from assistant.facts import other_year
+
+    sentence = "Kim ngạch xuất khẩu đạt 2,6 triệu USD trong 10 tháng đầu năm 2025."
+    assert other_year("Nghệ An xuất khẩu bao nhiêu trong năm 2024?", [sentence], "") == "2024"
+    assert other_year("How much did Nghệ An export in 2025?", [sentence], "") == ""  # the year asked
+    assert other_year("Nghệ An xuất khẩu bao nhiêu?", [sentence], "") == ""  # no year asked
+    # a sentence without a year may be about it; so may one whose article names the year
+    assert other_year("Năm 2020 ai làm việc với Thanh Hóa?", ["Sáng 6/7, đoàn đã làm việc."], "") == ""
+    assert other_year("Năm 2020 ai làm việc với Thanh Hóa?", ["Từ năm 2018, đoàn đã làm việc."], "2020-07-06") == ""
+    # an amount or a share is no year
+    assert other_year("Kim ngạch năm 2024?", ["Kim ngạch đạt 2025 tỷ đồng, tăng 12%."], "") == ""

@@ -104,6 +104,21 @@ def test_a_model_answer_from_an_article_about_another_place_keeps_the_quick_answ
     assert seed_bot.ask(question).answered_by == "model"
 
 
+def test_a_question_about_a_year_the_articles_never_name_is_refused(seed_bot) -> None:
+    """The Nghệ An article gives its exports for the first 10 months of 2025; the question asks
+    about 2024. Before, both phases answered "2,6 triệu USD"."""
+    question = "Nghệ An xuất khẩu sang Nga bao nhiêu trong năm 2024?"
+    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
+    answer = seed_bot.ask(question)
+    assert answer.refused and "2,6" not in answer.text, answer.text
+    assert answer.refusal is not None and answer.refusal.code == "other_year", answer.refusal
+    assert answer.model_check is not None and "2024" in answer.model_check.reason, answer.model_check
+    # the year the article speaks of is answered, by both phases
+    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
+    answer = seed_bot.ask("Nghệ An xuất khẩu sang Nga bao nhiêu trong 10 tháng đầu năm 2025?")
+    assert answer.answered_by == "model" and "2,6 triệu USD" in answer.text and answer.quick.startswith("2,6 triệu USD")
+
+
 def test_a_model_answer_that_only_restates_the_question_keeps_the_quick_answer(seed_bot) -> None:
     question = "Kim ngạch xuất khẩu của Thanh Hóa sang Nga trong 9 tháng năm 2025 là bao nhiêu?"
     with_model(seed_bot, citing("xuất khẩu", "Kim ngạch xuất khẩu của Thanh Hóa sang Nga."))
