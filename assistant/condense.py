@@ -57,8 +57,8 @@ _FOLLOW_UP_RE = re.compile(
     r"\b(ong ay|ba ay|anh ay|chi ay|ho|nguoi do|vi do|dieu do|viec do|o do|luc do|khi do|tinh do|"
     r"doan do|chuyen di do|he|she|they|him|her|his|their|them|it|its|that|there|then|those)\b"
 )
-_PRONOUN_RE = re.compile(
-    r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her)\b", re.IGNORECASE
+_PRONOUN_RE = re.compile(  # the last four: a question typed without marks ("ong ay gap ai?")
+    r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her|ong ay|ba ay|anh ay|chi ay)\b", re.IGNORECASE
 )
 
 
@@ -106,7 +106,7 @@ class EntityCondenser:
 
 
 # Vietnamese and English mark a woman by the word before her name, as the pronoun does
-_FEMALE_PRONOUN_RE = re.compile(r"^(?:bà ấy|chị ấy|cô ấy|bà|she|her)$", re.IGNORECASE)
+_FEMALE_PRONOUN_RE = re.compile(r"^(?:bà ấy|chị ấy|cô ấy|bà|she|her|ba ay|chi ay)$", re.IGNORECASE)
 _FEMALE_BEFORE = r"(?:bà|chị|cô|mrs|ms|madam)\.?\s+"
 
 

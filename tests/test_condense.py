@@ -120,3 +120,11 @@ def test_a_pronoun_agrees_with_the_honorific_of_the_person_it_stands_for() -> No
     assert EntityCondenser().condense("Ông ấy giữ chức vụ gì?", _turns(award)).startswith("Vladimir Putin giữ chức vụ gì?")
     assert EntityCondenser().condense("What position does she hold?", _turns(award)).startswith(
         "What position does Thái Hương hold?")
+
+
+
+def test_a_pronoun_typed_without_marks_is_replaced_too() -> None:
+    governor = ("thong doc tinh kaluga la ai", "Vladislav Valerievich Shapsha — “Ngài Vladislav Valerievich Shapsha – "
+                                               "Thống đốc tỉnh Kaluga phát biểu.” [1]")
+    assert EntityCondenser().condense("ong ay gap ai o nghe an", _turns(governor)) == \
+        "Vladislav Valerievich Shapsha gap ai o nghe an"
