@@ -81,16 +81,22 @@ def kind_phrases(language: str) -> list[str]:
     return [normalize(p) for p in phrases if re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)*", p)]
 
 
+# a follow-up made standalone carries the conversation in brackets after it ("Lúc đó ai là
+# Thống đốc? (Khi nào … vận hành nhà máy?)", assistant.condense): the kind is the question's own
+_CARRIED_RE = re.compile(r"\s+\([^()]*\)\s*$")
+
+
 def analyse(question: str) -> QuestionInfo:
     language = detect_language(question)
-    folded = fold(question)
-    patterns, text = (_MARKED, normalize(question).lower()) if has_diacritics(question) else (_FOLDED, folded)
+    own = _CARRIED_RE.sub("", question) or question
+    folded = fold(own)
+    patterns, text = (_MARKED, normalize(own).lower()) if has_diacritics(own) else (_FOLDED, folded)
     qtype: QuestionType = "other"
     for kind in _KINDS:
         if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
             qtype = kind
             break
-    if qtype == "other" and ((_NAME_ASKED.search(folded) and role_in(question).units) or asks_office(question)):
+    if qtype == "other" and ((_NAME_ASKED.search(folded) and role_in(own).units) or asks_office(own)):
         qtype = "who"
     return QuestionInfo(
         text=question,

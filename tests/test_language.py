@@ -89,6 +89,9 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("Quốc gia nào ký hiệp ước năm 1985?", "where"),
         ("Which province signed the agreement?", "where"),
         ("Doanh nghiệp nào đầu tư vào Kaluga?", "other"),
+        # a follow-up made standalone: the kind is its own, not the carried question's
+        ("Lúc đó ai là Thống đốc tỉnh Kaluga? (Khi nào Tập đoàn TH vận hành nhà máy sữa ở Kaluga?)", "who"),
+        ("Who did they meet there? (Nguyễn Tiến Thành; Thái Bình)", "who"),
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
