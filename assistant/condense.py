@@ -90,8 +90,8 @@ class EntityCondenser:
                 carried.append(name)
         # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
         for phrase in _leading_name(last_user) + capitalised_phrases(last_user):
-            if fold(phrase) not in folded and phrase not in carried:
-                carried.append(phrase)
+            if fold(phrase) not in folded and not any(fold(phrase) in fold(c) for c in carried):
+                carried.append(phrase)  # not a part of a name carried already ("Đình Xứng")
         if not carried:
             carried = [last_user]
         # people as found in their sentences ("bà Thái Hương": a name that its honorific, not

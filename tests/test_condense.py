@@ -128,3 +128,9 @@ def test_a_pronoun_typed_without_marks_is_replaced_too() -> None:
                                                "Thống đốc tỉnh Kaluga phát biểu.” [1]")
     assert EntityCondenser().condense("ong ay gap ai o nghe an", _turns(governor)) == \
         "Vladislav Valerievich Shapsha gap ai o nghe an"
+
+
+
+def test_a_part_of_a_carried_name_is_not_carried_again() -> None:
+    chairman = ("Nguyễn Đình Xứng là ai?", "Chủ tịch UBND tỉnh — “Chủ tịch UBND tỉnh Nguyễn Đình Xứng rất mong …” [1]")
+    assert EntityCondenser().condense("Ông ấy cảm ơn ai?", _turns(chairman)) == "Nguyễn Đình Xứng cảm ơn ai?"
