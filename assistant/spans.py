@@ -20,10 +20,10 @@ numeral written as a word counts too ("ba khu công nghiệp"), and no prepositi
 measures a number ("17.786.419 và"). A person the sentence gives a title is no place. A
 question asking who a named person is ("Nguyễn Doãn Anh là ai?") or what office they hold
 ("giữ chức vụ gì?") takes the title the sentence gives that person (:func:`_identity`), never
-another person. Other questions ("what", "why", "how") get no short
-answer: the quote answers them. A clause cut from the quote would rarely be the answer: on the
-tuning part, of the "other" questions whose quote held the answer, the clause (split at
-punctuation) nearest the question's words held it for 21 % (Vietnamese) and 37 % (English).
+another person; a name answers "where" only after a preposition or a unit of place ("tại Thụy
+Điển", "tỉnh Kaluga"). Other questions ("what", "why", "how") get no short answer: the quote
+answers them (a clause of it, split at punctuation, nearest the question's words held the
+answer for 21 % of the Vietnamese, 37 % of the English such questions on the tuning part).
 """
 
 from __future__ import annotations
@@ -44,9 +44,11 @@ from assistant.wordlists import (
     COUNTING_CARDINALS,
     DURATION_UNITS,
     INTERROGATIVES,
+    LOCATIVES,
     MAGNITUDES,
     NAME_HONORIFICS,
     NAME_VIETNAMESE_HONORIFICS,
+    PLACE_UNITS,
     stopword_syllables,
 )
 
@@ -57,9 +59,8 @@ _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)* ?%?$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
-_CONNECTIVES = frozenset(CONNECTIVES)
-_DURATIONS = frozenset(DURATION_UNITS)
-_MAGNITUDES = frozenset(MAGNITUDES)
+_CONNECTIVES, _DURATIONS, _MAGNITUDES = frozenset(CONNECTIVES), frozenset(DURATION_UNITS), frozenset(MAGNITUDES)
+_LOCATIVES, _PLACE_UNITS = frozenset(LOCATIVES), frozenset(PLACE_UNITS)
 # the one-word names of currencies (assistant.units: ISO 4217 and the State Bank's names)
 _MONEY = frozenset(normalize(w.lower()) for concept, names in UNITS.items() if concept.isupper() and len(concept) == 3
                    for w in names if w.isalpha() and " " not in w)
@@ -254,6 +255,12 @@ _HOW_MANY_RE = re.compile(r"\bhow many\b")
 _SHARE_ASKED_RE = re.compile(r"\b(?:tỷ lệ|tỉ lệ|tỷ trọng|chiếm|share|proportion|rate|percent)")
 
 
+def _placed(toks: list[tuple[str, int, int]], span: Span) -> bool:
+    """A preposition of place up to two words before the name, or a unit of place just before it."""
+    before = [normalize(t.lower()) for t, _, _ in toks[max(0, span.start - 2) : span.start]]
+    return any(w in _LOCATIVES for w in before) or (bool(before) and before[-1] in _PLACE_UNITS)
+
+
 def _counts_things(counted: str | None) -> bool:
     """Whether "bao nhiêu X" counts things: X is a content word ("doanh nghiệp", "dự án"), not
     a function word of stopwords-iso ("bao nhiêu so với", "bao nhiêu trong")."""
@@ -368,7 +375,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         # Putin" does not say where ("New York", "Somerset House" look like people too)
         titled = {fold(name) for name, _ in titled_names(sentence)}
         people = [c for c in found if c.kind == "person" and fold(c.text) in titled]
-        spans = [span for span in spans if not any(p.start < span.end and span.start < p.end for p in people)]
+        spans = [span for span in spans if not any(p.start < span.end and span.start < p.end for p in people)
+                 and _placed(toks, span)]
     # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
     spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
              or (counted and _measures(toks, span, counted))]

@@ -31,6 +31,7 @@ __all__ = [
     "DURATION_UNITS",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
+    "LOCATIVES",
     "MAGNITUDES",
     "NAME_FUNCTION_WORDS",
     "NAME_HONORIFICS",
@@ -43,6 +44,7 @@ __all__ = [
     "NAME_VIETNAMESE_TITLES",
     "NOT_NAMES",
     "OFFICE_TITLES",
+    "PLACE_UNITS",
     "VIETNAMESE_SURNAMES",
     "stopword_syllables",
     "stopwords",
@@ -169,6 +171,15 @@ CONNECTIVES = _words(
     "và hay hoặc nhưng mà thì là của ở tại trong ngoài trên dưới với cho để vì do bởi từ đến tới "
     "về theo sau trước khi nếu như and or but nor of in on at to for from with by as than is are was were"
 )
+
+# Prepositions of place and direction, Vietnamese and English, from the same grammars: a
+# name answers "where" when one stands just before it ("tại Thụy Điển", "tại điện Kremlin",
+# "in Sydney"), or the last syllable of a unit of place does ("tỉnh Kaluga", "thành phố St.
+# Petersburg"): the administrative units of the Law on the Organisation of Local Government
+# (2015: tỉnh, thành phố, huyện, quận, thị xã, xã, phường, thị trấn) and "thủ đô", "nước",
+# "bang", "vùng", "miền", "làng", "đảo" (assistant.spans).
+LOCATIVES = _words("ở tại trong ngoài trên dưới đến tới từ sang về gần in at on near from to into inside")
+PLACE_UNITS = _words("tỉnh phố huyện quận xã phường trấn đô nước bang vùng miền làng đảo")
 
 # --- numbers --------------------------------------------------------------------------------
 # Cardinal numerals written as words, with their values: a question that says "nine months"

@@ -600,3 +600,12 @@ def test_a_question_about_one_year_answered_from_sentences_about_another() -> No
     assert other_year("Năm 2020 ai làm việc với Thanh Hóa?", ["Từ năm 2018, đoàn đã làm việc."], "2020-07-06") == ""
     # an amount or a share is no year
     assert other_year("Kim ngạch năm 2024?", ["Kim ngạch đạt 2025 tỷ đồng, tăng 12%."], "") == ""
+
+
+def test_a_name_says_where_only_after_a_preposition_or_a_unit_of_place() -> None:
+    from assistant.spans import short_answer
+
+    sentence = "Trước đó, đoàn đã khảo sát di sản văn hóa UNESCO của Thanh Hóa."
+    assert short_answer(sentence, "Đoàn đã đi thăm những nơi nào?", "where") is None  # "UNESCO", "Thanh Hóa" say no where
+    assert short_answer("Nhà máy được đặt tại tỉnh Kaluga.", "Nhà máy nằm ở đâu?", "where").text == "Kaluga"  # type: ignore[union-attr]
+    assert short_answer("The government sat in Sydney.", "Where did the government sit?", "where").text == "Sydney"  # type: ignore[union-attr]
