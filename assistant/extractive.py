@@ -229,9 +229,9 @@ def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool 
     with no short answer the quote stands alone. A quote after the first is from the first
     one's article (``same_article``) or from another, and an English lead-in says which.
     ``disagrees``: this quote's article gives another answer than the first's, and the lead-in
-    says so."""
-    quote = quote.strip()
-    if not quote.endswith((".", "!", "?", "…", '"', "”")):
+    says so. A quotation inside the quote takes single marks (‘…’), as one inside another does."""
+    quote = quote.strip().replace("“", "‘").replace("”", "’")
+    if not quote.endswith((".", "!", "?", "…", '"', "’")):
         quote += "."
     if disagrees:
         lead = "but another article says" if english else "nhưng một bài báo khác viết"

@@ -82,3 +82,17 @@ def test_a_sentence_the_article_says_twice_is_quoted_once() -> None:
     assert answer.count("chế biến nông sản") == 1, answer
     assert answer.count("[") == 1 and again in answer, answer
     assert result.quotes == {2: again}
+
+
+def test_a_quotation_inside_the_quote_takes_single_marks(seed_bot) -> None:
+    from assistant.citations import check_answer
+    from assistant.extractive import format_answer
+
+    sentence = "“Nghệ An luôn sẵn sàng hỗ trợ các doanh nghiệp của tỉnh Kaluga,” Bí thư Tỉnh ủy khẳng định."
+    text = format_answer("", sentence, 1, english=False)
+    assert text == "“‘Nghệ An luôn sẵn sàng hỗ trợ các doanh nghiệp của tỉnh Kaluga,’ Bí thư Tỉnh ủy khẳng định.” [1]"
+    # the quote is still checked against the passage, whose own marks are double
+    passages = seed_bot.retrieve("Nghệ An luôn sẵn sàng hỗ trợ các doanh nghiệp của tỉnh Kaluga", k=3)
+    n = next(i for i, p in enumerate(passages, 1) if "luôn sẵn sàng hỗ trợ" in p.text)
+    checked = check_answer(format_answer("", sentence, n, english=False), passages, language="vi")
+    assert checked.supported and [c.index for c in checked.citations] == [n], checked
