@@ -99,14 +99,13 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         check.reason = "the citation check found no supported claim"
         return kept(answer, check.reason, refusal)
     cited = {answer.passages[c.index - 1].doc_id for c in checked.citations if 0 < c.index <= len(answer.passages)}
-    unnamed = _unnamed(request.standalone_question or request.question,
-                       [p for p in answer.passages if p.doc_id in cited], answer.passages)
+    question = request.standalone_question or request.question
+    in_cited = [p for p in answer.passages if p.doc_id in cited]
+    unnamed = _unnamed(question, in_cited, answer.passages)
     if unnamed:  # "How much did Thanh Hóa export?" answered from the Nghệ An article
         check.reason = f"the question asks about {unnamed[0]}, which the passages the model cites never name"
         return kept(answer, check.reason, refusal)
-    texts = [p for p in answer.passages if p.doc_id in cited]
-    if year := other_year(request.standalone_question or request.question, [p.text for p in texts],
-                          " ".join(f"{p.title} {p.date}" for p in texts)):
+    if year := other_year(question, [p.text for p in in_cited], " ".join(f"{p.title} {p.date}" for p in in_cited)):
         check.reason = f"the question asks about {year}; the passages the model cites speak of other years"
         return kept(answer, check.reason, refusal)
     if not disagreeing <= cited:  # the quick answer cites both sides; one side alone hides that

@@ -100,10 +100,15 @@ def _index() -> dict[tuple[str, ...], list[_Entry]]:
     return index
 
 
-_INDEX = _index()
-_VIETNAMESE_OF: dict[_Entry, tuple[str, ...]] = {}
-for _kind, _concept, _mods, _vi, _en in VOCABULARY:
-    _VIETNAMESE_OF[_Entry(_kind, _concept, _mods)] = _VIETNAMESE_OF.get(_Entry(_kind, _concept, _mods), ()) + _vi
+def _vietnamese_of() -> dict[_Entry, tuple[str, ...]]:
+    """Each entry's Vietnamese phrases (an entry may stand in several rows of the vocabulary)."""
+    out: dict[_Entry, tuple[str, ...]] = {}
+    for kind, concept, mods, vi, _en in VOCABULARY:
+        out[_Entry(kind, concept, mods)] = out.get(_Entry(kind, concept, mods), ()) + vi
+    return out
+
+
+_INDEX, _VIETNAMESE_OF = _index(), _vietnamese_of()
 _COPULA_KEYS = {tuple(_key(t) for t in c.split()) for c in _COPULAS}
 
 
