@@ -32,20 +32,29 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.counting import (
+    counted_thing,
+    counts_things,
+    lasts,
+    measures,
+    measures_other,
+    number_value,
+    stated_numbers,
+    unit_after,
+    vietnamese_count,
+)
 from assistant.facts import find_dates, in_named_number
-from assistant.people import is_syllable, person_names, titled_names
+from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import Role, is_title, places_missing, role_in, role_of, role_problem
 from assistant.units import UNITS
 from assistant.wordlists import (
-    CARDINALS,
     CONNECTIVES,
     COUNTING_CARDINALS,
     DURATION_UNITS,
     INTERROGATIVES,
     LOCATIVES,
-    MAGNITUDES,
     NAME_HONORIFICS,
     NAME_VIETNAMESE_HONORIFICS,
     PLACE_UNITS,
@@ -59,7 +68,7 @@ _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
 _NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)* ?%?$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
-_CONNECTIVES, _DURATIONS, _MAGNITUDES = frozenset(CONNECTIVES), frozenset(DURATION_UNITS), frozenset(MAGNITUDES)
+_CONNECTIVES, _DURATIONS = frozenset(CONNECTIVES), frozenset(DURATION_UNITS)
 _LOCATIVES, _PLACE_UNITS = frozenset(LOCATIVES), frozenset(PLACE_UNITS)
 # the one-word names of currencies (assistant.units: ISO 4217 and the State Bank's names)
 _MONEY = frozenset(normalize(w.lower()) for concept, names in UNITS.items() if concept.isupper() and len(concept) == 3
@@ -182,69 +191,6 @@ _WANT = {"who": "person", "where": "name", "number": "number", "when": "date"}  
 _NEAR_WINDOW, _NEAR_WEIGHT = 8, 0.02
 
 
-def _number_value(token: str) -> str:
-    word = normalize(token.lower())
-    if word in CARDINALS:
-        return str(CARDINALS[word])
-    return token.rstrip("% ").replace(",", ".")
-
-
-def _stated_numbers(question: str) -> set[str]:
-    """The numbers a question states, in digits or in words ("nine" -> "9")."""
-    out = {_number_value(t) for t in re.findall(r"\d+(?:[.,]\d+)*%?", question)}
-    return out | {str(CARDINALS[w]) for w in re.findall(r"\w+", normalize(question.lower())) if w in CARDINALS}
-
-
-_COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
-_PERCENT_RE = re.compile(r"\b(?:phần trăm|percent|percentage|share|proportion)\b")
-_VI_COUNTED_RE = re.compile(r"(?:bao nhiêu|mấy)\s+\w")
-
-
-def _counted(question: str) -> str | None:
-    """What a number question counts: the word after "bao nhiêu"/"mấy"/"how many" ("bao
-    nhiêu doanh nghiệp" -> "doanh"), or "%" for a share ("bao nhiêu phần trăm", "what
-    percentage"); None when it names nothing ("đạt bao nhiêu?")."""
-    text = normalize(question.lower())
-    if _PERCENT_RE.search(text):
-        return "%"
-    m = _COUNTED_RE.search(text)
-    return m.group(1) if m else None
-
-
-def _unit(toks: list[tuple[str, int, int]], span: Span) -> str:
-    """The word that measures the number at ``span``, past words of magnitude ("2,6 triệu
-    người" -> "người"), lower case; "" when none follows."""
-    k = span.start + 1
-    while k < len(toks) and normalize(toks[k][0].lower()) in _MAGNITUDES:
-        k += 1
-    return normalize(toks[k][0].lower()) if k < len(toks) else ""
-
-
-def _measures(toks: list[tuple[str, int, int]], span: Span, counted: str) -> bool:
-    """Whether the number at ``span`` measures what the question counts: a percentage for
-    "%", else its unit is the counted word ("37 dự án" for "bao nhiêu dự án", "2 triệu người"
-    for "bao nhiêu người"; an English plural or singular: "businesses" / "business")."""
-    number = toks[span.start][0]
-    after = [normalize(t.lower()) for t, _, _ in toks[span.start + 1 : span.start + 3]]
-    if counted == "%":
-        return number.endswith("%") or after == ["phần", "trăm"]
-    unit = _unit(toks, span)
-    return unit == counted or (bool(unit) and unit.rstrip("s") == counted.rstrip("s"))
-
-
-def _measures_other(toks: list[tuple[str, int, int]], span: Span, counted: str) -> bool:
-    """Whether the number at ``span`` measures another thing than the counted one ("132 dự án"
-    and "14,245 tỷ USD" do not answer "bao nhiêu trường đại học"; "8,8 lb" may answer "bao
-    nhiêu pound")."""
-    unit = _unit(toks, span)
-    if not unit.isalpha() or unit == counted or unit in stopword_syllables("vi", marked=True):
-        return False
-    # a Vietnamese noun is counted ("trường"): any other unit measures something else ("USD");
-    # a unit that is no Vietnamese word ("pound") may be abbreviated ("lb"): only a Vietnamese
-    # word measures something else then
-    return is_syllable(counted) or (unit.islower() and is_syllable(unit))
-
-
 # a question for the year ("năm nào", "what year") is not answered by a day and month ("6/7")
 _YEAR_ASKED_RE = re.compile(r"\b(?:năm nào|năm bao nhiêu|what year|which year)\b")
 _LONG_RE = re.compile(r"\b(?:bao lâu|how long)\b")
@@ -259,18 +205,6 @@ def _placed(toks: list[tuple[str, int, int]], span: Span) -> bool:
     """A preposition of place up to two words before the name, or a unit of place just before it."""
     before = [normalize(t.lower()) for t, _, _ in toks[max(0, span.start - 2) : span.start]]
     return any(w in _LOCATIVES for w in before) or (bool(before) and before[-1] in _PLACE_UNITS)
-
-
-def _counts_things(counted: str | None) -> bool:
-    """Whether "bao nhiêu X" counts things: X is a content word ("doanh nghiệp", "dự án"), not
-    a function word of stopwords-iso ("bao nhiêu so với", "bao nhiêu trong")."""
-    return bool(counted) and counted != "%" and counted.isalpha() and counted not in stopword_syllables("vi", marked=True)
-
-
-def _lasts(toks: list[tuple[str, int, int]], span: Span) -> bool:
-    """Whether the number at ``span`` counts a stretch of time ("10 tháng", "3 years")."""
-    after = toks[span.start + 1][0] if span.start + 1 < len(toks) else ""
-    return normalize(after.lower()) in _DURATIONS
 
 
 _GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
@@ -367,7 +301,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     # "head" ("trưởng") names no office of its own: the head of a delegation is often given
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
     generic = _generic(asked_role)
-    counted = _counted(question) if qtype == "number" else None
+    counted = counted_thing(question) if qtype == "number" else None
     lowered = normalize(question.lower())
     spans = [span for span in found if span.kind == _WANT.get(qtype)]
     if qtype == "where":
@@ -379,34 +313,34 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
                  and _placed(toks, span)]
     # a year-shaped number counts only what the question counts ("bao nhiêu người": "2000 người")
     spans = [span for span in spans if span.kind != "number" or not _YEAR_RE.match(toks[span.start][0])
-             or (counted and _measures(toks, span, counted))]
-    if counted and any(_measures(toks, span, counted) for span in spans if span.kind == "number"):
+             or (counted and measures(toks, span.start, counted))]
+    if counted and any(measures(toks, span.start, counted) for span in spans if span.kind == "number"):
         # "bao nhiêu doanh nghiệp" is answered by a count of enterprises, not of months
-        spans = [span for span in spans if span.kind != "number" or _measures(toks, span, counted)]
+        spans = [span for span in spans if span.kind != "number" or measures(toks, span.start, counted)]
     else:
         if qtype == "number" and counted not in _DURATIONS and not _LONG_RE.search(lowered):
             # a stretch of time ("trong 10 tháng đầu năm") tells when, not how much
-            spans = [span for span in spans if not _lasts(toks, span)]
-        if counted and _counts_things(counted) and _VI_COUNTED_RE.search(lowered):
+            spans = [span for span in spans if not lasts(toks, span.start)]
+        if counted and counts_things(counted) and vietnamese_count(question):
             # "bao nhiêu trường" is not answered by a count of something else ("132 dự án");
             # a Vietnamese question only (an English one names its thing in another language)
-            spans = [span for span in spans if span.kind != "number" or not _measures_other(toks, span, counted)]
+            spans = [span for span in spans if span.kind != "number" or not measures_other(toks, span.start, counted)]
     if qtype == "number" and _TIME_LONG_RE.search(lowered):
-        spans = [span for span in spans if span.kind != "number" or _lasts(toks, span)]  # not "hai cuộc chiến"
+        spans = [span for span in spans if span.kind != "number" or lasts(toks, span.start)]  # not "hai cuộc chiến"
     if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
-    if qtype == "number" and (_HOW_MANY_RE.search(lowered) or _counts_things(counted)):
+    if qtype == "number" and (_HOW_MANY_RE.search(lowered) or counts_things(counted)):
         spans = [span for span in spans if not toks[span.start][0].endswith("%")]  # a count is no share
     if qtype == "number" and _HOW_MANY_RE.search(lowered):
         # nor a sum of money ("How many projects?": not "9,300 tỷ USD"; "bao nhiêu" asks both)
-        spans = [span for span in spans if _unit(toks, span) not in _MONEY]
+        spans = [span for span in spans if unit_after(toks, span.start) not in _MONEY]
     asked = set(fold(question).split()) | {fold(w) for w in re.findall(r"\w+", question)}
     # the names the question says (capitalised after its first word: "anh" in "anh ấy" is no name)
     named = {fold(w) for w in re.findall(r"\w+", question)[1:] if w[:1].isupper()}
     # what the question already says, with its marks when it has them ("đoàn" is no "Doãn")
     key = (lambda t: normalize(t.lower())) if has_diacritics(question) else fold
     said = {key(t) for t, _, _ in _tokens(question)}
-    stated = _stated_numbers(question)
+    stated = stated_numbers(question)
     folded = [fold(t) for t, _, _ in toks]
     matched = [k for k, f in enumerate(folded) if f in asked and f.isalnum()]
     if qtype == "number" and counted != "%" and not _SHARE_ASKED_RE.search(lowered):
@@ -418,7 +352,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         inside = [f for f in folded[span.start : span.end] if any(c.isalnum() for c in f)]  # "0,12%" too
         if not inside:
             continue
-        if span.kind in ("number", "date") and _number_value(toks[span.start][0]) in stated:
+        if span.kind in ("number", "date") and number_value(toks[span.start][0]) in stated:
             continue  # "9 tháng" is no answer to "... in the first nine months ...?"
         new = [t for t, _, _ in toks[span.start : span.end] if any(c.isalnum() for c in t) and key(t) not in said]
         novelty = len(new) / len(inside)
