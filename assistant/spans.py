@@ -246,11 +246,17 @@ def _identity(sentence: str, toks: list[tuple[str, int, int]], people: list[Span
     the title the sentence gives that person ("Bí thư Tỉnh ủy"), or False when it gives none
     (another person is no answer); None for any other question. ``toks`` and ``people`` are
     the sentence's tokens and person candidates."""
-    asked = {fold(w) for w in re.findall(r"\w+", question)}
+    words = re.findall(r"\w+", question)
+    asked = {fold(w) for w in words}
+    # a name the question writes with a capital (not a first word that is a pronoun: "Anh ấy")
+    capitals = {fold(w) for k, w in enumerate(words) if w[:1].isupper()
+                and (k or normalize(w.lower()) not in stopword_syllables("vi", marked=True))}
     office = asks_office(question)
     for person in people:
-        own = {fold(w) for w in person.text.split()}
-        if own <= asked and (office or asked - own <= _IDENTITY_WORDS):
+        own = [fold(w) for w in person.text.split()]
+        # the whole name, or its last word alone ("ông Kalganov" for Vyacheslav Kalganov,
+        # "ông Thành" for Nguyễn Tiến Thành: news names a person again by the last word)
+        if (set(own) <= asked or own[-1] in capitals) and (office or asked - set(own) <= _IDENTITY_WORDS):
             title = next((t for n, t in titled_names(sentence) if fold(n) == fold(person.text)), "")
             at = sentence.find(title) if title else -1
             if at < 0:
@@ -378,7 +384,9 @@ def office_holder(sentence: str, question: str, *, context: str = "") -> Span | 
     Nghệ An?": "Bí thư Tỉnh ủy Nguyễn Khắc Thận …"), or None: no office asked ("trưởng"
     alone names none), or no one here is given it."""
     asked = role_in(question)
-    if not asked.units or _generic(asked):
-        return None
     span = short_answer(sentence, question, "who", context=context)
+    if not asked.units:  # who a named person is, or what office they hold: the title given them here
+        return span if span is not None and span.kind == "title" else None
+    if _generic(asked):
+        return None
     return span if span is not None and _role_fit(asked, span.text, sentence) >= 1 else None

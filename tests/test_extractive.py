@@ -96,3 +96,12 @@ def test_a_quotation_inside_the_quote_takes_single_marks(seed_bot) -> None:
     n = next(i for i, p in enumerate(passages, 1) if "luôn sẵn sàng hỗ trợ" in p.text)
     checked = check_answer(format_answer("", sentence, n, english=False), passages, language="vi")
     assert checked.supported and [c.index for c in checked.citations] == [n], checked
+
+
+def test_asked_the_office_of_a_person_named_by_surname_the_answer_leads_with_the_sentence_giving_it(seed_bot) -> None:
+    # the best sentence names "ông Kalganov" without a title; another one of the passages gives
+    # "Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg, ông Vyacheslav Kalganov"
+    for question in ("Ông Kalganov giữ chức vụ gì?", "What position does Kalganov hold?"):
+        answer = seed_bot.ask(question)
+        assert answer.text.startswith("Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg — "), answer.text
+        assert "ông Vyacheslav Kalganov" in answer.citations[0].quote, answer.citations

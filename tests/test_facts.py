@@ -562,6 +562,34 @@ def test_who_a_named_person_is_is_the_title_the_sentence_gives_them(question: st
     assert span is not None and span.text == expected, span
 
 
+@pytest.mark.parametrize("question", [
+    "Ông Kalganov giữ chức vụ gì?", "What position does Kalganov hold?", "Who is Kalganov?",
+    "Ông Vyacheslav Kalganov là ai?",
+])
+def test_a_person_named_again_by_the_last_word_of_the_name(question: str) -> None:
+    from assistant.spans import office_holder, short_answer
+
+    # news names a person in full once, then by the last word ("ông Kalganov", "ông Thành")
+    sentence = ("Thay mặt chính quyền thành phố St. Petersburg, Phó Chủ tịch Ủy ban Đối ngoại thành phố "
+                "St. Petersburg, ông Vyacheslav Kalganov đã đề xuất hợp tác.")
+    title = "Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg"
+    assert short_answer(sentence, question, "who").text == title  # type: ignore[union-attr]
+    # the sentence to lead with when the best one names him without a title
+    assert office_holder(sentence, question).text == title  # type: ignore[union-attr]
+    assert short_answer("Ông Kalganov đề nghị tỉnh gửi danh sách sản phẩm.", question, "who") is None
+
+
+def test_a_pronoun_or_another_persons_last_name_is_no_name_asked() -> None:
+    from assistant.spans import office_holder, short_answer
+
+    sentence = "Bí thư Tỉnh ủy Nguyễn Doãn Anh gặp mặt Đại sứ Đặng Minh Khôi."
+    # "Anh ấy" opens with a pronoun, not the name "Anh"; "Nguyễn Văn Anh" is another man
+    assert short_answer(sentence, "Anh ấy giữ chức vụ gì?", "who") is None
+    span = short_answer(sentence, "Nguyễn Văn Anh là ai?", "who")
+    assert span is None or span.text != "Bí thư Tỉnh ủy"
+    assert office_holder(sentence, "Ai có mặt tại buổi gặp?") is None  # no office nor person asked: no holder
+
+
 def test_who_a_named_person_is_has_no_short_answer_when_the_sentence_gives_no_title() -> None:
     from assistant.spans import short_answer
 
