@@ -26,6 +26,7 @@ from assistant.wordlists import (
     NAME_VIETNAMESE_HONORIFICS,
     NAME_VIETNAMESE_TITLES,
     OFFICE_TITLES,
+    PLACE_UNITS,
     VIETNAMESE_SURNAMES,
     stopword_syllables,
 )
@@ -258,9 +259,22 @@ def _titles_after(tokens: list[str], end: int, *, loose: bool = False) -> list[s
         if j == i + 1 or not closed or not (_is_cap(tokens[i + 1]) or tokens[i + 1].isupper()):
             break
         if _head_at(tokens, i + 1):
-            titles.append(" ".join(tokens[i + 1 : j]))
+            titles.append(_to_place(" ".join(tokens[i + 1 : j])))
         i = j
     return titles
+
+
+def _to_place(title: str) -> str:
+    """A title ends with the place it is of: a unit of place and its capitalised name close it
+    ("Thống đốc tỉnh Kaluga phát biểu" -> "Thống đốc tỉnh Kaluga": a caption's verb is no part)."""
+    words = title.split()
+    for k in range(len(words) - 2, 0, -1):
+        if words[k] in PLACE_UNITS and _is_cap(words[k + 1]):
+            end = k + 1
+            while end < len(words) and _is_cap(words[end]):
+                end += 1
+            return " ".join(words[:end]) if all(w.islower() for w in words[end:]) else title
+    return title
 
 
 def _run_on_title(tokens: list[str], start: int) -> str:
@@ -282,7 +296,7 @@ def _run_on_title(tokens: list[str], start: int) -> str:
     # a capitalised syllable mostly starts a two-syllable word ("Công an", "Chính phủ")
     if last + 1 < len(tokens) and tokens[last + 1].islower() and tokens[last + 1] not in function:
         last += 1
-    return " ".join(tokens[start : last + 1])
+    return _to_place(" ".join(tokens[start : last + 1]))
 
 
 def titled_names(text: str) -> list[tuple[str, str]]:

@@ -590,6 +590,16 @@ def test_a_pronoun_or_another_persons_last_name_is_no_name_asked() -> None:
     assert office_holder(sentence, "Ai có mặt tại buổi gặp?") is None  # no office nor person asked: no holder
 
 
+def test_a_title_ends_with_the_place_it_is_of() -> None:
+    # a caption's verb after "tỉnh Kaluga" is no part of the title
+    assert titled_names("Ngài Vladislav Valerievich Shapsha – Thống đốc tỉnh Kaluga phát biểu.") == [
+        ("Vladislav Valerievich Shapsha", "Thống đốc tỉnh Kaluga")]
+    assert titled_names("Ông Lê Văn Nam – Chủ tịch UBND thành phố Hà Nội cho biết thêm về dự án mới.") == [
+        ("Lê Văn Nam", "Chủ tịch UBND thành phố Hà Nội")]
+    # lower-case words of a body's name after a place stay ("… tỉnh Nghệ An khóa XIX" is no place end)
+    assert titled_names("Ông Lê Văn Nam – Bí thư Tỉnh ủy Nghệ An, phát biểu.") == [("Lê Văn Nam", "Bí thư Tỉnh ủy Nghệ An")]
+
+
 def test_who_a_named_person_is_has_no_short_answer_when_the_sentence_gives_no_title() -> None:
     from assistant.spans import short_answer
 
