@@ -17,12 +17,12 @@ from assistant.citations import check_answer
 from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.extractive import format_answer
-from assistant.facts import other_year
+from assistant.facts import has_number, other_year
 from assistant.people import name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
-from assistant.text import folded_key, matching_key
+from assistant.text import folded_key, matching_key, normalize
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -35,6 +35,7 @@ from assistant.types import (
     Passage,
     Refusal,
 )
+from assistant.wordlists import CARDINALS, MAGNITUDES, stopword_syllables, stopwords
 
 __all__ = ["judge", "kept"]
 
@@ -77,7 +78,8 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
     if not verdict.passed:
         check.reason = verdict.reason
         log.info("the model's answer is not used: %s", verdict.reason)
-        invented = _made_up(claims[0], evidence, request) if getattr(info, "qtype", "") in ("number", "when") else ""
+        asked_quantity = getattr(info, "qtype", "") in ("number", "when") or _bare_quantity(claims[0].text)
+        invented = _made_up(claims[0], evidence, request) if asked_quantity else ""
         if invented and model_refusal_refuses:
             # asked for a number or date, the model gave one that nothing it read holds: it
             # made up what it did not find, which says the evidence lacks the answer
@@ -137,6 +139,17 @@ def _made_up(claim: Claim, evidence: list[EvidenceSentence], request: Generation
         if problem.startswith(("the number ", "the date ")):
             return problem.removesuffix(" is not in the cited sentences")
     return ""
+
+
+def _bare_quantity(text: str) -> bool:
+    """The claim is a number and little else — its scale, at most one word for its unit or
+    what it counts ("1.2 million", "about 3,000 km²", "1.2 million people"), not a name with
+    a year in it ("1973 oil crisis"): the model read the question ("What is the population of
+    …?") as asking for a number, whatever words it was asked in."""
+    bare = re.sub(r"\[[\d,;\s]+\]", " ", text)
+    plain = set(MAGNITUDES) | set(CARDINALS) | stopwords("en") | stopword_syllables("vi", marked=True)
+    rest = [w for w in re.findall(r"[^\W\d_]+", normalize(bare.lower())) if w not in plain]
+    return has_number(bare) and len(rest) <= 1
 
 
 def _refused(answer: Answer, result: GenerationResult, refusal: str, why: Refusal) -> AnswerEvent:

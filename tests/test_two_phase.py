@@ -204,6 +204,35 @@ def test_a_number_the_model_made_up_for_a_number_question_refuses(seed_bot) -> N
     assert any("987" in problem for problem in kept.model_check.problems)
 
 
+def test_a_bare_number_the_model_made_up_refuses_whatever_words_asked_for_it(seed_bot) -> None:
+    """"What is the population of …?" asks for a number in words the question kind does not
+    read as one; a model that answers with a number and nothing else that no evidence holds
+    read it so, and made the number up: the answer is a refusal. A name with a number in it
+    ("1973 oil crisis") is no bare number: the quick answer stands."""
+    question = "What is the population of Kaluga province?"
+    with_model(seed_bot, citing("Kaluga", "1.2 million."))
+    answer = seed_bot.stream(question)
+    list(answer.events())
+    assert answer.evidence is not None and answer.evidence.sufficient  # the gate let it through
+    assert answer.refused and answer.answered_by == "model", answer.text
+    assert answer.refusal is not None and answer.refusal.code == "engine_invented" and "1.2" in answer.refusal.detail
+    with_model(seed_bot, citing("Kaluga", "The 1973 oil crisis."))
+    kept = seed_bot.stream(question)
+    list(kept.events())
+    assert not kept.refused and kept.answered_by == "quick" and kept.model_check is not None
+
+
+@pytest.mark.parametrize(("claim", "bare"), [
+    ("1.2 million [1].", True), ("about 3,000 km² [2]", True), ("1.2 million people", True),
+    ("6,25 triệu USD [1]", True), ("Ngày 20/11 [1]", True),
+    ("Nguyễn Doãn Anh [1]", False), ("1973 oil crisis [2][4].", False), ("ba khu công nghiệp lớn [1]", False),
+])
+def test_what_a_bare_number_is(claim: str, bare: bool) -> None:
+    from assistant.judge import _bare_quantity
+
+    assert _bare_quantity(claim) is bare
+
+
 def test_the_quick_answer_is_shown_while_the_model_still_writes(seed_bot) -> None:
     hold = threading.Event()
     model = with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh dẫn đầu đoàn."))
