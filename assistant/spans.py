@@ -2,8 +2,8 @@
 
 Candidates are found in the sentence by general signals, not by any word list read off
 questions: names (runs of capitalised words), numbers with the words that measure them ("6,25
-triệu USD", "15 trận", "12%"), dates and years. A candidate the question already contains is no
-answer ("Ai dẫn đầu đoàn Thanh Hóa?" is not answered by "Thanh Hóa"), nor is a number it
+triệu USD", "15 trận", "12%"), dates and years. A candidate the question already contains is
+no answer ("Ai dẫn đầu đoàn Thanh Hóa?" is not answered by "Thanh Hóa"), nor is a number it
 states, in digits or in words ("in the first nine months" is not answered by "9 tháng"). The
 question's kind picks the candidate type (a person's name for "ai"/"who", a number for "bao
 nhiêu"/"how many", a date for "khi nào"/"when", a place for "ở đâu"/"where"; a year alone for
@@ -12,13 +12,14 @@ the words the sentence shares with the question wins, since the answer sits next
 question restates — except that a question naming an office ("Who is the ambassador?") takes
 the person the sentence gives that office (:func:`_role_fit`), and one naming what it counts
 ("bao nhiêu dự án", "what percentage") takes a number that counts it when the sentence has one
-(:func:`_measures`; a year-shaped number is a count only then: "2000 người"), and never a count
-of something else ("132 dự án" for "bao nhiêu trường"), nor a sum of money for "how many"; a
-stretch of time ("10 tháng đầu năm") answers a number question only when it asks how long or
-counts that unit (:func:`_lasts`), and ends the measure ("75 năm", not "75 năm thiết"); a
-numeral written as a word counts too ("ba khu công nghiệp"), and no preposition or conjunction
-measures a number ("17.786.419 và"). A person the sentence gives a title is no place. A
-question asking who a named person is ("Nguyễn Doãn Anh là ai?") or what office they hold
+(:func:`assistant.counting.measures`; a year-shaped number is a count only then: "2000
+người"), and never a count of something else ("132 dự án" for "bao nhiêu trường"), nor a sum
+of money for "how many"; a stretch of time ("10 tháng đầu năm") answers a number question only
+when it asks how long or counts that unit (:func:`assistant.counting.lasts`), and ends the
+measure ("75 năm", not "75 năm thiết"); a numeral written as a word counts too ("ba khu công
+nghiệp"), and no preposition or conjunction measures a number ("17.786.419 và"). A person the
+sentence gives a title is no place. A question asking who a named person is ("Nguyễn Doãn Anh
+là ai?", or by the last word of the name: "Ông Kalganov là ai?") or what office they hold
 ("giữ chức vụ gì?") takes the title the sentence gives that person (:func:`_identity`), never
 another person; a name answers "where" only after a preposition or a unit of place ("tại Thụy
 Điển", "tỉnh Kaluga"). Other questions ("what", "why", "how") get no short answer: the quote
