@@ -215,7 +215,8 @@ def _role_fit(asked: Role, name: str, sentence: str) -> float:
     """How well the office the sentence gives ``name`` fits the one the question asks about:
     1 for the same head, deputy or not ("Đại sứ" = "ambassador"), 1.5 when its body and place
     fit too (:func:`assistant.titles.role_problem`: "Chủ tịch Phòng Thương mại và Công nghiệp
-    Moskva" for "the chairman of the Moscow Chamber of Commerce", not "Chủ tịch HĐND tỉnh");
+    Moskva" for "the chairman of the Moscow Chamber of Commerce", not "Chủ tịch HĐND tỉnh"; for
+    "the head of the Moscow Chamber of Commerce" too: any head of the body asked about fits);
     -1 when the sentence gives them only other offices, 0 when it gives none. The head alone
     decides between holder and not: a list of officials ("X, Trưởng Ban Nội chính Tỉnh ủy; Y,
     Giám đốc Công an tỉnh") is read too loosely to reject on bodies or places."""
@@ -224,8 +225,11 @@ def _role_fit(asked: Role, name: str, sentence: str) -> float:
         return 0.0
     for heads, mods in asked.units:
         for stated_heads, stated_mods in stated.units:
-            if heads & stated_heads and ("deputy" in mods) == ("deputy" in stated_mods):
+            rank = ("deputy" in mods) == ("deputy" in stated_mods)
+            if heads & stated_heads and rank:
                 return 1.5 if role_problem(asked, stated, sentence) is None else 1.0
+            if rank and heads <= _GENERIC_HEADS and asked.bodies and asked.bodies <= stated.bodies:
+                return 1.5  # the head of a body is whoever chairs or directs it
     return -1.0
 
 

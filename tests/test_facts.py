@@ -527,6 +527,23 @@ def test_a_title_after_a_dash_may_run_on_into_the_clause() -> None:
         ("Trần Văn Bình", "Giám đốc Công an")]
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    # the head of a body is whoever chairs or directs it: the chamber's chairman, not the
+    # delegation's leader whom the sentence makes chairman of another body
+    ("Who is the head of the Moscow Chamber of Commerce?", "Vladimir Platonov"),
+    ("Ai là người đứng đầu Phòng Thương mại và Công nghiệp Moskva?", "Vladimir Platonov"),
+    # "head" of no body asked prefers, never rules out: the delegation's leader
+    ("Ai là trưởng đoàn Thái Bình?", "Nguyễn Tiến Thành"),
+])
+def test_the_head_of_a_body_is_the_one_the_sentence_puts_at_its_head(question: str, expected: str) -> None:
+    from assistant.spans import short_answer
+
+    sentence = ("Ngày 10/10, đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch Hội đồng Nhân dân "
+                "tỉnh Nguyễn Tiến Thành dẫn đầu đã có buổi làm việc với lãnh đạo Phòng Thương mại và Công nghiệp "
+                "Moskva do ông Vladimir Platonov, Chủ tịch Phòng Thương mại và Công nghiệp Moskva dẫn đầu.")
+    assert short_answer(sentence, question, "who", context="Moskva").text == expected  # type: ignore[union-attr]
+
+
 def test_the_holder_of_the_office_a_question_names() -> None:
     from assistant.spans import office_holder
 
