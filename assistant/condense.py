@@ -23,15 +23,13 @@ import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from assistant.messages import condense_message
-from assistant.people import capitalised_phrases, is_syllable, name_runs, person_names
+from assistant.people import capitalised_phrases, is_syllable, leading_name, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
 from assistant.text import fold, has_diacritics, words
 from assistant.types import ChatMessage
 from assistant.wordlists import (
     FOLLOW_UP_PRONOUNS,
     INTERROGATIVES,
-    NAME_FUNCTION_WORDS,
-    NAME_VIETNAMESE_FUNCTION_WORDS,
 )
 
 if TYPE_CHECKING:  # the chat model stack (langchain's chat models) loads only when a model is used
@@ -89,7 +87,7 @@ class EntityCondenser:
             if fold(name) not in folded and name not in carried:
                 carried.append(name)
         # capitalised places and bodies from the previous question ("Thanh Hóa", "Liên bang Nga")
-        for phrase in _leading_name(last_user) + capitalised_phrases(last_user):
+        for phrase in leading_name(last_user) + capitalised_phrases(last_user):
             if fold(phrase) not in folded and not any(fold(phrase) in fold(c) for c in carried):
                 carried.append(phrase)  # not a part of a name carried already ("Đình Xứng")
         if not carried:
@@ -127,7 +125,6 @@ def _agreeing(people: list[str], question: str, history: list[ChatMessage]) -> l
 # "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
 _ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
 _ENGLISH_OPENERS = {"what about", "how about", "and"}
-_NOT_LEADING = frozenset(fold(w) for w in ("còn", "và", *INTERROGATIVES, *NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS))
 # the English ones: the wh-words and "how"
 _INTERROGATIVE_RE = re.compile(r"\b(?:" + "|".join(w for w in INTERROGATIVES if w.startswith("wh") or w == "how") + r")\b")
 
@@ -153,21 +150,6 @@ def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> st
     start, end, before = new[0]
     target = next((r for r in old if before and r[2] == before), old[0])
     return last_user[: target[0]] + question[start:end] + last_user[target[1] :]
-
-
-def _leading_name(question: str) -> list[str]:
-    """The name a question opens with, two capitalised words or more ("Thanh Hóa xuất khẩu …",
-    "Tỉnh Nghệ An …" -> "Nghệ An"), which :func:`capitalised_phrases` leaves out (any sentence
-    capitalises its first word); a function or question word before it is no part of it."""
-    runs = name_runs(question)
-    if not runs or runs[0][0] != len(question) - len(question.lstrip()):
-        return []
-    start, end, _ = runs[0]
-    first = question[start:end].split()[0]
-    if fold(first) in _NOT_LEADING:
-        start += len(first)
-    name = question[start:end].strip()
-    return [name] if len(name.split()) >= 2 else []
 
 
 def _first_word_name(question: str) -> list[tuple[int, int, str]]:

@@ -23,6 +23,7 @@ from assistant.wordlists import (
     NAME_ORGANISATION_WORDS,
     NAME_TITLE_MODIFIERS,
     NAME_TITLES,
+    NAME_VIETNAMESE_FUNCTION_WORDS,
     NAME_VIETNAMESE_HONORIFICS,
     NAME_VIETNAMESE_TITLES,
     OFFICE_TITLES,
@@ -31,7 +32,7 @@ from assistant.wordlists import (
     stopword_syllables,
 )
 
-__all__ = ["capitalised_phrases", "is_syllable", "name_runs", "person_names", "titled_names"]
+__all__ = ["capitalised_phrases", "is_syllable", "leading_name", "name_runs", "person_names", "titled_names"]
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -166,6 +167,26 @@ def name_runs(text: str, *, skip_first: bool = False) -> list[tuple[int, int, st
             runs.append((tokens[i].start(), tokens[j - 1].end(), fold(tokens[i - 1].group(0)) if i else ""))
         i = max(j, i + 1)
     return runs
+
+
+# a function or question word that opens a question is no part of the name after it
+_NOT_LEADING = frozenset(fold(w) for w in ("còn", "và", *INTERROGATIVES, *NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS))
+
+
+def leading_name(question: str) -> list[str]:
+    """The name a question opens with, two capitalised words or more ("Thanh Hóa xuất khẩu …",
+    "Tỉnh Nghệ An …" -> "Nghệ An"), which :func:`capitalised_phrases` and ``name_runs(…,
+    skip_first=True)`` leave out (any sentence capitalises its first word); a function or
+    question word before it is no part of it."""
+    runs = name_runs(question)
+    if not runs or runs[0][0] != len(question) - len(question.lstrip()):
+        return []
+    start, end, _ = runs[0]
+    first = question[start:end].split()[0]
+    if fold(first) in _NOT_LEADING:
+        start += len(first)
+    name = question[start:end].strip()
+    return [name] if len(name.split()) >= 2 else []
 
 
 def capitalised_phrases(text: str) -> list[str]:
