@@ -18,7 +18,7 @@ from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.extractive import format_answer
 from assistant.facts import has_number, other_year
-from assistant.people import name_runs, person_names
+from assistant.people import leading_name, name_runs, person_names
 from assistant.questions import asks_office
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
@@ -163,12 +163,16 @@ def _refused(answer: Answer, result: GenerationResult, refusal: str, why: Refusa
 
 
 def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> list[str]:
-    """The question's names (capitalised after its first word: "Thanh Hóa", "Nghệ An") that
-    some retrieved passage names but none of the cited ones does (text or article title)."""
+    """The question's names (capitalised after its first word, or the one it opens with: "Thanh
+    Hóa", "Nghệ An") that some retrieved passage names but none of the cited ones does (text
+    or article title)."""
     def key(text: str) -> str:
         return f" {folded_key(text)} "
 
-    names = [question[start:end] for start, end, _ in name_runs(question, skip_first=True)]
+    # the name the question opens with too ("Nghệ An có bao nhiêu …?"), not its second word alone
+    lead = leading_name(question)
+    names = lead + [question[start:end] for start, end, _ in name_runs(question, skip_first=True)
+                    if not any(key(question[start:end]) in key(n) for n in lead)]
     known, have = [key(f"{p.title} {p.text}") for p in passages], [key(f"{p.title} {p.text}") for p in cited]
     return [n for n in names if any(key(n) in k for k in known) and not any(key(n) in h for h in have)]
 

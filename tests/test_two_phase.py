@@ -102,6 +102,12 @@ def test_a_model_answer_from_an_article_about_another_place_keeps_the_quick_answ
     # cited from an article that names the place, the same kind of answer is used
     with_model(seed_bot, citing("6,25 triệu USD", "6,25 triệu USD."))
     assert seed_bot.ask(question).answered_by == "model"
+    # the place may open the question: its first words are a name too
+    opening = "Thanh Hóa xuất khẩu sang Nga bao nhiêu trong 9 tháng năm 2025?"
+    with_model(seed_bot, citing("2,6 triệu USD", "2,6 triệu USD."))
+    answer = seed_bot.ask(opening)
+    assert answer.answered_by == "quick" and "2,6 triệu USD" not in answer.text, answer.text
+    assert answer.model_check is not None and "Thanh Hóa" in answer.model_check.reason
 
 
 def test_a_question_about_a_year_the_articles_never_name_is_refused(seed_bot) -> None:
