@@ -169,7 +169,7 @@ def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> li
     def key(text: str) -> str:
         return f" {folded_key(text)} "
 
-    # the name the question opens with too ("Nghệ An có bao nhiêu …?"), not its second word alone
+    # the name the question opens with too ("Thanh Hóa xuất khẩu …?"), not its second word alone
     lead = leading_name(question)
     names = lead + [question[start:end] for start, end, _ in name_runs(question, skip_first=True)
                     if not any(key(question[start:end]) in key(n) for n in lead)]
