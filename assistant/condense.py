@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from assistant.messages import condense_message
 from assistant.people import capitalised_phrases, is_syllable, leading_name, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
+from assistant.questions import with_carried
 from assistant.text import fold, has_diacritics, words
 from assistant.types import ChatMessage
 from assistant.wordlists import (
@@ -99,8 +100,8 @@ class EntityCondenser:
             replaced, n = _PRONOUN_RE.subn(people[0], question, count=1)
             if n:
                 rest = [c for c in carried if c != people[0]]
-                return f"{replaced} ({'; '.join(rest)})" if rest else replaced
-        return f"{question} ({'; '.join(carried)})"
+                return with_carried(replaced, rest)
+        return with_carried(question, carried)
 
 
 # Vietnamese and English mark a woman by the word before her name, as the pronoun does

@@ -12,7 +12,7 @@ from assistant.terms import content_terms
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import role_in
 
-__all__ = ["QuestionInfo", "QuestionType", "analyse", "asks_office", "kind_phrases"]
+__all__ = ["QuestionInfo", "QuestionType", "analyse", "asks_office", "kind_phrases", "own_words", "with_carried"]
 
 QuestionType = Literal["who", "number", "when", "where", "other"]
 
@@ -86,9 +86,20 @@ def kind_phrases(language: str) -> list[str]:
 _CARRIED_RE = re.compile(r"\s+\([^()]*\)\s*$")
 
 
+def with_carried(question: str, carried: list[str]) -> str:
+    """A follow-up made standalone: the question, then what it carries from the conversation
+    in brackets ("Ông ấy gặp ai? (Thanh Hóa; Liên bang Nga)"); :func:`own_words` undoes it."""
+    return f"{question} ({'; '.join(carried)})" if carried else question
+
+
+def own_words(question: str) -> str:
+    """The question without what a follow-up carries in brackets (:func:`with_carried`)."""
+    return _CARRIED_RE.sub("", question) or question
+
+
 def analyse(question: str) -> QuestionInfo:
     language = detect_language(question)
-    own = _CARRIED_RE.sub("", question) or question
+    own = own_words(question)
     folded = fold(own)
     patterns, text = (_MARKED, normalize(own).lower()) if has_diacritics(own) else (_FOLDED, folded)
     qtype: QuestionType = "other"
