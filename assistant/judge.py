@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from functools import cache
 
 from assistant.citations import check_answer
 from assistant.claims import claim_problems, verify_claims
@@ -141,14 +142,19 @@ def _made_up(claim: Claim, evidence: list[EvidenceSentence], request: Generation
     return ""
 
 
+@cache
+def _plain_words() -> frozenset[str]:
+    """Words that say no more than a number does: its scale, numerals, function words."""
+    return frozenset(MAGNITUDES) | frozenset(CARDINALS) | stopwords("en") | stopword_syllables("vi", marked=True)
+
+
 def _bare_quantity(text: str) -> bool:
     """The claim is a number and little else — its scale, at most one word for its unit or
     what it counts ("1.2 million", "about 3,000 km²", "1.2 million people"), not a name with
     a year in it ("1973 oil crisis"): the model read the question ("What is the population of
     …?") as asking for a number, whatever words it was asked in."""
     bare = re.sub(r"\[[\d,;\s]+\]", " ", text)
-    plain = set(MAGNITUDES) | set(CARDINALS) | stopwords("en") | stopword_syllables("vi", marked=True)
-    rest = [w for w in re.findall(r"[^\W\d_]+", normalize(bare.lower())) if w not in plain]
+    rest = [w for w in re.findall(r"[^\W\d_]+", normalize(bare.lower())) if w not in _plain_words()]
     return has_number(bare) and len(rest) <= 1
 
 
