@@ -56,6 +56,24 @@ _FOLLOW_UP_RE = re.compile(
     r"\b(ong ay|ba ay|anh ay|chi ay|ho|nguoi do|vi do|dieu do|viec do|o do|luc do|khi do|tinh do|"
     r"doan do|chuyen di do|he|she|they|him|her|his|their|them|it|its|that|there|then|those)\b"
 )
+# folded: pronouns and demonstratives for a thing, a place or a time, and those for people
+_IMPERSONAL_RE = re.compile(r"\b(dieu do|viec do|o do|luc do|khi do|tinh do|doan do|chuyen di do|it|its|that|there|"
+                            r"then|those)\b")
+_PERSONAL_RE = re.compile(r"\b(ong ay|ba ay|anh ay|chi ay|nguoi do|vi do|he|she|him|her|his|hers|they|them|their)\b")
+_MARKER_RE = re.compile(r"\s*\[\d+\]")
+_LEAD_WORDS = 8  # a longer head is a sentence, not the short answer
+
+
+def _answer_lead(answer: str) -> str:
+    """The short answer an answer opens with: "TH" of "TH — “…” [1]"; "" when the answer opens
+    with its quote or a lead-in ("According to the article: “…”")."""
+    head = answer.split("“", 1)[0]
+    if " — " not in head:
+        return ""
+    lead = _MARKER_RE.sub("", head.split(" — ", 1)[0]).strip()
+    return lead if 0 < len(lead.split()) <= _LEAD_WORDS else ""
+
+
 _PRONOUN_RE = re.compile(  # the last four: a question typed without marks ("ong ay gap ai?")
     r"\b(?:ông ấy|bà ấy|anh ấy|chị ấy|ông|bà|he|she|him|her|ong ay|ba ay|anh ay|chi ay)\b", re.IGNORECASE
 )
@@ -83,7 +101,19 @@ class EntityCondenser:
         # "Who led the Thái Bình delegation?" — "Whose chamber of commerce did he meet?" —
         # "What growth rate did he report?" asks about the leader, not the chamber's head
         referent = _pronoun_referent(last_user, history)
-        named = (referent or person_names(last_answer)[:1]) + person_names(last_user)
+        # "it", "its", "there", "lúc đó", "tỉnh đó" point at a thing, place or time: the answer
+        # to the previous question when that is a name ("Which of its leaders …?" after "TH — “…”"
+        # asks about TH; an amount or a date is no thing that has leaders or projects), never the
+        # first person the answer's quote happens to name
+        impersonal = bool(_IMPERSONAL_RE.search(folded)) and not _PERSONAL_RE.search(folded)
+        lead = _answer_lead(last_answer) if impersonal else ""
+        if lead and (person_names(lead) or any(ch.isdigit() for ch in lead)
+                     or re.search(rf"\b{re.escape(fold(lead))}\b", folded)):
+            lead = ""
+        # the previous answer's first person, or its first woman for "bà ấy" / "she" ("Who presented
+        # it to her?" after "Vladimir Putin — “… bà Thái Hương … Vladimir Putin trao tặng …”")
+        answered = [] if impersonal else _agreeing(person_names(last_answer), question, history)[:1]
+        named = (referent or answered) + person_names(last_user)
         for name in named:
             if fold(name) not in folded and name not in carried:
                 carried.append(name)
@@ -91,6 +121,8 @@ class EntityCondenser:
         for phrase in leading_name(last_user) + capitalised_phrases(last_user):
             if fold(phrase) not in folded and not any(fold(phrase) in fold(c) for c in carried):
                 carried.append(phrase)  # not a part of a name carried already ("Đình Xứng")
+        if lead:
+            carried.insert(0, lead)
         if not carried:
             carried = [last_user]
         # people as found in their sentences ("bà Thái Hương": a name that its honorific, not

@@ -134,3 +134,33 @@ def test_a_pronoun_typed_without_marks_is_replaced_too() -> None:
 def test_a_part_of_a_carried_name_is_not_carried_again() -> None:
     chairman = ("Nguyễn Đình Xứng là ai?", "Chủ tịch UBND tỉnh — “Chủ tịch UBND tỉnh Nguyễn Đình Xứng rất mong …” [1]")
     assert EntityCondenser().condense("Ông ấy cảm ơn ai?", _turns(chairman)) == "Nguyễn Đình Xứng cảm ơn ai?"
+
+
+def test_it_stands_for_the_answer_to_the_previous_question_not_for_a_person_its_quote_names() -> None:
+    group = ("Which Vietnamese group opened a fresh-milk plant in Kaluga?",
+             "TH — according to the article: “… Tập đoàn TH chính thức vận hành nhà máy sữa tươi tại … tỉnh Kaluga …” [1]"
+             "\nThe article also says: “Ngài Vladislav Valerievich Shapsha – Thống đốc tỉnh Kaluga phát biểu.” [1]")
+    order = "Which of its leaders received the Russian Order of Friendship?"
+    assert EntityCondenser().condense(order, _turns(group)) == f"{order} (TH)"
+    # no short answer to carry: the previous question is carried, not the governor a quote names
+    quote_only = (group[0], "According to the article: " + group[1].split(": ", 1)[1])
+    out = EntityCondenser().condense(order, _turns(quote_only))
+    assert out == f"{order} ({group[0]})", out
+    # "tỉnh đó" is the province the previous answer gave, not the governor its quote names first
+    province = ("Thống đốc Kaluga đã gặp lãnh đạo tỉnh nào của Việt Nam?",
+                "Nghệ An — “Ngài Vladislav Valerievich Shapsha tiếp đoàn lãnh đạo tỉnh Nghệ An.” [1]")
+    out = EntityCondenser().condense("Tỉnh đó xuất khẩu sang Nga bao nhiêu?", _turns(province))
+    assert out.startswith("Tỉnh đó xuất khẩu sang Nga bao nhiêu? (Nghệ An") and "Shapsha" not in out, out
+    # a personal pronoun still stands for the person the answer names
+    out = EntityCondenser().condense("Ông ấy nói gì?", _turns(province))
+    assert out.startswith("Vladislav Valerievich Shapsha nói gì?"), out
+
+
+def test_she_stands_for_the_woman_the_previous_answer_names_even_when_a_man_comes_first() -> None:
+    order = ("Which of TH's leaders received the Russian Order of Friendship?",
+             "Vladimir Putin — according to the article: “… bà Thái Hương – Chủ tịch Hội đồng chiến lược Tập đoàn TH "
+             "mới đây được Tổng thống Liên bang Nga Vladimir Putin trao tặng Huân chương Hữu nghị …” [1]")
+    out = EntityCondenser().condense("Who presented it to her?", _turns(order))
+    assert out.startswith("Who presented it to Thái Hương?"), out
+    # "he" still stands for the first man
+    assert EntityCondenser().condense("What did he say?", _turns(order)).startswith("What did Vladimir Putin say?")
