@@ -251,6 +251,9 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True, check=False).stdout.strip()
+        if commit and subprocess.run(["git", "status", "--porcelain", "--", "assistant", "evals"], cwd=ROOT,
+                                     capture_output=True, text=True, check=False).stdout.strip():
+            commit += " with uncommitted changes"
     except OSError:
         commit = ""
     return {
@@ -259,7 +262,8 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
                      f"{args.distractors} viwiki distractors",
         "rows": n, "date": datetime.now(UTC).date().isoformat(), "commit": commit,
         "command": f"python -m evals.fit --distractors {args.distractors}"
-                   + (f" --second-share {args.second_share}" if args.second_share is not None else ""), **extra,
+                   + (f" --second-share {args.second_share}" if args.second_share is not None else "")
+                   + "".join(f" --only {part}" for part in args.only or ()), **extra,
     }
 
 
