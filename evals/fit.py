@@ -251,7 +251,8 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True, check=False).stdout.strip()
-        if commit and subprocess.run(["git", "status", "--porcelain", "--", "assistant", "evals"], cwd=ROOT,
+        if commit and subprocess.run(["git", "status", "--porcelain", "--", "assistant", "evals",
+                                      ":(exclude)assistant/models"], cwd=ROOT,
                                      capture_output=True, text=True, check=False).stdout.strip():
             commit += " with uncommitted changes"
     except OSError:
