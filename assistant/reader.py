@@ -11,8 +11,8 @@ Every sentence of the passages is a candidate. Each gets a row of general signal
   names and numbers of the question found in it; how much of it the question does not
   already say;
 - kind: whether it holds what the question asks for (a name for "ai"/"who", a number for
-  "bao nhiêu"/"how many", a date for "khi nào"/"when"; a name or number the question states
-  is none of these), and whether it opens with a pronoun that points back;
+  "bao nhiêu"/"how many", a date for "khi nào"/"when"), and whether it opens with a pronoun
+  that points back;
 - place: the passage's rank and retrieval score, the first sentence of a passage;
 - language: whether the sentence is written in the question's language (multilingual
   embeddings favour text in the query's own language, whatever it says);
@@ -38,7 +38,6 @@ from typing import NamedTuple
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.counting import number_value, stated_numbers
 from assistant.crosslingual import offset_for
 from assistant.facts import has_date, has_number
 from assistant.language import detect_language
@@ -68,8 +67,6 @@ _WORDS, _KIND, _ANAPHORA = (_BASE.index(f) for f in ("words", "kind", "anaphora"
 
 _CAP_RE = re.compile(r"\b[A-ZÀ-ỸĐ][\wÀ-ỹ'’-]*")
 _NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
-# a sentence's pieces that may be numbers: a name with digits ("Covid-19") is one piece, no number
-_NUMBER_PIECE_RE = re.compile(r"[^\W\d_]+[-‑]\d+\w*|\d+(?:[.,]\d+)*%?|\w+")
 _YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2})\b")
 _ANAPHORA_RE = re.compile(
     r"^(?:" + "|".join(re.escape(w) for w in sorted(ANAPHORA_OPENERS, key=len, reverse=True)) + r")\b",
@@ -148,16 +145,6 @@ def _terms(text: str) -> tuple[list[str], list[str]]:
 def _term_set(text: str) -> set[str]:
     uni, bi = _terms(text)
     return set(uni) | set(bi)
-
-
-def _new_number(sentence: str, stated: set[str]) -> bool:
-    """Whether ``sentence`` holds a number, in digits or in words, that the question does not
-    state (``stated``, as :func:`assistant.counting.stated_numbers` gives them): "Quan hệ giữa hai
-    nước …" holds nothing new for "… did the two countries celebrate?", as a name the question
-    already says is no answer to "who"."""
-    if not stated:
-        return has_number(sentence)
-    return any(has_number(p) and number_value(p) not in stated for p in _NUMBER_PIECE_RE.findall(sentence))
 
 
 def _coverage(weights: dict[str, float], have: set[str]) -> float:
@@ -253,7 +240,6 @@ class Reader:
         q_words = set(_terms(question)[0])
         q_names = [fold(n) for n in question_names(question)]
         q_numbers = set(_NUM_RE.findall(question))
-        stated = stated_numbers(question)
         best_sem = float(sem.max())
         position = {(c.passage, c.index): k for k, c in enumerate(candidates)}
         top_score = max((p.score for p in passages), default=0.0)
@@ -283,7 +269,7 @@ class Reader:
             new_people = [n for n in person_names(s) if fold(n) not in asked]
             holds = {
                 "who": bool(new_people or new_caps),
-                "number": _new_number(s, stated),
+                "number": has_number(s),
                 "when": has_date(s) or bool(_YEAR_RE.search(s)),
                 "where": bool(new_caps),
                 "other": True,
