@@ -22,6 +22,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from assistant.markers import strip_markers
 from assistant.messages import condense_message
 from assistant.people import capitalised_phrases, is_syllable, leading_name, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
@@ -52,15 +53,21 @@ class Condenser(Protocol):
 
 # --- the entity heuristic ---------------------------------------------------------------------
 
-_FOLLOW_UP_RE = re.compile(
-    r"\b(ong ay|ba ay|anh ay|chi ay|ho|nguoi do|vi do|dieu do|viec do|o do|luc do|khi do|tinh do|"
-    r"doan do|chuyen di do|he|she|they|him|her|his|their|them|it|its|that|there|then|those)\b"
-)
 # folded: pronouns and demonstratives for a thing, a place or a time, and those for people
-_IMPERSONAL_RE = re.compile(r"\b(dieu do|viec do|o do|luc do|khi do|tinh do|doan do|chuyen di do|it|its|that|there|"
-                            r"then|those)\b")
-_PERSONAL_RE = re.compile(r"\b(ong ay|ba ay|anh ay|chi ay|nguoi do|vi do|he|she|him|her|his|hers|they|them|their)\b")
-_MARKER_RE = re.compile(r"\s*\[\d+\]")
+# ("ho", họ, only marks a follow-up: folded, it is also "hồ", a lake)
+_IMPERSONAL = ("dieu do", "viec do", "o do", "luc do", "khi do", "tinh do", "doan do", "chuyen di do", "it", "its",
+               "that", "there", "then", "those")
+_PERSONAL = ("ong ay", "ba ay", "anh ay", "chi ay", "nguoi do", "vi do", "he", "she", "they", "him", "her", "his",
+             "their", "them")
+
+
+def _words_re(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b({'|'.join(alternatives)})\b")
+
+
+_FOLLOW_UP_RE = _words_re((*_IMPERSONAL, *_PERSONAL, "ho"))
+_IMPERSONAL_RE = _words_re(_IMPERSONAL)
+_PERSONAL_RE = _words_re((*_PERSONAL, "hers"))
 _LEAD_WORDS = 8  # a longer head is a sentence, not the short answer
 
 
@@ -70,7 +77,7 @@ def _answer_lead(answer: str) -> str:
     head = answer.split("“", 1)[0]
     if " — " not in head:
         return ""
-    lead = _MARKER_RE.sub("", head.split(" — ", 1)[0]).strip()
+    lead = strip_markers(head.split(" — ", 1)[0])
     return lead if 0 < len(lead.split()) <= _LEAD_WORDS else ""
 
 
