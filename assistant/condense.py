@@ -22,7 +22,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from assistant.markers import strip_markers
+from assistant.extractive import answer_head
 from assistant.messages import condense_message
 from assistant.people import capitalised_phrases, is_syllable, leading_name, name_runs, person_names
 from assistant.prompts import Prompt, load_prompt
@@ -72,13 +72,10 @@ _LEAD_WORDS = 8  # a longer head is a sentence, not the short answer
 
 
 def _answer_lead(answer: str) -> str:
-    """The short answer an answer opens with: "TH" of "TH — “…” [1]"; "" when the answer opens
-    with its quote or a lead-in ("According to the article: “…”")."""
-    head = answer.split("“", 1)[0]
-    if " — " not in head:
-        return ""
-    lead = strip_markers(head.split(" — ", 1)[0])
-    return lead if 0 < len(lead.split()) <= _LEAD_WORDS else ""
+    """The short answer the previous answer opens with, when it quotes and the head is short:
+    "TH" of "TH — “…” [1]"; "" for a quote alone, a lead-in alone or a refusal."""
+    lead = answer_head(answer, quoted=True)
+    return lead if len(lead.split()) <= _LEAD_WORDS else ""
 
 
 _PRONOUN_RE = re.compile(  # the last four: a question typed without marks ("ong ay gap ai?")

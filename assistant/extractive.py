@@ -28,6 +28,7 @@ from dataclasses import replace
 
 from assistant.facts import other_year
 from assistant.injection import is_flagged
+from assistant.markers import strip_markers
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import office_holder, short_answer
 from assistant.terms import content_words
@@ -243,3 +244,22 @@ def format_answer(short: str, quote: str, n: int, *, english: bool, first: bool 
     else:
         head = f"{short} — " if short else ""
     return f"{head}“{quote}” [{n}]"
+
+
+_OPEN_QUOTE = "“"
+_HEAD_TRAIL = " \t\n—–-:;,"
+
+
+def answer_head(text: str, *, quoted: bool = False) -> str:
+    """The short answer a text written by :func:`format_answer` leads with, without citation
+    markers: "TH" of "TH — “…” [1]" and of "TH — according to the article: “…”"; "" when
+    the text opens with its quote or with a lead-in alone ("According to the article: “…”").
+    A text without a quote is its own short answer, unless ``quoted`` asks for one."""
+    if quoted and _OPEN_QUOTE not in text:
+        return ""
+    raw = text.split(_OPEN_QUOTE, 1)[0]
+    if _OPEN_QUOTE in text and " — " in raw:
+        raw = raw.split(" — ", 1)[0]  # `short — lead-in: “quote”`
+    elif raw.rstrip().endswith(":") and len(raw.split()) >= 3:
+        raw = ""  # `Lead-in of some words: “quote”` introduces the quote: no short answer ("308: “…”" is one)
+    return " ".join(strip_markers(raw).split()).strip(_HEAD_TRAIL)

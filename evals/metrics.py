@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from typing import Any, Protocol
 
+from assistant.extractive import answer_head
 from assistant.text import matching_key, normalize, words
 
 _MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -50,29 +51,23 @@ def answer_correct(text: str, answers: Sequence[Sequence[str]]) -> bool:
 
 # --- the short answer ----------------------------------------------------------------------
 
-OPEN_QUOTE = "\u201c"  # “ — the concise extractive answer is `short answer — “quoted sentence” [n]`
 _SHORT_TRAIL = " \t\n—–-:;,"
 _SPACE_PUNCT_RE = re.compile(r"\s+([.,;:!?…])")
 
 
 def short_answer(text: str) -> str:
-    """The text before the first “ — the whole text when there is no quote, or nothing
-    before it — without citation markers, spaces before punctuation and trailing dashes or
-    colons: what EM/F1 and the answer length are taken on. A lead-in that introduces the quote
-    is not part of it: ``X — according to the article: “…”`` gives ``X``, and a head that is
-    a lead-in alone (``According to the article: “…”``) gives the whole text, as no head does."""
+    """The short answer a text leads with (:func:`short_head`), or the whole text when it
+    has none — without citation markers, spaces before punctuation and trailing dashes or
+    colons: what EM/F1 and the answer length are taken on."""
     return short_head(text) or _clean_short(text)
 
 
 def short_head(text: str) -> str:
-    """The short answer a text leads with: as :func:`short_answer`, but "" when the text
-    opens with its quote or with a lead-in alone (a quote is no short answer)."""
-    raw = text.split(OPEN_QUOTE, 1)[0]
-    if OPEN_QUOTE in text and " — " in raw:
-        raw = raw.split(" — ", 1)[0]  # `short — lead-in: “quote”`
-    elif raw.rstrip().endswith(":") and len(raw.split()) >= 3:
-        raw = ""  # `Lead-in of some words: “quote”` introduces the quote: no short answer ("308: “…”" is one)
-    return _clean_short(raw)
+    """The short answer a text leads with, as the engine that wrote it reads it back
+    (:func:`assistant.extractive.answer_head`): ``X — according to the article: “…”`` gives
+    ``X``; a text that opens with its quote or with a lead-in alone gives "" (a quote is no
+    short answer)."""
+    return answer_head(text)
 
 
 def _clean_short(text: str) -> str:
