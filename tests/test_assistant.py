@@ -141,6 +141,21 @@ def test_follow_up_about_the_ambassador(seed_bot) -> None:
     assert follow.text.startswith("Đặng Minh Khôi — "), follow.text
 
 
+@pytest.mark.parametrize(("first", "follow_up"), [
+    ("Đoàn công tác tỉnh Nghệ An làm việc tại tỉnh nào của Nga?", "Thống đốc tỉnh đó là ai?"),
+    ("Where did the Nghệ An delegation work in Russia?", "Who is the governor there?"),
+])
+def test_a_follow_up_about_a_place_carries_the_place_answered(seed_bot, first: str, follow_up: str) -> None:
+    # end to end through the condenser: "tỉnh đó" / "there" is the previous answer's short
+    # answer (a place), not the person its quote names
+    answer = seed_bot.ask(first)
+    assert answer.text.startswith("Kaluga — "), answer.text
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer.text}]
+    follow = seed_bot.ask(follow_up, history=history)
+    assert "Kaluga" in follow.standalone_question and "Shapsha" not in follow.standalone_question
+    assert follow.text.startswith("Vladislav Valerievich Shapsha — "), follow.text
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_empty_question_is_a_clear_error(seed_bot, question: str) -> None:
     with pytest.raises(QuestionError, match="empty"):
