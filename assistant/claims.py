@@ -14,9 +14,10 @@ Every claim of a model's answer names the numbered evidence sentences it rests o
   from the article's date);
 - a claim without any of these shares at least half its content words with a cited
   sentence in the same language (across languages it is kept, unverified);
-- an answer that is a bare name ("Nguyễn Doãn Anh" to "Who is Vietnam's ambassador?")
-  claims the role the question asks about: the cited sentence must give that person that
-  role (the places the question names need only be in the sentence).
+- an answer that names a person ("Nguyễn Doãn Anh" to "Who is Vietnam's ambassador?")
+  claims the role the question asks about, with or without a title of its own: the cited
+  sentence must give that person that role (the places the question names need only be in
+  the sentence).
 
 A claim that fails with the sentences it cites but passes with another evidence sentence is
 re-pointed to that one (repaired). A failing claim after the first is dropped; when the
@@ -116,13 +117,16 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
         stated = Role()
         for sentence in sentences:
             stated.merge(role_of(person, sentence))
-        if claimed:
-            problem = role_problem(claimed, stated, context)
-        elif asked.units and f" {folded_key(person)} " not in named:
-            # a bare name answers "who is <role>?": it claims that role
+        problem = role_problem(claimed, stated, context) if claimed else None
+        if problem is None and asked.units and f" {folded_key(person)} " not in named \
+                and not (claimed and (asked.generic or _people(question))):
+            # a name answers "who is <role>?": it claims that role, whatever title the answer
+            # gives it besides ("Lê Hoài Trung, Thứ trưởng Bộ Ngoại giao" is no answer to "Chủ
+            # tịch UBND tỉnh Thanh Hóa là ai?", though his sentence gives him that title); a
+            # question naming someone may name their office too ("… làm việc với Đại sứ Đặng
+            # Minh Khôi?"), and "head" ("trưởng đoàn") names no office: a titled answer need
+            # not hold those
             problem = role_problem(asked, replace(stated, places=[]), context)
-        else:
-            continue
         if problem:
             problems.append(f"{person}: {problem}")
     years = {d[:4] for d in article_dates if d[:4].isdigit()}

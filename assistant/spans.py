@@ -48,7 +48,15 @@ from assistant.facts import find_dates, in_named_number
 from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
 from assistant.text import fold, has_diacritics, normalize
-from assistant.titles import Role, is_title, places_missing, role_in, role_of, role_problem
+from assistant.titles import (
+    GENERIC_HEADS,
+    Role,
+    is_title,
+    places_missing,
+    role_in,
+    role_of,
+    role_problem,
+)
 from assistant.units import UNITS
 from assistant.wordlists import (
     CONNECTIVES,
@@ -208,9 +216,6 @@ def _placed(toks: list[tuple[str, int, int]], span: Span) -> bool:
     return any(w in _LOCATIVES for w in before) or (bool(before) and before[-1] in _PLACE_UNITS)
 
 
-_GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
-
-
 def _role_fit(asked: Role, name: str, sentence: str) -> float:
     """How well the office the sentence gives ``name`` fits the one the question asks about:
     1 for the same head, deputy or not ("Đại sứ" = "ambassador"), 1.5 when its body and place
@@ -228,7 +233,7 @@ def _role_fit(asked: Role, name: str, sentence: str) -> float:
             rank = ("deputy" in mods) == ("deputy" in stated_mods)
             if heads & stated_heads and rank:
                 return 1.5 if role_problem(asked, stated, sentence) is None else 1.0
-            if rank and heads <= _GENERIC_HEADS and asked.bodies and asked.bodies <= stated.bodies:
+            if rank and heads <= GENERIC_HEADS and asked.bodies and asked.bodies <= stated.bodies:
                 return 1.5  # the head of a body is whoever chairs or directs it
     return -1.0
 
@@ -284,11 +289,6 @@ def _of_asked(toks: list[tuple[str, int, int]], span: Span, matched: list[int]) 
     return False
 
 
-def _generic(role: Role) -> bool:
-    """Whether every office ``role`` names is "head" ("trưởng"), which names no office of its own."""
-    return all(heads <= _GENERIC_HEADS for heads, _ in role.units)
-
-
 def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
@@ -311,7 +311,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         return None  # no one here holds an office of a place the passage never names ("tổng thống Mỹ")
     # "head" ("trưởng") names no office of its own: the head of a delegation is often given
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
-    generic = _generic(asked_role)
+    generic = asked_role.generic
     counted = counted_thing(question) if qtype == "number" else None
     lowered = normalize(question.lower())
     spans = [span for span in found if span.kind == _WANT.get(qtype)]
@@ -392,6 +392,6 @@ def office_holder(sentence: str, question: str, *, context: str = "") -> Span | 
     span = short_answer(sentence, question, "who", context=context)
     if not asked.units:  # who a named person is, or what office they hold: the title given them here
         return span if span is not None and span.kind == "title" else None
-    if _generic(asked):
+    if asked.generic:
         return None
     return span if span is not None and _role_fit(asked, span.text, sentence) >= 1 else None

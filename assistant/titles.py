@@ -52,7 +52,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles",
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles",
            "vietnamese_role_words"]
 
 
@@ -112,6 +112,9 @@ _INDEX, _VIETNAMESE_OF = _index(), _vietnamese_of()
 _COPULA_KEYS = {tuple(_key(t) for t in c.split()) for c in _COPULAS}
 
 
+GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
+
+
 @dataclass
 class Role:
     """What a text says a person is: heads with their modifiers, bodies, levels, places."""
@@ -124,6 +127,11 @@ class Role:
 
     def __bool__(self) -> bool:
         return bool(self.units or self.bodies or self.places)
+
+    @property
+    def generic(self) -> bool:
+        """Every office named is "head" ("trưởng"), which names no office of its own."""
+        return all(heads <= GENERIC_HEADS for heads, _ in self.units)
 
     def merge(self, other: Role) -> None:
         self.units += [u for u in other.units if u not in self.units]

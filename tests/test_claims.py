@@ -145,6 +145,25 @@ def test_a_bare_name_claims_the_role_the_question_asks_about() -> None:
     assert verify_claims([Claim("Nguyễn Doãn Anh", [1])], EVIDENCE, PASSAGES, question="Ai dẫn đầu đoàn?").passed
 
 
+def test_a_titled_name_claims_the_role_the_question_asks_about_too() -> None:
+    """Role confusion the title alone cannot show: the answer gives the man the title his own
+    sentence gives him, but the question asked for another office."""
+    sentence = ("Sáng 6/7, đoàn công tác của Bộ ngoại giao Việt Nam do Uỷ viên Trung ương Đảng, Thứ trưởng Bộ "
+                "ngoại giao Lê Hoài Trung dẫn đầu đã có buổi làm việc với tỉnh Thanh Hoá. Chủ tịch UBND tỉnh "
+                "Nguyễn Đình Xứng tiếp và làm việc với đoàn.")
+    ask = "Chủ tịch UBND tỉnh Thanh Hóa là ai?"
+    confused = claim_problems("Thứ trưởng Bộ ngoại giao Lê Hoài Trung.", [sentence], sentence, question=ask)
+    assert confused and "Lê Hoài Trung" in confused[0]
+    assert claim_problems("Chủ tịch UBND tỉnh Nguyễn Đình Xứng.", [sentence], sentence, question=ask) == []
+    assert claim_problems("Nguyễn Đình Xứng.", [sentence], sentence, question=ask) == []
+    # nor does a question that names someone with their office ask that office of the answer,
+    # nor "head of the delegation" (no office of its own)
+    led = "Ai dẫn đầu đoàn Bộ Ngoại giao làm việc với Chủ tịch UBND tỉnh Nguyễn Đình Xứng?"
+    assert claim_problems("Thứ trưởng Bộ ngoại giao Lê Hoài Trung.", [sentence], sentence, question=led) == []
+    head = "Ai là trưởng đoàn công tác của Bộ Ngoại giao?"
+    assert claim_problems("Thứ trưởng Bộ ngoại giao Lê Hoài Trung.", [sentence], sentence, question=head) == []
+
+
 def test_a_claim_that_is_only_a_role_must_be_the_role_the_sentence_gives() -> None:
     """A follow-up "what is his post?" answered with a title alone (no name to hang it on):
     the title must be one the cited sentence gives the person asked about."""

@@ -145,6 +145,14 @@ def test_role_confusion_keeps_the_quick_answer_and_says_why(seed_bot) -> None:
     assert QUICK_SEPARATOR not in "".join(seed_bot.stream(QUESTION))  # nothing follows the quick answer
 
 
+def test_a_person_under_another_office_than_the_one_asked_keeps_the_quick_answer(seed_bot) -> None:
+    # the title is right for the man (his sentence gives it), but the question asked another office
+    with_model(seed_bot, citing("Nguyễn Đình Xứng", "Chủ tịch UBND tỉnh Nguyễn Đình Xứng."))
+    answer = seed_bot.ask("Thứ trưởng Bộ Ngoại giao làm việc với Thanh Hóa là ai?")
+    assert answer.answered_by == "quick" and answer.text.startswith("Lê Hoài Trung — "), answer.text
+    assert answer.model_check is not None and "Nguyễn Đình Xứng" in answer.model_check.reason
+
+
 def test_a_wrong_citation_is_repaired(seed_bot) -> None:
     def off_by_one(messages: list[BaseMessage]) -> str:  # cites a sentence that does not name him
         numbered = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
