@@ -17,10 +17,11 @@ from functools import cache
 from assistant.citations import check_answer
 from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import passage_sentences
-from assistant.extractive import format_answer
+from assistant.extractive import answer_head, format_answer
 from assistant.facts import has_number, other_year
 from assistant.people import leading_name, name_runs, person_names
 from assistant.questions import asks_office
+from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key, normalize
@@ -81,6 +82,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         log.info("the model's answer is not used: %s", verdict.reason)
         asked_quantity = getattr(info, "qtype", "") in ("number", "when") or _bare_quantity(claims[0].text)
         invented = _made_up(claims[0], evidence, request) if asked_quantity else ""
+        if invented and counts_asked(answer_head(answer.quick), request.standalone_question or request.question):
+            # the quick answer holds a number of what the question counts ("0,12%" for "bao
+            # nhiêu phần trăm"): the evidence has it, and the model's number is its own mistake
+            check.reason += f"; the quick answer holds the number asked for, so {invented} is not taken as a sign that the evidence lacks it"
+            return kept(answer, check.reason, refusal)
         if invented and model_refusal_refuses:
             # asked for a number or date, the model gave one that nothing it read holds: it
             # made up what it did not find, which says the evidence lacks the answer

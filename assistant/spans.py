@@ -70,7 +70,7 @@ from assistant.wordlists import (
     stopword_syllables,
 )
 
-__all__ = ["Span", "office_holder", "short_answer"]
+__all__ = ["Span", "counts_asked", "office_holder", "short_answer"]
 
 # a percentage may stand apart from its number ("0,7 %"): one token either way
 _TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
@@ -395,3 +395,14 @@ def office_holder(sentence: str, question: str, *, context: str = "") -> Span | 
     if asked.generic:
         return None
     return span if span is not None and _role_fit(asked, span.text, sentence) >= 1 else None
+
+
+def counts_asked(short: str, question: str) -> bool:
+    """Whether the short answer ``short`` is a number of what ``question`` counts: "0,12%"
+    for "bao nhiêu phần trăm", "37 doanh nghiệp" for "bao nhiêu doanh nghiệp" (not a bare
+    "ba", nor any number for "đạt bao nhiêu?", which names nothing to count)."""
+    what = counted_thing(question)
+    if what is None or not (what == "%" or counts_things(what)):
+        return False
+    toks = _tokens(short)
+    return any(t[:1].isdigit() and measures(toks, k, what) for k, (t, _, _) in enumerate(toks))

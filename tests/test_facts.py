@@ -664,3 +664,18 @@ def test_a_name_says_where_only_after_a_preposition_or_a_unit_of_place() -> None
     assert short_answer(sentence, "Đoàn đã đi thăm những nơi nào?", "where") is None  # "UNESCO", "Thanh Hóa" say no where
     assert short_answer("Nhà máy được đặt tại tỉnh Kaluga.", "Nhà máy nằm ở đâu?", "where").text == "Kaluga"  # type: ignore[union-attr]
     assert short_answer("The government sat in Sydney.", "Where did the government sit?", "where").text == "Sydney"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("short", "question", "counts"), [
+    ("0,12%", "Thị trường Nga chiếm mấy phần trăm kim ngạch xuất khẩu?", True),
+    ("17,5%", "What percentage of the province's exports go to Russia?", True),
+    ("37 doanh nghiệp", "Có bao nhiêu doanh nghiệp tham gia?", True),
+    ("ba", "Tỉnh có bao nhiêu khu công nghiệp?", False),  # a numeral in words: no unit to read
+    ("132 dự án", "Có bao nhiêu trường đại học?", False),  # a count of another thing
+    ("2,6 triệu USD", "Nghệ An xuất khẩu đạt bao nhiêu?", False),  # the question names nothing to count
+])
+def test_counts_asked_reads_whether_a_short_answer_is_a_number_of_what_is_counted(
+        short: str, question: str, counts: bool) -> None:
+    from assistant.spans import counts_asked
+
+    assert counts_asked(short, question) is counts

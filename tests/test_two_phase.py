@@ -218,6 +218,18 @@ def test_a_number_the_model_made_up_for_a_number_question_refuses(seed_bot) -> N
     assert any("987" in problem for problem in kept.model_check.problems)
 
 
+def test_a_made_up_number_leaves_a_quick_answer_that_holds_the_number_asked(seed_bot) -> None:
+    """Asked what share, the quick answer gives one ("0,12%"): the evidence holds it, so a
+    model that writes another share of its own is wrong, not a sign that the evidence lacks
+    the answer — the quick answer stands. (A quick answer that gives no number of what the
+    question counts is still replaced by a refusal: the test above.)"""
+    with_model(seed_bot, citing("xuất khẩu", "Xuất khẩu sang Nga chiếm 17,5% kim ngạch xuất khẩu của tỉnh."))
+    answer = seed_bot.ask("Thị trường Nga chiếm mấy phần trăm kim ngạch xuất khẩu của Thanh Hóa?")
+    assert not answer.refused and answer.answered_by == "quick", answer.refusal
+    assert answer.text.startswith("0,12% — "), answer.text
+    assert answer.model_check is not None and "17,5" in answer.model_check.reason
+
+
 def test_a_bare_number_the_model_made_up_refuses_whatever_words_asked_for_it(seed_bot) -> None:
     """"What is the population of …?" asks for a number in words the question kind does not
     read as one; a model that answers with a number and nothing else that no evidence holds
