@@ -85,7 +85,8 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         if invented and counts_asked(answer_head(answer.quick), request.standalone_question or request.question):
             # the quick answer holds a number of what the question counts ("0,12%" for "bao
             # nhiêu phần trăm"): the evidence has it, and the model's number is its own mistake
-            check.reason += f"; the quick answer holds the number asked for, so {invented} is not taken as a sign that the evidence lacks it"
+            check.reason += (f"; the quick answer holds the number asked for, so {invented} is not taken as a "
+                             "sign that the evidence lacks it")
             return kept(answer, check.reason, refusal)
         if invented and model_refusal_refuses:
             # asked for a number or date, the model gave one that nothing it read holds: it

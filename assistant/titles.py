@@ -52,8 +52,8 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem", "strip_titles",
-           "vietnamese_role_words"]
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "places_missing", "role_in", "role_of", "role_problem",
+           "strip_titles", "vietnamese_role_words"]
 
 
 # Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
