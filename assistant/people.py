@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.facts import NAME_SPLIT
-from assistant.text import fold, nfc, normalize
+from assistant.text import fold, has_diacritics, nfc, normalize
 from assistant.wordlists import (
     INTERROGATIVES,
     NAME_FUNCTION_WORDS,
@@ -36,7 +36,14 @@ __all__ = ["capitalised_phrases", "is_syllable", "leading_name", "name_runs", "p
 
 # --- people -----------------------------------------------------------------------------------
 
-_SURNAMES = {fold(s) for s in VIETNAMESE_SURNAMES}
+_SURNAMES = {fold(s) for s in VIETNAMESE_SURNAMES}  # as typed without marks: "Nguyen"
+_MARKED_SURNAMES = {normalize(s.lower()) for s in VIETNAMESE_SURNAMES}
+
+
+def _is_surname(word: str) -> bool:
+    """A family name of the list with its own marks ("Đặng", not the "Đảng" of "Đảng Cộng sản"
+    nor the "Vụ" of "Vụ Hợp tác Quốc tế" for "Vũ"); a word without marks by its folded form."""
+    return normalize(word.lower()) in _MARKED_SURNAMES if has_diacritics(word) else fold(word) in _SURNAMES
 _NOT_NAME_WORDS = frozenset(NAME_FUNCTION_WORDS) | frozenset(INTERROGATIVES)  # "Which Vietnamese group …?" names nobody
 _TOKEN_RE = re.compile(r"\b[A-Za-z]{1,3}\.(?= \w)|\w+|[^\w\s]", re.UNICODE)
 _ABBREVIATION_RE = re.compile(r"[A-Z]\.|[B-DF-HJ-NP-TV-XZ][B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{1,2}\.")
@@ -84,7 +91,7 @@ def _person_spans(tokens: list[str], longest_run: int = 4) -> list[tuple[int, in
         # find a surname inside the whole run, the name is it and up to longest_run - 1 more
         # words: "Nga Đặng Minh Khôi" -> "Đặng Minh Khôi", "Thanh Hóa Nguyễn Doãn Anh" ->
         # "Nguyễn Doãn Anh" (a run cut at longest_run words first gave "Nguyễn Doãn")
-        k = next((k for k, word in enumerate(tokens[i:j]) if fold(word) in _SURNAMES and j - i - k >= 2), None)
+        k = next((k for k, word in enumerate(tokens[i:j]) if _is_surname(word) and j - i - k >= 2), None)
         if k is not None:
             spans.append((i + k, min(j, i + k + longest_run)))
             i = min(j, i + k + longest_run)

@@ -113,6 +113,20 @@ def test_person_names_and_phrases() -> None:
     assert person_names("Governor Vladimir Platonov spoke.") == ["Governor Vladimir Platonov"]
 
 
+@pytest.mark.parametrize(("sentence", "names"), [
+    # words that fold to a family name but are written with other marks are no surname:
+    # "Đảng" (party) is not "Đặng", "Vụ" (department) not "Vũ", "Lễ" (ceremony) not "Lê"
+    ("Ủy ban Quân sự Trung ương Đảng Cộng sản Trung Quốc được tái lập.", []),
+    ("Vụ Hợp tác Quốc tế làm việc với tỉnh.", []),
+    ("Lễ Hội Đền Hùng diễn ra vào tháng ba.", []),
+    ("Ông Đặng Minh Khôi và ông Vũ Đức Đam dự lễ.", ["Đặng Minh Khôi", "Vũ Đức Đam"]),
+    # typed without marks, a name is still known by its folded surname
+    ("dai su Dang Minh Khoi tiep doan", ["Dang Minh Khoi"]),
+])
+def test_a_surname_is_known_with_its_own_marks(sentence: str, names: list[str]) -> None:
+    assert person_names(sentence) == names
+
+
 def test_a_name_after_a_place_keeps_all_its_words() -> None:
     # the capitalised run "Thanh Hóa Nguyễn Doãn Anh" is five words; the name is the last three
     sentence = "Bí thư Tỉnh ủy Thanh Hóa Nguyễn Doãn Anh trao quà lưu niệm tặng Liên hiệp các tổ chức."
