@@ -112,6 +112,9 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
         problem = _bare_role_problem(bare, sentences, context, question)
         if problem:
             problems.append(problem)
+    # a question naming someone may name their office too ("… làm việc với Đại sứ Đặng Minh
+    # Khôi?"), and "head" ("trưởng đoàn") names no office: a titled answer need not hold those
+    titled_need_asked = bool(asked.units) and not (asked.generic or _people(question))
     for person in people:
         claimed = role_of(person, text)
         stated = Role()
@@ -119,13 +122,10 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
             stated.merge(role_of(person, sentence))
         problem = role_problem(claimed, stated, context) if claimed else None
         if problem is None and asked.units and f" {folded_key(person)} " not in named \
-                and not (claimed and (asked.generic or _people(question))):
+                and (titled_need_asked or not claimed):
             # a name answers "who is <role>?": it claims that role, whatever title the answer
             # gives it besides ("Lê Hoài Trung, Thứ trưởng Bộ Ngoại giao" is no answer to "Chủ
-            # tịch UBND tỉnh Thanh Hóa là ai?", though his sentence gives him that title); a
-            # question naming someone may name their office too ("… làm việc với Đại sứ Đặng
-            # Minh Khôi?"), and "head" ("trưởng đoàn") names no office: a titled answer need
-            # not hold those
+            # tịch UBND tỉnh Thanh Hóa là ai?", though his sentence gives him that title)
             problem = role_problem(asked, replace(stated, places=[]), context)
         if problem:
             problems.append(f"{person}: {problem}")

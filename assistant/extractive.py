@@ -262,4 +262,10 @@ def answer_head(text: str, *, quoted: bool = False) -> str:
         raw = raw.split(" — ", 1)[0]  # `short — lead-in: “quote”`
     elif raw.rstrip().endswith(":") and len(raw.split()) >= 3:
         raw = ""  # `Lead-in of some words: “quote”` introduces the quote: no short answer ("308: “…”" is one)
-    return " ".join(strip_markers(raw).split()).strip(_HEAD_TRAIL)
+    return clean_head(raw)
+
+
+def clean_head(text: str) -> str:
+    """``text`` as a short answer reads: without citation markers, spaces before punctuation
+    and trailing dashes or colons, on single spaces."""
+    return " ".join(strip_markers(text).split()).strip(_HEAD_TRAIL)

@@ -46,6 +46,8 @@ def _is_surname(word: str) -> bool:
     if fold(word) not in _SURNAMES:  # most words: one cheap look-up
         return False
     return not has_diacritics(word) or normalize(word.lower()) in _MARKED_SURNAMES
+
+
 _NOT_NAME_WORDS = frozenset(NAME_FUNCTION_WORDS) | frozenset(INTERROGATIVES)  # "Which Vietnamese group …?" names nobody
 _TOKEN_RE = re.compile(r"\b[A-Za-z]{1,3}\.(?= \w)|\w+|[^\w\s]", re.UNICODE)
 _ABBREVIATION_RE = re.compile(r"[A-Z]\.|[B-DF-HJ-NP-TV-XZ][B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{1,2}\.")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from typing import Any, Protocol
 
-from assistant.extractive import answer_head
+from assistant.extractive import answer_head, clean_head
 from assistant.text import matching_key, normalize, words
 
 _MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -51,15 +51,11 @@ def answer_correct(text: str, answers: Sequence[Sequence[str]]) -> bool:
 
 # --- the short answer ----------------------------------------------------------------------
 
-_SHORT_TRAIL = " \t\n—–-:;,"
-_SPACE_PUNCT_RE = re.compile(r"\s+([.,;:!?…])")
-
-
 def short_answer(text: str) -> str:
     """The short answer a text leads with (:func:`short_head`), or the whole text when it
     has none — without citation markers, spaces before punctuation and trailing dashes or
     colons: what EM/F1 and the answer length are taken on."""
-    return short_head(text) or _clean_short(text)
+    return short_head(text) or clean_head(text)
 
 
 def short_head(text: str) -> str:
@@ -68,11 +64,6 @@ def short_head(text: str) -> str:
     ``X``; a text that opens with its quote or with a lead-in alone gives "" (a quote is no
     short answer)."""
     return answer_head(text)
-
-
-def _clean_short(text: str) -> str:
-    text = " ".join(_MARKER_RE.sub(" ", text).split())
-    return _SPACE_PUNCT_RE.sub(r"\1", text).strip(_SHORT_TRAIL)
 
 
 def word_count(text: str) -> int:
