@@ -35,9 +35,10 @@ from dataclasses import dataclass, field, replace
 from assistant.facts import extract_facts, find_dates
 from assistant.language import detect_language
 from assistant.people import person_names
+from assistant.role_check import role_problem
 from assistant.terms import content_words
 from assistant.text import folded_key, nfc, normalize
-from assistant.titles import Role, is_title, role_in, role_of, role_problem, strip_titles
+from assistant.titles import Role, is_title, role_in, role_of, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 from assistant.wordlists import CARDINALS, COUNTING_CARDINALS

@@ -47,16 +47,9 @@ from assistant.counting import (
 from assistant.facts import find_dates, in_named_number
 from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
+from assistant.role_check import places_missing, role_problem
 from assistant.text import fold, has_diacritics, normalize
-from assistant.titles import (
-    GENERIC_HEADS,
-    Role,
-    is_title,
-    places_missing,
-    role_in,
-    role_of,
-    role_problem,
-)
+from assistant.titles import GENERIC_HEADS, Role, is_title, role_in, role_of
 from assistant.units import UNITS
 from assistant.wordlists import (
     CONNECTIVES,
@@ -219,7 +212,7 @@ def _placed(toks: list[tuple[str, int, int]], span: Span) -> bool:
 def _role_fit(asked: Role, name: str, sentence: str) -> float:
     """How well the office the sentence gives ``name`` fits the one the question asks about:
     1 for the same head, deputy or not ("Đại sứ" = "ambassador"), 1.5 when its body and place
-    fit too (:func:`assistant.titles.role_problem`: "Chủ tịch Phòng Thương mại và Công nghiệp
+    fit too (:func:`assistant.role_check.role_problem`: "Chủ tịch Phòng Thương mại và Công nghiệp
     Moskva" for "the chairman of the Moscow Chamber of Commerce", not "Chủ tịch HĐND tỉnh"; for
     "the head of the Moscow Chamber of Commerce" too: any head of the body asked about fits);
     -1 when the sentence gives them only other offices, 0 when it gives none. The head alone

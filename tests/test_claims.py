@@ -8,8 +8,9 @@ import pytest
 
 from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import format_evidence, select_evidence
+from assistant.role_check import role_problem
 from assistant.structured import ANSWER_SCHEMA, parse_reply, render, response_format
-from assistant.titles import role_of, role_problem
+from assistant.titles import role_of
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 
