@@ -38,7 +38,7 @@ from assistant.people import person_names
 from assistant.role_check import role_problem
 from assistant.terms import content_words
 from assistant.text import folded_key, nfc, normalize
-from assistant.titles import Role, is_title, role_in, role_of, strip_titles
+from assistant.titles import Role, is_title, role_asked, role_in, role_of, strip_titles
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 from assistant.wordlists import CARDINALS, COUNTING_CARDINALS
@@ -105,7 +105,7 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
     for name in facts.names:
         if f" {folded_key(name)} " not in key:
             problems.append(f"names {name!r}, which the cited sentences do not")
-    asked = role_in(question) if question else Role()
+    asked = role_asked(question) if question else Role()
     named = f" {folded_key(question)} "
     people = _people(text)
     bare = role_in(text) if not people else Role()  # a title, and nobody it belongs to

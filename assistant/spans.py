@@ -49,7 +49,7 @@ from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
 from assistant.role_check import places_missing, role_problem
 from assistant.text import fold, has_diacritics, normalize
-from assistant.titles import GENERIC_HEADS, Role, is_title, role_in, role_of
+from assistant.titles import GENERIC_HEADS, Role, is_title, role_asked, role_of
 from assistant.units import UNITS
 from assistant.wordlists import (
     CONNECTIVES,
@@ -299,7 +299,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     if qtype == "who" and (who := _identity(sentence, toks, [c for c in found if c.kind == "person"],
                                             question)) is not None:
         return who or None
-    asked_role = role_in(question) if qtype == "who" else Role()
+    asked_role = role_asked(question) if qtype == "who" else Role()
     if asked_role.units and places_missing(asked_role, f"{sentence}\n{context}"):
         return None  # no one here holds an office of a place the passage never names ("tổng thống Mỹ")
     # "head" ("trưởng") names no office of its own: the head of a delegation is often given
@@ -381,7 +381,7 @@ def office_holder(sentence: str, question: str, *, context: str = "") -> Span | 
     """The person ``sentence`` gives the office a who-question names ("Ai là Bí thư Tỉnh ủy
     Nghệ An?": "Bí thư Tỉnh ủy Nguyễn Khắc Thận …"), or None: no office asked ("trưởng"
     alone names none), or no one here is given it."""
-    asked = role_in(question)
+    asked = role_asked(question)
     span = short_answer(sentence, question, "who", context=context)
     if not asked.units:  # who a named person is, or what office they hold: the title given them here
         return span if span is not None and span.kind == "title" else None

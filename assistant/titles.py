@@ -44,7 +44,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "role_in", "role_of", "strip_titles",
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "role_asked", "role_in", "role_of", "strip_titles",
            "vietnamese_role_words"]
 
 
@@ -181,6 +181,21 @@ def _copula_at(keys: list[str], i: int, forward: bool) -> int:
     return 0
 
 
+def _inside(tokens: list[str], keys: list[str], covered: list[_Match | None], i: int) -> bool:
+    """Whether token ``i`` can stand in a role window: a title word, a capitalised word, a
+    connector, an honorific, a comma or dash ("and"/"và" only before a capitalised word)."""
+    tok = tokens[i]
+    if covered[i] is not None or tok in (",", "–", "—", "-", "'"):
+        return True
+    if keys[i] in _HONORIFIC_WORDS:
+        return True
+    if keys[i] in _CONNECTORS:
+        if keys[i] in _COORDINATORS:
+            return i + 1 < len(tokens) and (_is_cap(tokens[i + 1]) or covered[i + 1] is not None)
+        return True
+    return _is_word(tok) and (_is_cap(tok) or tok.isupper() or tok.isdigit())
+
+
 def _window(tokens: list[str], covered: list[_Match | None], a: int, b: int,
             others: list[tuple[int, int]]) -> tuple[int, int, int, int]:
     """Token ranges [lo, a) and [b, hi) of the role window around the name at [a, b)."""
@@ -189,16 +204,7 @@ def _window(tokens: list[str], covered: list[_Match | None], a: int, b: int,
     ends = {e for _, e in others}
 
     def inside(i: int) -> bool:
-        tok = tokens[i]
-        if covered[i] is not None or tok in (",", "–", "—", "-", "'"):
-            return True
-        if keys[i] in _HONORIFIC_WORDS:
-            return True
-        if keys[i] in _CONNECTORS:
-            if keys[i] in _COORDINATORS:
-                return i + 1 < len(tokens) and (_is_cap(tokens[i + 1]) or covered[i + 1] is not None)
-            return True
-        return _is_word(tok) and (_is_cap(tok) or tok.isupper() or tok.isdigit())
+        return _inside(tokens, keys, covered, i)
 
     lo = a
     i = a - 1
@@ -348,6 +354,71 @@ def role_in(text: str) -> Role:
     Vietnam's ambassador to Russia?" -> ambassador; Vietnam, Russia)."""
     tokens = _tokens(text)
     return _role(tokens, _scan(tokens), [(0, len(tokens))], "")
+
+
+_WHO = {"ai", "who", "whom"}
+_GENITIVES = {"của", "of"}
+_GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
+
+
+def _is_head(match: _Match | None) -> bool:
+    return match is not None and any(e.kind == "head" for e in match.entries)
+
+
+def _phrase_end(tokens: list[str], keys: list[str], covered: list[_Match | None], start: int) -> int:
+    """Where the role phrase starting at ``start`` ends: after its run of window tokens,
+    carried across a few other words only by a genitive ("người đứng đầu đoàn công tác của Bộ
+    Ngoại giao"), never by a verb ("Chủ tịch UBND tỉnh Nghệ An" | "tiếp đoàn Bộ Ngoại giao")."""
+    j = start
+    while j < len(tokens) and tokens[j] not in _CLOSERS:
+        if _inside(tokens, keys, covered, j):
+            j += 1
+            continue
+        ahead = range(j, min(j + _GENITIVE_GAP + 1, len(tokens)))
+        genitive = next((k for k in ahead if keys[k] in _GENITIVES or tokens[k] in _CLOSERS), None)
+        if genitive is None or tokens[genitive] in _CLOSERS:
+            break
+        j = genitive + 1
+    while j > start and (tokens[j - 1] in _OPENERS or keys[j - 1] in _CONNECTORS):
+        j -= 1
+    return j
+
+
+def role_asked(question: str) -> Role:
+    """The office of the person a who-question asks for, read from the phrase that names it:
+    after the copula ("Ai là Bí thư Tỉnh ủy Nghệ An?", "Who is the governor of Kaluga?"), or
+    the subject's before it ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?" asks for
+    the chairman, not for someone of the ministry). When "ai" / "who" is the subject or object
+    of another verb ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?", "Who did the governor meet?"), the
+    office named belongs to someone else: the Role is empty, unless the verb makes them hold
+    it after a copula of its own ("Ai được bổ nhiệm làm Phó Giám đốc …?", "Who was appointed
+    as ambassador?"). A question without "ai" / "who" is read whole (:func:`role_in`)."""
+    tokens = _tokens(question)
+    keys = [_key(t) for t in tokens]
+    wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
+    if wh is None:
+        return role_in(question)
+    covered = _scan(tokens)
+
+    def phrase(start: int) -> Role:
+        return _role(tokens, covered, [(start, _phrase_end(tokens, keys, covered, start))], "")
+
+    def head_start(lo: int, hi: int) -> int | None:  # where the first title phrase in [lo, hi) starts
+        head = next((i for i in range(lo, hi) if _is_head(covered[i])), None)
+        while head is not None and head > lo and covered[head - 1] is not None:
+            head -= 1
+        return head
+
+    after = _copula_at(keys, wh + 1, forward=True)
+    if after or (wh + 1 < len(tokens) and _is_head(covered[wh + 1])):  # "Ai làm trưởng đoàn", "Who heads …"
+        if role := phrase(wh + 1 + after):
+            return role
+    before = _copula_at(keys, wh - 1, forward=False) if wh else 0
+    if before:
+        start = head_start(0, wh - before)
+        return role_in(question) if start is None else phrase(start)  # a body alone: "Đại diện Bộ … là ai?"
+    start = head_start(wh + 1, len(tokens))
+    return phrase(start) if start is not None and _copula_at(keys, start - 1, forward=False) else Role()
 
 
 def role_of(name: str, text: str) -> Role:

@@ -10,7 +10,7 @@ from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import format_evidence, select_evidence
 from assistant.role_check import role_problem
 from assistant.structured import ANSWER_SCHEMA, parse_reply, render, response_format
-from assistant.titles import role_of
+from assistant.titles import role_asked, role_of
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 
@@ -163,6 +163,42 @@ def test_a_titled_name_claims_the_role_the_question_asks_about_too() -> None:
     assert claim_problems("Thứ trưởng Bộ ngoại giao Lê Hoài Trung.", [sentence], sentence, question=led) == []
     head = "Ai là trưởng đoàn công tác của Bộ Ngoại giao?"
     assert claim_problems("Thứ trưởng Bộ ngoại giao Lê Hoài Trung.", [sentence], sentence, question=head) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "heads", "bodies"),
+    [
+        # the office named after the copula, or the subject's before it, up to a verb
+        ("Ai là Bí thư Tỉnh ủy Nghệ An?", {"secretary"}, {"provincial party committee"}),
+        ("Who is the chairman of the Moscow Chamber of Commerce and Industry?", {"chair"}, {"chamber of commerce"}),
+        ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?", {"chair"}, {"people's committee"}),
+        ("Ai là người đứng đầu đoàn công tác của Bộ Ngoại giao?", {"head"}, {"foreign affairs"}),
+        # a verb that makes them hold it, after a copula of its own
+        ("Ai được bổ nhiệm làm Thứ trưởng Bộ Ngoại giao?", {"minister"}, {"foreign affairs"}),
+        ("Who was appointed as Deputy Minister of Foreign Affairs?", {"minister"}, {"foreign affairs"}),
+        # whom another person met or thanked holds no office the question names
+        ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Moskva?", set(), set()),
+        ("Whom did the Thanh Hóa party chief thank?", set(), set()),
+        ("Who did the governor of Kaluga meet in Nghệ An?", set(), set()),
+    ],
+)
+def test_the_office_asked_for_is_read_from_the_phrase_that_names_it(question: str, heads: set[str],
+                                                                    bodies: set[str]) -> None:
+    asked = role_asked(question)
+    assert {h for units, _ in asked.units for h in units} == heads
+    assert asked.bodies == bodies
+
+
+def test_a_person_asked_for_as_someone_an_official_met_need_not_hold_that_office() -> None:
+    """"Whom did the secretary meet?" names the secretary's office, not the answer's."""
+    ask = "Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Moskva?"
+    assert claim_problems("Đại sứ Đặng Minh Khôi.", [MEETING], MEETING, question=ask) == []
+    secretary = "Bí thư Tỉnh ủy Thanh Hóa là ai?"
+    assert claim_problems("Đại sứ Đặng Minh Khôi.", [MEETING], MEETING, question=secretary)
+    # the chairman who received the ministry's delegation is asked for, not someone of the ministry
+    sentence = "Chủ tịch UBND tỉnh Nghệ An Nguyễn Văn Lợi tiếp đoàn công tác của Bộ Ngoại giao."
+    received = "Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?"
+    assert claim_problems("Chủ tịch UBND tỉnh Nghệ An Nguyễn Văn Lợi.", [sentence], sentence, question=received) == []
 
 
 def test_a_claim_that_is_only_a_role_must_be_the_role_the_sentence_gives() -> None:
