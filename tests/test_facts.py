@@ -281,6 +281,10 @@ _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh 
     (_LEADER, "Who was the head of the Thanh Hóa delegation?", "Nguyễn Doãn Anh"),
     # a question naming no office keeps the nearest person
     (_CHAMBER, "Ai dẫn đầu đoàn tỉnh Thái Bình?", "Nguyễn Tiến Thành"),
+    # an office named for the one who met someone is the question's subject, not its answer
+    (_TWO_OFFICIALS, "Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?", "Đặng Minh Khôi"),
+    (_TWO_OFFICIALS, "Whom did the provincial party secretary meet?", "Đặng Minh Khôi"),
+    (_CHAMBER, "Chủ tịch Phòng Thương mại và Công nghiệp Moskva đã làm việc với ai?", "Nguyễn Tiến Thành"),
 ])
 def test_a_who_question_naming_an_office_is_answered_by_its_holder(sentence: str, question: str,
                                                                     expected: str | None) -> None:
