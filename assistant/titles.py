@@ -358,6 +358,8 @@ def role_in(text: str) -> Role:
 
 _WHO = {"ai", "who", "whom"}
 _GENITIVES = {"của", "of"}
+_BECOMING = {("be",), ("become",), ("became",), ("trở", "thành")}  # "Who was hired to be …?"
+_ARTICLES = {"the", "a", "an"}
 _GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
 
 
@@ -385,14 +387,12 @@ def _phrase_end(tokens: list[str], keys: list[str], covered: list[_Match | None]
 
 
 def role_asked(question: str) -> Role:
-    """The office of the person a who-question asks for, read from the phrase that names it:
-    after the copula ("Ai là Bí thư Tỉnh ủy Nghệ An?", "Who is the governor of Kaluga?"), or
-    the subject's before it ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?" asks for
-    the chairman, not for someone of the ministry). When "ai" / "who" is the subject or object
-    of another verb ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?", "Who did the governor meet?"), the
-    office named belongs to someone else: the Role is empty, unless the verb makes them hold
-    it after a copula of its own ("Ai được bổ nhiệm làm Phó Giám đốc …?", "Who was appointed
-    as ambassador?"). A question without "ai" / "who" is read whole (:func:`role_in`)."""
+    """The office of the person a who-question asks for, from the phrase naming it: after the
+    copula ("Ai là Bí thư Tỉnh ủy Nghệ An?", "Who is the governor?") or a verb's own ("Ai được
+    bổ nhiệm làm …?", "Who was hired to be …?"), or the subject's before "là ai" up to its verb
+    ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?": the chairman). Empty when
+    "ai" / "who" is another verb's subject or object ("Bí thư Tỉnh ủy … đã gặp ai?", "Who did
+    the governor meet?"); a question without either is read whole (:func:`role_in`)."""
     tokens = _tokens(question)
     keys = [_key(t) for t in tokens]
     wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
@@ -418,7 +418,13 @@ def role_asked(question: str) -> Role:
         start = head_start(0, wh - before)
         return role_in(question) if start is None else phrase(start)  # a body alone: "Đại diện Bộ … là ai?"
     start = head_start(wh + 1, len(tokens))
-    return phrase(start) if start is not None and _copula_at(keys, start - 1, forward=False) else Role()
+    if start is None:
+        return Role()
+    end = start  # the verb's copula may stand before an article ("to be the deputy director")
+    while end > wh + 1 and keys[end - 1] in _ARTICLES:
+        end -= 1
+    becoming = any(tuple(keys[max(0, end - len(b)) : end]) == b for b in _BECOMING)
+    return phrase(start) if becoming or _copula_at(keys, end - 1, forward=False) else Role()
 
 
 def role_of(name: str, text: str) -> Role:

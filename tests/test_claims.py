@@ -176,6 +176,8 @@ def test_a_titled_name_claims_the_role_the_question_asks_about_too() -> None:
         # a verb that makes them hold it, after a copula of its own
         ("Ai được bổ nhiệm làm Thứ trưởng Bộ Ngoại giao?", {"minister"}, {"foreign affairs"}),
         ("Who was appointed as Deputy Minister of Foreign Affairs?", {"minister"}, {"foreign affairs"}),
+        ("Who was hired to be the deputy director of the Office?", {"director"}, set()),
+        ("Ai trở thành Thống đốc tỉnh Kaluga?", {"governor"}, set()),
         # whom another person met or thanked holds no office the question names
         ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Moskva?", set(), set()),
         ("Whom did the Thanh Hóa party chief thank?", set(), set()),
