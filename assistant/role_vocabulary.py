@@ -28,11 +28,19 @@ The few titles foreign officials carry in Vietnamese news (Thống đốc = Gove
 = Mayor, Tổng thống = President) and company titles (Tổng Giám đốc = General Director /
 CEO, Chủ tịch Hội đồng quản trị = Chairman of the Board) are the dictionary renderings, as
 are the verbs of three offices ("who chairs / heads / governs …?").
+
+:func:`match_titles` finds the vocabulary's phrases in a text's tokens (:func:`title_tokens`),
+longest first; :mod:`assistant.titles` reads roles from what it finds.
 """
 
 from __future__ import annotations
 
-__all__ = ["VOCABULARY"]
+import re
+from dataclasses import dataclass
+
+from assistant.text import normalize
+
+__all__ = ["VIETNAMESE_OF", "VOCABULARY", "Entry", "Match", "match_titles", "title_key", "title_tokens"]
 
 # (kind, concept, implied modifiers, Vietnamese phrases, English phrases)
 VOCABULARY: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
@@ -116,3 +124,76 @@ VOCABULARY: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, .
     ("level", "district", (), ("huyện", "quận", "thị xã"), ("district", "town")),
     ("level", "commune", (), ("xã", "phường", "thị trấn"), ("commune", "ward")),
 )
+
+
+# --- matching -------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_POSSESSIVE_RE = re.compile(r"(\w)['’]s\b")
+_MAX_PHRASE = 5
+
+
+def title_key(token: str) -> str:
+    """A token as the vocabulary is looked up: lower case, one tone-mark placement."""
+    return normalize(token.lower())
+
+
+def title_tokens(text: str) -> list[str]:
+    """Words and punctuation, a possessive "'s" dropped ("Vietnam's ambassador")."""
+    return _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", text.replace("’", "'")))
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    concept: str
+    mods: tuple[str, ...]
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    entries: list[Entry]
+
+
+def _index() -> dict[tuple[str, ...], list[Entry]]:
+    index: dict[tuple[str, ...], list[Entry]] = {}
+    for kind, concept, mods, vi, en in VOCABULARY:
+        for phrase in (*vi, *en):
+            words = tuple(title_key(t) for t in _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", phrase)))
+            entries = index.setdefault(words, [])
+            entry = Entry(kind, concept, mods)
+            if entry not in entries:
+                entries.append(entry)
+    return index
+
+
+def _vietnamese_of() -> dict[Entry, tuple[str, ...]]:
+    """Each entry's Vietnamese phrases (an entry may stand in several rows of the vocabulary)."""
+    out: dict[Entry, tuple[str, ...]] = {}
+    for kind, concept, mods, vi, _en in VOCABULARY:
+        out[Entry(kind, concept, mods)] = out.get(Entry(kind, concept, mods), ()) + vi
+    return out
+
+
+_INDEX, VIETNAMESE_OF = _index(), _vietnamese_of()
+
+
+def match_titles(tokens: list[str]) -> list[Match | None]:
+    """For each token, the vocabulary match covering it (longest first), or None."""
+    keys = [title_key(t) for t in tokens]
+    covered: list[Match | None] = [None] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            entries = _INDEX.get(tuple(keys[i : i + size]))
+            if entries:
+                match = Match(i, i + size, entries)
+                for k in range(i, i + size):
+                    covered[k] = match
+                i += size
+                break
+        else:
+            i += 1
+    return covered

@@ -28,13 +28,19 @@ The vocabulary and its sources (general references, not the eval questions) are 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from assistant.people import person_names
-from assistant.role_vocabulary import VOCABULARY
+from assistant.role_vocabulary import (
+    VIETNAMESE_OF,
+    VOCABULARY,
+    Match,
+    match_titles,
+    title_key,
+    title_tokens,
+)
 from assistant.text import fold, normalize, word_tokens
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -64,44 +70,7 @@ def _not_places() -> frozenset[str]:
     """Capitalised words that open a sentence or question rather than name a place."""
     return frozenset(normalize(w) for w in (*NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS, *stopwords("en")))
 
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-_POSSESSIVE_RE = re.compile(r"(\w)['’]s\b")
-_MAX_PHRASE = 5
-
-
-def _key(token: str) -> str:
-    return normalize(token.lower())
-
-
-@dataclass(frozen=True)
-class _Entry:
-    kind: str
-    concept: str
-    mods: tuple[str, ...]
-
-
-def _index() -> dict[tuple[str, ...], list[_Entry]]:
-    index: dict[tuple[str, ...], list[_Entry]] = {}
-    for kind, concept, mods, vi, en in VOCABULARY:
-        for phrase in (*vi, *en):
-            words = tuple(_key(t) for t in _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", phrase)))
-            entries = index.setdefault(words, [])
-            entry = _Entry(kind, concept, mods)
-            if entry not in entries:
-                entries.append(entry)
-    return index
-
-
-def _vietnamese_of() -> dict[_Entry, tuple[str, ...]]:
-    """Each entry's Vietnamese phrases (an entry may stand in several rows of the vocabulary)."""
-    out: dict[_Entry, tuple[str, ...]] = {}
-    for kind, concept, mods, vi, _en in VOCABULARY:
-        out[_Entry(kind, concept, mods)] = out.get(_Entry(kind, concept, mods), ()) + vi
-    return out
-
-
-_INDEX, _VIETNAMESE_OF = _index(), _vietnamese_of()
-_COPULA_KEYS = {tuple(_key(t) for t in c.split()) for c in _COPULAS}
+_COPULA_KEYS = {tuple(title_key(t) for t in c.split()) for c in _COPULAS}
 
 
 GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
@@ -133,36 +102,6 @@ class Role:
         self.text = " / ".join(t for t in (self.text, other.text) if t)
 
 
-@dataclass
-class _Match:
-    start: int
-    end: int
-    entries: list[_Entry]
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", text.replace("’", "'")))
-
-
-def _scan(tokens: list[str]) -> list[_Match | None]:
-    """For each token, the vocabulary match covering it (longest first), or None."""
-    keys = [_key(t) for t in tokens]
-    covered: list[_Match | None] = [None] * len(tokens)
-    i = 0
-    while i < len(tokens):
-        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
-            entries = _INDEX.get(tuple(keys[i : i + size]))
-            if entries:
-                match = _Match(i, i + size, entries)
-                for k in range(i, i + size):
-                    covered[k] = match
-                i += size
-                break
-        else:
-            i += 1
-    return covered
-
-
 def _is_cap(token: str) -> bool:
     return token[:1].isupper() and token[:1].isalpha()
 
@@ -181,7 +120,7 @@ def _copula_at(keys: list[str], i: int, forward: bool) -> int:
     return 0
 
 
-def _inside(tokens: list[str], keys: list[str], covered: list[_Match | None], i: int) -> bool:
+def _inside(tokens: list[str], keys: list[str], covered: list[Match | None], i: int) -> bool:
     """Whether token ``i`` can stand in a role window: a title word, a capitalised word, a
     connector, an honorific, a comma or dash ("and"/"và" only before a capitalised word)."""
     tok = tokens[i]
@@ -196,10 +135,10 @@ def _inside(tokens: list[str], keys: list[str], covered: list[_Match | None], i:
     return _is_word(tok) and (_is_cap(tok) or tok.isupper() or tok.isdigit())
 
 
-def _window(tokens: list[str], covered: list[_Match | None], a: int, b: int,
+def _window(tokens: list[str], covered: list[Match | None], a: int, b: int,
             others: list[tuple[int, int]]) -> tuple[int, int, int, int]:
     """Token ranges [lo, a) and [b, hi) of the role window around the name at [a, b)."""
-    keys = [_key(t) for t in tokens]
+    keys = [title_key(t) for t in tokens]
     starts = {s for s, _ in others}
     ends = {e for _, e in others}
 
@@ -227,7 +166,7 @@ def _window(tokens: list[str], covered: list[_Match | None], a: int, b: int,
     return lo, a, b, hi
 
 
-def _role(tokens: list[str], covered: list[_Match | None], ranges: Iterable[tuple[int, int]], name: str) -> Role:
+def _role(tokens: list[str], covered: list[Match | None], ranges: Iterable[tuple[int, int]], name: str) -> Role:
     role = Role()
     parts = []
     for lo, hi in ranges:
@@ -244,7 +183,7 @@ def _add_place(role: Role, words: list[str], name: str) -> None:
         role.places.append(text)
 
 
-def _read(tokens: list[str], covered: list[_Match | None], lo: int, hi: int, role: Role, name: str) -> None:
+def _read(tokens: list[str], covered: list[Match | None], lo: int, hi: int, role: Role, name: str) -> None:
     """Add what tokens[lo:hi] say to ``role``: units (heads and their modifiers), bodies,
     levels, and the other capitalised runs as places."""
     pending: set[str] = set()
@@ -255,8 +194,8 @@ def _read(tokens: list[str], covered: list[_Match | None], lo: int, hi: int, rol
         match = covered[i]
         if match is None:
             tok = tokens[i]
-            if (_is_word(tok) and (_is_cap(tok) or tok.isupper()) and _key(tok) not in _HONORIFIC_WORDS
-                    and (place or _key(tok) not in _not_places())):  # "Who is …" no, "Nghệ An" yes
+            if (_is_word(tok) and (_is_cap(tok) or tok.isupper()) and title_key(tok) not in _HONORIFIC_WORDS
+                    and (place or title_key(tok) not in _not_places())):  # "Who is …" no, "Nghệ An" yes
                 place.append(tok)
             else:
                 _add_place(role, place, name)
@@ -321,10 +260,10 @@ def _occurrences(tokens: list[str], name: str) -> list[tuple[int, int]]:
 def strip_titles(name: str) -> str:
     """``name`` without title words a capitalised run swallowed ("Governor Vladislav
     Shapsha" -> "Vladislav Shapsha")."""
-    tokens = _tokens(name)
-    covered = _scan(tokens)
+    tokens = title_tokens(name)
+    covered = match_titles(tokens)
     i = 0
-    while i < len(tokens) - 2 and (covered[i] is not None or _key(tokens[i]) in _HONORIFIC_WORDS):
+    while i < len(tokens) - 2 and (covered[i] is not None or title_key(tokens[i]) in _HONORIFIC_WORDS):
         i += 1
     return " ".join(tokens[i:])
 
@@ -332,8 +271,8 @@ def strip_titles(name: str) -> str:
 def is_title(text: str) -> bool:
     """Every word of ``text`` belongs to a title ("Party Secretary"): a capitalised run that
     names a post, not a person."""
-    tokens = _tokens(text)
-    return bool(tokens) and all(c is not None for c in _scan(tokens))
+    tokens = title_tokens(text)
+    return bool(tokens) and all(c is not None for c in match_titles(tokens))
 
 
 def vietnamese_role_words(text: str) -> list[str]:
@@ -342,18 +281,18 @@ def vietnamese_role_words(text: str) -> list[str]:
     article uses for the office an English question asks about. Offices only: a body's name
     is too often another thing's ("defense" of a football team is no "quốc phòng")."""
     out: list[str] = []
-    for match in {id(m): m for m in _scan(_tokens(text)) if m is not None}.values():
+    for match in {id(m): m for m in match_titles(title_tokens(text)) if m is not None}.values():
         for entry in match.entries:
             if entry.kind == "head":
-                out += [p for p in _VIETNAMESE_OF[entry] if p not in out]
+                out += [p for p in VIETNAMESE_OF[entry] if p not in out]
     return out
 
 
 def role_in(text: str) -> Role:
     """Every role word of ``text`` read as one window: what a question asks about ("Who is
     Vietnam's ambassador to Russia?" -> ambassador; Vietnam, Russia)."""
-    tokens = _tokens(text)
-    return _role(tokens, _scan(tokens), [(0, len(tokens))], "")
+    tokens = title_tokens(text)
+    return _role(tokens, match_titles(tokens), [(0, len(tokens))], "")
 
 
 _WHO = {"ai", "who", "whom"}
@@ -363,11 +302,11 @@ _ARTICLES = {"the", "a", "an"}
 _GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
 
 
-def _is_head(match: _Match | None) -> bool:
+def _is_head(match: Match | None) -> bool:
     return match is not None and any(e.kind == "head" for e in match.entries)
 
 
-def _phrase_end(tokens: list[str], keys: list[str], covered: list[_Match | None], start: int) -> int:
+def _phrase_end(tokens: list[str], keys: list[str], covered: list[Match | None], start: int) -> int:
     """Where the role phrase starting at ``start`` ends: after its run of window tokens,
     carried across a few other words only by a genitive ("người đứng đầu đoàn công tác của Bộ
     Ngoại giao"), never by a verb ("Chủ tịch UBND tỉnh Nghệ An" | "tiếp đoàn Bộ Ngoại giao")."""
@@ -393,12 +332,12 @@ def role_asked(question: str) -> Role:
     ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?": the chairman). Empty when
     "ai" / "who" is another verb's subject or object ("Bí thư Tỉnh ủy … đã gặp ai?", "Who did
     the governor meet?"); a question without either is read whole (:func:`role_in`)."""
-    tokens = _tokens(question)
-    keys = [_key(t) for t in tokens]
+    tokens = title_tokens(question)
+    keys = [title_key(t) for t in tokens]
     wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
     if wh is None:
         return role_in(question)
-    covered = _scan(tokens)
+    covered = match_titles(tokens)
 
     def phrase(start: int) -> Role:
         return _role(tokens, covered, [(start, _phrase_end(tokens, keys, covered, start))], "")
@@ -430,8 +369,8 @@ def role_asked(question: str) -> Role:
 def role_of(name: str, text: str) -> Role:
     """The role ``text`` gives the person ``name`` (empty when it gives none or does not
     name them): the union over the name's occurrences."""
-    tokens = _tokens(text)
-    covered = _scan(tokens)
+    tokens = title_tokens(text)
+    covered = match_titles(tokens)
     spans = _occurrences(tokens, name)
     # other people bound the window; a capitalised run followed by a title word is a place
     # or a body ("Thanh Hoa Provincial Party Committee"), not a person
