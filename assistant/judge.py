@@ -21,10 +21,12 @@ from assistant.extractive import answer_head, format_answer
 from assistant.facts import has_number, other_year
 from assistant.people import leading_name, name_runs, person_names
 from assistant.questions import asks_office
+from assistant.role_check import role_problem
 from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key, normalize
+from assistant.titles import Role, role_of, role_subject
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -99,6 +101,11 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
             and not any(person_names(c.text) for c in verdict.claims) \
             and not answer.quick_refused and person_names(answer.quick):
         check.reason = "the question asks who; the model's answer names nobody and the quick answer names a person"
+        return kept(answer, check.reason, refusal)
+    if getattr(info, "qtype", "") == "who" and (subject := _only_the_subject(
+            request.standalone_question or request.question, verdict.claims, evidence)):
+        check.reason = (f"the office the question names is its subject's, and the model's answer names only "
+                        f"its holder, {subject}")
         return kept(answer, check.reason, refusal)
     if _restates_question(verdict.claims[0].text, request.question):
         check.reason = "the model's answer only restates the question"
@@ -188,6 +195,25 @@ def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> li
                     if not any(key(question[start:end]) in key(n) for n in lead)]
     known, have = [key(f"{p.title} {p.text}") for p in passages], [key(f"{p.title} {p.text}") for p in cited]
     return [n for n in names if any(key(n) in k for k in known) and not any(key(n) in h for h in have)]
+
+
+def _only_the_subject(question: str, claims: list[Claim], evidence: list[EvidenceSentence]) -> str:
+    """The people the answer names, when they are all it names and their sentences give each
+    the office the question names for its subject ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?"
+    answered "Nguyễn Doãn Anh": the secretary is who met someone, not whom he met); else ""."""
+    subject = role_subject(question)
+    if not subject.units or subject.generic:
+        return ""
+    by_number = {e.number: e.text for e in evidence}
+    people = {p for c in claims for p in person_names(c.text)}
+    cited = [by_number[n] for c in claims for n in c.sentences if n in by_number]
+    for person in people:
+        stated = Role()
+        for sentence in cited:
+            stated.merge(role_of(person, sentence))
+        if not stated.units or role_problem(subject, replace(stated, places=[]), " ".join(cited)) is not None:
+            return ""
+    return ", ".join(sorted(people))
 
 
 def _restates_question(text: str, question: str) -> bool:

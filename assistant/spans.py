@@ -49,7 +49,7 @@ from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
 from assistant.role_check import places_missing, role_problem
 from assistant.text import fold, has_diacritics, normalize
-from assistant.titles import GENERIC_HEADS, Role, is_title, role_asked, role_in, role_of
+from assistant.titles import GENERIC_HEADS, Role, is_title, role_asked, role_of, role_subject
 from assistant.units import UNITS
 from assistant.wordlists import (
     CONNECTIVES,
@@ -308,7 +308,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     # an office the question names for someone else ("Bí thư Tỉnh ủy … đã gặp ai?") is its
     # subject's: the person holding it (head, body and place: _role_fit 1.5) is who the
     # question is about, not its answer
-    subject = role_in(question) if qtype == "who" and not asked_role.units else Role()
+    subject = role_subject(question) if qtype == "who" else Role()
     counted = counted_thing(question) if qtype == "number" else None
     lowered = normalize(question.lower())
     spans = [span for span in found if span.kind == _WANT.get(qtype)]

@@ -50,8 +50,8 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "role_asked", "role_in", "role_of", "strip_titles",
-           "vietnamese_role_words"]
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "role_asked", "role_in", "role_of", "role_subject",
+           "strip_titles", "vietnamese_role_words"]
 
 
 # Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
@@ -325,6 +325,31 @@ def _phrase_end(tokens: list[str], keys: list[str], covered: list[Match | None],
     return j
 
 
+def _phrase(tokens: list[str], keys: list[str], covered: list[Match | None], start: int) -> Role:
+    return _role(tokens, covered, [(start, _phrase_end(tokens, keys, covered, start))], "")
+
+
+def _head_start(covered: list[Match | None], lo: int, hi: int) -> int | None:
+    """Where the first title phrase with a head in [lo, hi) starts (its modifiers included)."""
+    head = next((i for i in range(lo, hi) if _is_head(covered[i])), None)
+    while head is not None and head > lo and covered[head - 1] is not None:
+        head -= 1
+    return head
+
+
+def role_subject(question: str) -> Role:
+    """The office a who-question names for someone other than whom it asks for: its first
+    title phrase, read to its verb ("Bí thư Tỉnh ủy Thanh Hóa" of "Bí thư Tỉnh ủy Thanh Hóa đã
+    gặp ai tại Đại sứ quán?"); empty when the office it names is the one asked for
+    (:func:`role_asked`), or when it names none."""
+    if role_asked(question).units:
+        return Role()
+    tokens = title_tokens(question)
+    keys, covered = [title_key(t) for t in tokens], match_titles(tokens)
+    start = _head_start(covered, 0, len(tokens))
+    return Role() if start is None else _phrase(tokens, keys, covered, start)
+
+
 def role_asked(question: str) -> Role:
     """The office of the person a who-question asks for, from the phrase naming it: after the
     copula ("Ai là Bí thư Tỉnh ủy Nghệ An?", "Who is the governor?") or a verb's own ("Ai được
@@ -340,13 +365,7 @@ def role_asked(question: str) -> Role:
     covered = match_titles(tokens)
 
     def phrase(start: int) -> Role:
-        return _role(tokens, covered, [(start, _phrase_end(tokens, keys, covered, start))], "")
-
-    def head_start(lo: int, hi: int) -> int | None:  # where the first title phrase in [lo, hi) starts
-        head = next((i for i in range(lo, hi) if _is_head(covered[i])), None)
-        while head is not None and head > lo and covered[head - 1] is not None:
-            head -= 1
-        return head
+        return _phrase(tokens, keys, covered, start)
 
     after = _copula_at(keys, wh + 1, forward=True)
     if after or (wh + 1 < len(tokens) and _is_head(covered[wh + 1])):  # "Ai làm trưởng đoàn", "Who heads …"
@@ -354,9 +373,9 @@ def role_asked(question: str) -> Role:
             return role
     before = _copula_at(keys, wh - 1, forward=False) if wh else 0
     if before:
-        start = head_start(0, wh - before)
+        start = _head_start(covered, 0, wh - before)
         return role_in(question) if start is None else phrase(start)  # a body alone: "Đại diện Bộ … là ai?"
-    start = head_start(wh + 1, len(tokens))
+    start = _head_start(covered, wh + 1, len(tokens))
     if start is None:
         return Role()
     end = start  # the verb's copula may stand before an article ("to be the deputy director")

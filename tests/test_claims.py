@@ -10,7 +10,7 @@ from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import format_evidence, select_evidence
 from assistant.role_check import role_problem
 from assistant.structured import ANSWER_SCHEMA, parse_reply, render, response_format
-from assistant.titles import role_asked, role_of
+from assistant.titles import role_asked, role_of, role_subject
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 
@@ -189,6 +189,14 @@ def test_the_office_asked_for_is_read_from_the_phrase_that_names_it(question: st
     asked = role_asked(question)
     assert {h for units, _ in asked.units for h in units} == heads
     assert asked.bodies == bodies
+
+
+def test_the_office_a_question_names_for_its_subject_is_read_to_its_verb() -> None:
+    subject = role_subject("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Đại sứ quán?")
+    assert [h for h, _ in subject.units] == [{"secretary"}] and subject.bodies == {"provincial party committee"}
+    assert subject.places == ["Thanh Hóa"]  # not the embassy where they met
+    assert not role_subject("Bí thư Tỉnh ủy Thanh Hóa là ai?")  # the office asked for is no subject's
+    assert not role_subject("Ai dẫn đầu đoàn công tác?")
 
 
 def test_a_person_asked_for_as_someone_an_official_met_need_not_hold_that_office() -> None:

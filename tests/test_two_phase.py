@@ -153,6 +153,22 @@ def test_a_person_under_another_office_than_the_one_asked_keeps_the_quick_answer
     assert answer.model_check is not None and "Nguyễn Đình Xứng" in answer.model_check.reason
 
 
+def test_the_holder_of_the_office_a_question_names_for_its_subject_is_no_answer(seed_bot) -> None:
+    # "whom did the secretary meet?" answered with the secretary himself
+    question = "Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Đại sứ quán?"
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Nguyễn Doãn Anh."))
+    answer = seed_bot.ask(question)
+    assert answer.answered_by == "quick" and answer.model_check is not None, answer.text
+    assert "Nguyễn Doãn Anh" in answer.model_check.reason
+    # whom he met is an answer
+    with_model(seed_bot, citing("Đặng Minh Khôi", "Đại sứ Đặng Minh Khôi."))
+    answer = seed_bot.ask(question)
+    assert answer.answered_by == "model" and answer.text.startswith("Đại sứ Đặng Minh Khôi — "), answer.text
+    # and "who is the secretary?" still takes him
+    with_model(seed_bot, citing("Nguyễn Doãn Anh", "Bí thư Tỉnh ủy Nguyễn Doãn Anh."))
+    assert seed_bot.ask("Bí thư Tỉnh ủy Thanh Hóa là ai?").answered_by == "model"
+
+
 def test_a_wrong_citation_is_repaired(seed_bot) -> None:
     def off_by_one(messages: list[BaseMessage]) -> str:  # cites a sentence that does not name him
         numbered = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
