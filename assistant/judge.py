@@ -21,7 +21,7 @@ from assistant.extractive import answer_head, format_answer
 from assistant.facts import has_number, other_year
 from assistant.people import leading_name, name_runs, person_names
 from assistant.questions import asks_office
-from assistant.role_check import role_problem
+from assistant.role_check import holds
 from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
@@ -211,7 +211,7 @@ def _only_the_subject(question: str, claims: list[Claim], evidence: list[Evidenc
         stated = Role()
         for sentence in cited:
             stated.merge(role_of(person, sentence))
-        if not stated.units or role_problem(subject, replace(stated, places=[]), " ".join(cited)) is not None:
+        if not holds(subject, stated, " ".join(cited)):
             return ""
     return ", ".join(sorted(people))
 

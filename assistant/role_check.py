@@ -14,11 +14,12 @@ held against the claim — a Vietnamese place written without diacritics is alwa
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.text import fold
 from assistant.titles import Role
 
-__all__ = ["places_missing", "role_problem"]
+__all__ = ["holds", "places_missing", "role_problem"]
 
 
 def _squash(text: str) -> str:
@@ -87,3 +88,10 @@ def role_problem(claimed: Role, stated: Role, context: str) -> str | None:
         elif not _place_found(place, haystack):
             return f"ties the person to {place!r}, which the sentence does not name"
     return None
+
+
+def holds(office: Role, stated: Role, context: str) -> bool:
+    """Whether a person whose sentences give them ``stated`` holds ``office`` (heads, bodies,
+    levels; its places named in ``context``, the sentences and their titles, wherever in them:
+    a role window also takes in where the person was, "tại Liên bang Nga, đồng chí …")."""
+    return bool(stated.units) and role_problem(office, replace(stated, places=[]), context) is None

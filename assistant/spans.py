@@ -47,7 +47,7 @@ from assistant.counting import (
 from assistant.facts import find_dates, in_named_number
 from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
-from assistant.role_check import places_missing, role_problem
+from assistant.role_check import holds, places_missing, role_problem
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import GENERIC_HEADS, Role, is_title, role_asked, role_of, role_subject
 from assistant.units import UNITS
@@ -306,8 +306,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
     # only his standing office ("Bí thư Tỉnh ủy … làm trưởng đoàn"), so it prefers, never rules out
     generic = asked_role.generic
     # an office the question names for someone else ("Bí thư Tỉnh ủy … đã gặp ai?") is its
-    # subject's: the person holding it (head, body and place: _role_fit 1.5) is who the
-    # question is about, not its answer
+    # subject's: the person holding it (head, body and place) is who the question is about,
+    # not its answer
     subject = role_subject(question) if qtype == "who" else Role()
     counted = counted_thing(question) if qtype == "number" else None
     lowered = normalize(question.lower())
@@ -371,7 +371,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         # the question's words around it: the answer sits where the sentence restates the question
         near = len({folded[m] for m, g in gaps.items() if g <= _NEAR_WINDOW})
         score = novelty - 0.05 * distance + _NEAR_WEIGHT * near
-        if subject.units and span.kind == "person" and _role_fit(subject, span.text, sentence) > 1:
+        if subject.units and span.kind == "person" and holds(subject, role_of(span.text, sentence),
+                                                             f"{sentence}\n{context}"):
             continue
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)

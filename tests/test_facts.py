@@ -285,6 +285,10 @@ _CHAMBER = ("Đoàn tỉnh Thái Bình do Phó Bí thư Thường trực Tỉnh 
     (_TWO_OFFICIALS, "Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?", "Đặng Minh Khôi"),
     (_TWO_OFFICIALS, "Whom did the provincial party secretary meet?", "Đặng Minh Khôi"),
     (_CHAMBER, "Chủ tịch Phòng Thương mại và Công nghiệp Moskva đã làm việc với ai?", "Nguyễn Tiến Thành"),
+    # … whatever place his role window takes in ("tại Liên bang Nga, đồng chí …"); no one else is named
+    ("Trong chương trình công tác tại Liên bang Nga, đồng chí Nguyễn Doãn Anh, Bí thư Tỉnh ủy và đoàn tỉnh Thanh "
+     "Hóa đã làm việc với Ban lãnh đạo Hiệp hội các nhà doanh nghiệp Việt Nam.",
+     "Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Liên bang Nga?", None),
 ])
 def test_a_who_question_naming_an_office_is_answered_by_its_holder(sentence: str, question: str,
                                                                     expected: str | None) -> None:
