@@ -26,7 +26,7 @@ from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key, normalize
-from assistant.titles import Role, role_of, role_subject
+from assistant.titles import Role, asks_about_another, role_of, role_subject
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -104,8 +104,8 @@ def judge(answer: Answer, check: ModelCheck, request: GenerationRequest, result:
         return kept(answer, check.reason, refusal)
     if getattr(info, "qtype", "") == "who" and (subject := _only_the_subject(
             request.standalone_question or request.question, verdict.claims, evidence)):
-        check.reason = (f"the office the question names is its subject's, and the model's answer names only "
-                        f"its holder, {subject}")
+        check.reason = (f"the question is about {subject}, and asks for someone else; the model's answer names "
+                        "only them")
         return kept(answer, check.reason, refusal)
     if _restates_question(verdict.claims[0].text, request.question):
         check.reason = "the model's answer only restates the question"
@@ -198,20 +198,27 @@ def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> li
 
 
 def _only_the_subject(question: str, claims: list[Claim], evidence: list[EvidenceSentence]) -> str:
-    """The people the answer names, when they are all it names and their sentences give each
-    the office the question names for its subject ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?"
-    answered "Nguyễn Doãn Anh": the secretary is who met someone, not whom he met); else ""."""
-    subject = role_subject(question)
-    if not subject.units or subject.generic:
+    """The people the answer names, when they are all it names and each is whom the question
+    is about rather than whom it asks for ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?" answered
+    "Nguyễn Doãn Anh", the secretary; "Nguyễn Tiến Thành đã làm việc với ai?" answered
+    "Nguyễn Tiến Thành"): a person the question names, or the holder of the office it names for
+    its subject (:func:`~assistant.titles.role_subject`); else ""."""
+    if not asks_about_another(question):
         return ""
+    subject = role_subject(question)
+    office = bool(subject.units) and not subject.generic
+    named = [set(folded_key(n).split()) for n in person_names(question)]
     by_number = {e.number: e.text for e in evidence}
     people = {p for c in claims for p in person_names(c.text)}
     cited = [by_number[n] for c in claims for n in c.sentences if n in by_number]
     for person in people:
+        words = set(folded_key(person).split())
+        if any(n <= words or words <= n for n in named):
+            continue
         stated = Role()
         for sentence in cited:
             stated.merge(role_of(person, sentence))
-        if not holds(subject, stated, " ".join(cited)):
+        if not (office and holds(subject, stated, " ".join(cited))):
             return ""
     return ", ".join(sorted(people))
 

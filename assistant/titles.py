@@ -50,7 +50,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "is_title", "role_asked", "role_in", "role_of", "role_subject",
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_title", "role_asked", "role_in", "role_of", "role_subject",
            "strip_titles", "vietnamese_role_words"]
 
 
@@ -335,6 +335,20 @@ def _head_start(covered: list[Match | None], lo: int, hi: int) -> int | None:
     while head is not None and head > lo and covered[head - 1] is not None:
         head -= 1
     return head
+
+
+def asks_about_another(question: str) -> bool:
+    """Whether "ai" / "who" is the subject or object of a verb other than a copula ("… đã gặp
+    ai?", "Who did the governor meet?", "Ai đã gặp ông Platonov?"): the people and offices the
+    question names are then not whom it asks for (in "X là ai?", "Who is X?", they are)."""
+    tokens = title_tokens(question)
+    keys = [title_key(t) for t in tokens]
+    wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
+    if wh is None:
+        return False
+    covered = match_titles(tokens)
+    return not (_copula_at(keys, wh + 1, forward=True) or (wh + 1 < len(tokens) and _is_head(covered[wh + 1]))
+                or (wh and _copula_at(keys, wh - 1, forward=False)))
 
 
 def role_subject(question: str) -> Role:

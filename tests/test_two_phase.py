@@ -169,6 +169,18 @@ def test_the_holder_of_the_office_a_question_names_for_its_subject_is_no_answer(
     assert seed_bot.ask("Bí thư Tỉnh ủy Thanh Hóa là ai?").answered_by == "model"
 
 
+def test_the_person_a_question_is_about_is_no_answer_to_whom_they_met(seed_bot) -> None:
+    # the live 1.5B answered "Nguyễn Tiến Thành đã làm việc với ai tại Moskva?" with Nguyễn Tiến Thành
+    claim = "Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch Hội đồng Nhân dân tỉnh Nguyễn Tiến Thành."
+    with_model(seed_bot, citing("Nguyễn Tiến Thành", claim))
+    answer = seed_bot.ask("Nguyễn Tiến Thành đã làm việc với ai tại Moskva?")
+    assert answer.answered_by == "quick" and answer.model_check is not None, answer.text
+    assert "Nguyễn Tiến Thành" in answer.model_check.reason
+    # asked who he is, he is the answer
+    with_model(seed_bot, citing("Nguyễn Tiến Thành", claim))
+    assert seed_bot.ask("Nguyễn Tiến Thành là ai?").answered_by == "model"
+
+
 def test_a_wrong_citation_is_repaired(seed_bot) -> None:
     def off_by_one(messages: list[BaseMessage]) -> str:  # cites a sentence that does not name him
         numbered = re.findall(r"^\[(\d+)\] (.*)$", str(messages[-1].content), re.M)
