@@ -26,7 +26,7 @@ from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key, normalize
-from assistant.titles import Role, asks_about_another, role_of, role_subject
+from assistant.titles import Role, asks_about_another, is_role_phrase, role_of, role_subject
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -198,18 +198,21 @@ def _unnamed(question: str, cited: list[Passage], passages: list[Passage]) -> li
 
 
 def _only_the_subject(question: str, claims: list[Claim], evidence: list[EvidenceSentence]) -> str:
-    """The people the answer names, when they are all it names and each is whom the question
-    is about rather than whom it asks for ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?" answered
-    "Nguyễn Doãn Anh", the secretary; "Nguyễn Tiến Thành đã làm việc với ai?" answered
-    "Nguyễn Tiến Thành"): a person the question names, or the holder of the office it names for
-    its subject (:func:`~assistant.titles.role_subject`); else ""."""
-    if not asks_about_another(question):
+    """The people the answer names, when it says nothing but them and their titles and each is
+    whom the question is about rather than whom it asks for ("Bí thư Tỉnh ủy Thanh Hóa đã gặp
+    ai?" answered "Nguyễn Doãn Anh", the secretary; "Nguyễn Tiến Thành đã làm việc với ai?"
+    answered "Nguyễn Tiến Thành"): a person the question names, or the holder of the office it
+    names for its subject (:func:`~assistant.titles.role_subject`); else ""."""
+    people = {p for c in claims for p in person_names(c.text)}
+    if not people or not asks_about_another(question):
         return ""
+    names = re.compile("|".join(map(re.escape, sorted(people, key=len, reverse=True))) + r"|\[[\d,;\s]+\]")
+    if not all(is_role_phrase(names.sub(" ", c.text)) for c in claims):
+        return ""  # it says more than who they are ("X met the leaders of …")
     subject = role_subject(question)
     office = bool(subject.units) and not subject.generic
     named = [set(folded_key(n).split()) for n in person_names(question)]
     by_number = {e.number: e.text for e in evidence}
-    people = {p for c in claims for p in person_names(c.text)}
     cited = [by_number[n] for c in claims for n in c.sentences if n in by_number]
     for person in people:
         words = set(folded_key(person).split())

@@ -50,7 +50,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_title", "role_asked", "role_in", "role_of", "role_subject",
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_role_phrase", "is_title", "role_asked", "role_in", "role_of", "role_subject",
            "strip_titles", "vietnamese_role_words"]
 
 
@@ -335,6 +335,15 @@ def _head_start(covered: list[Match | None], lo: int, hi: int) -> int | None:
     while head is not None and head > lo and covered[head - 1] is not None:
         head -= 1
     return head
+
+
+def is_role_phrase(text: str) -> bool:
+    """Every word of ``text`` can stand in a role window: title words, capitalised words,
+    connectors, honorifics, commas ("Phó Bí thư Thường trực Tỉnh ủy, Chủ tịch HĐND tỉnh",
+    "Thống đốc tỉnh Kaluga"); "met with the government of …" is more than a role."""
+    tokens = [t for t in title_tokens(text) if t not in _CLOSERS]
+    keys, covered = [title_key(t) for t in tokens], match_titles(tokens)
+    return all(_inside(tokens, keys, covered, i) or tokens[i] in _OPENERS for i in range(len(tokens)))
 
 
 def asks_about_another(question: str) -> bool:

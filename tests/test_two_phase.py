@@ -179,6 +179,10 @@ def test_the_person_a_question_is_about_is_no_answer_to_whom_they_met(seed_bot) 
     # asked who he is, he is the answer
     with_model(seed_bot, citing("Nguyễn Tiến Thành", claim))
     assert seed_bot.ask("Nguyễn Tiến Thành là ai?").answered_by == "model"
+    # an answer that says more than who he is may name him
+    with_model(seed_bot, citing("Nguyễn Tiến Thành", "Nguyễn Tiến Thành làm việc với lãnh đạo Phòng Thương mại và "
+                                                   "Công nghiệp Moskva."))
+    assert seed_bot.ask("Nguyễn Tiến Thành đã làm việc với ai tại Moskva?").answered_by == "model"
 
 
 def test_a_wrong_citation_is_repaired(seed_bot) -> None:
