@@ -325,10 +325,6 @@ def _phrase_end(tokens: list[str], keys: list[str], covered: list[Match | None],
     return j
 
 
-def _phrase(tokens: list[str], keys: list[str], covered: list[Match | None], start: int) -> Role:
-    return _role(tokens, covered, [(start, _phrase_end(tokens, keys, covered, start))], "")
-
-
 def _head_start(covered: list[Match | None], lo: int, hi: int) -> int | None:
     """Where the first title phrase with a head in [lo, hi) starts (its modifiers included)."""
     head = next((i for i in range(lo, hi) if _is_head(covered[i])), None)
@@ -346,18 +342,65 @@ def is_role_phrase(text: str) -> bool:
     return all(_inside(tokens, keys, covered, i) or tokens[i] in _OPENERS for i in range(len(tokens)))
 
 
+@dataclass
+class _Question:
+    """A question's tokens, their title matches, and where its "ai" / "who" stands (None: nowhere)."""
+
+    tokens: list[str]
+    keys: list[str]
+    covered: list[Match | None]
+    wh: int | None
+
+    @classmethod
+    def read(cls, question: str) -> _Question:
+        tokens = title_tokens(question)
+        keys = [title_key(t) for t in tokens]
+        return cls(tokens, keys, match_titles(tokens), next((i for i, k in enumerate(keys) if k in _WHO), None))
+
+    def phrase(self, start: int) -> Role:
+        return _role(self.tokens, self.covered, [(start, _phrase_end(self.tokens, self.keys, self.covered, start))], "")
+
+    def whole(self) -> Role:
+        return _role(self.tokens, self.covered, [(0, len(self.tokens))], "")
+
+    def copula_after(self) -> int | None:
+        """The copula's length after "ai" / "who" ("Ai là …"), 0 for a title ("Who heads …"), or None."""
+        assert self.wh is not None
+        after = _copula_at(self.keys, self.wh + 1, forward=True)
+        if after or (self.wh + 1 < len(self.tokens) and _is_head(self.covered[self.wh + 1])):
+            return after
+        return None
+
+    def copula_before(self) -> int:  # "… là ai?"
+        assert self.wh is not None
+        return _copula_at(self.keys, self.wh - 1, forward=False) if self.wh else 0
+
+    def asked(self) -> Role:  # role_asked
+        wh = self.wh
+        if wh is None:
+            return self.whole()
+        after = self.copula_after()
+        if after is not None and (role := self.phrase(wh + 1 + after)):
+            return role
+        if before := self.copula_before():
+            start = _head_start(self.covered, 0, wh - before)
+            return self.whole() if start is None else self.phrase(start)  # a body alone: "Đại diện Bộ … là ai?"
+        start = _head_start(self.covered, wh + 1, len(self.tokens))
+        if start is None:
+            return Role()
+        end = start  # the verb's copula may stand before an article ("to be the deputy director")
+        while end > wh + 1 and self.keys[end - 1] in _ARTICLES:
+            end -= 1
+        becoming = any(tuple(self.keys[max(0, end - len(b)) : end]) == b for b in _BECOMING)
+        return self.phrase(start) if becoming or _copula_at(self.keys, end - 1, forward=False) else Role()
+
+
 def asks_about_another(question: str) -> bool:
     """Whether "ai" / "who" is the subject or object of a verb other than a copula ("… đã gặp
     ai?", "Who did the governor meet?", "Ai đã gặp ông Platonov?"): the people and offices the
     question names are then not whom it asks for (in "X là ai?", "Who is X?", they are)."""
-    tokens = title_tokens(question)
-    keys = [title_key(t) for t in tokens]
-    wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
-    if wh is None:
-        return False
-    covered = match_titles(tokens)
-    return not (_copula_at(keys, wh + 1, forward=True) or (wh + 1 < len(tokens) and _is_head(covered[wh + 1]))
-                or (wh and _copula_at(keys, wh - 1, forward=False)))
+    q = _Question.read(question)
+    return q.wh is not None and q.copula_after() is None and not q.copula_before()
 
 
 def role_subject(question: str) -> Role:
@@ -365,12 +408,11 @@ def role_subject(question: str) -> Role:
     title phrase, read to its verb ("Bí thư Tỉnh ủy Thanh Hóa" of "Bí thư Tỉnh ủy Thanh Hóa đã
     gặp ai tại Đại sứ quán?"); empty when the office it names is the one asked for
     (:func:`role_asked`), or when it names none."""
-    if role_asked(question).units:
+    q = _Question.read(question)
+    if q.asked().units:
         return Role()
-    tokens = title_tokens(question)
-    keys, covered = [title_key(t) for t in tokens], match_titles(tokens)
-    start = _head_start(covered, 0, len(tokens))
-    return Role() if start is None else _phrase(tokens, keys, covered, start)
+    start = _head_start(q.covered, 0, len(q.tokens))
+    return Role() if start is None else q.phrase(start)
 
 
 def role_asked(question: str) -> Role:
@@ -380,32 +422,7 @@ def role_asked(question: str) -> Role:
     ("Chủ tịch UBND tỉnh Nghệ An tiếp đoàn Bộ Ngoại giao là ai?": the chairman). Empty when
     "ai" / "who" is another verb's subject or object ("Bí thư Tỉnh ủy … đã gặp ai?", "Who did
     the governor meet?"); a question without either is read whole (:func:`role_in`)."""
-    tokens = title_tokens(question)
-    keys = [title_key(t) for t in tokens]
-    wh = next((i for i, k in enumerate(keys) if k in _WHO), None)
-    if wh is None:
-        return role_in(question)
-    covered = match_titles(tokens)
-
-    def phrase(start: int) -> Role:
-        return _phrase(tokens, keys, covered, start)
-
-    after = _copula_at(keys, wh + 1, forward=True)
-    if after or (wh + 1 < len(tokens) and _is_head(covered[wh + 1])):  # "Ai làm trưởng đoàn", "Who heads …"
-        if role := phrase(wh + 1 + after):
-            return role
-    before = _copula_at(keys, wh - 1, forward=False) if wh else 0
-    if before:
-        start = _head_start(covered, 0, wh - before)
-        return role_in(question) if start is None else phrase(start)  # a body alone: "Đại diện Bộ … là ai?"
-    start = _head_start(covered, wh + 1, len(tokens))
-    if start is None:
-        return Role()
-    end = start  # the verb's copula may stand before an article ("to be the deputy director")
-    while end > wh + 1 and keys[end - 1] in _ARTICLES:
-        end -= 1
-    becoming = any(tuple(keys[max(0, end - len(b)) : end]) == b for b in _BECOMING)
-    return phrase(start) if becoming or _copula_at(keys, end - 1, forward=False) else Role()
+    return _Question.read(question).asked()
 
 
 def role_of(name: str, text: str) -> Role:
