@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.facts import extract_facts, find_dates
@@ -43,7 +43,7 @@ from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 from assistant.wordlists import CARDINALS, COUNTING_CARDINALS
 
-__all__ = ["Verdict", "claim_problems", "verify_claims"]
+__all__ = ["Verdict", "claim_problems", "stated_role", "verify_claims"]
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,21 @@ def _people(text: str) -> list[str]:
     return out
 
 
+def stated_role(person: str, sentences: Iterable[str]) -> Role:
+    """The role the ``sentences`` give ``person``: the union of each sentence's."""
+    stated = Role()
+    for sentence in sentences:
+        stated.merge(role_of(person, sentence))
+    return stated
+
+
 def _bare_role_problem(claimed: Role, sentences: Sequence[str], context: str, question: str) -> str | None:
     """A claim that is only a role ("Bí thư Tỉnh ủy", the answer to "what is his post?") must
     give a role the cited sentences give the person the question names (or, naming nobody
     the sentences know, a role the sentences give anyone)."""
     stated = Role()
     for person in _people(question) if question else []:
-        for sentence in sentences:
-            stated.merge(role_of(person, sentence))
+        stated.merge(stated_role(person, sentences))
     if not stated:
         for sentence in sentences:
             stated.merge(role_in(sentence))
@@ -118,9 +125,7 @@ def claim_problems(text: str, sentences: Sequence[str], context: str, article_da
     titled_need_asked = bool(asked.units) and not (asked.generic or _people(question))
     for person in people:
         claimed = role_of(person, text)
-        stated = Role()
-        for sentence in sentences:
-            stated.merge(role_of(person, sentence))
+        stated = stated_role(person, sentences)
         problem = role_problem(claimed, stated, context) if claimed else None
         if problem is None and asked.units and f" {folded_key(person)} " not in named \
                 and (titled_need_asked or not claimed):

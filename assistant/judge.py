@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import cache
 
 from assistant.citations import check_answer
-from assistant.claims import claim_problems, verify_claims
+from assistant.claims import claim_problems, stated_role, verify_claims
 from assistant.evidence_sentences import passage_sentences
 from assistant.extractive import answer_head, format_answer
 from assistant.facts import has_number, other_year
@@ -26,7 +26,7 @@ from assistant.spans import counts_asked
 from assistant.structured import parse_reply, render
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key, normalize
-from assistant.titles import Role, asks_about_another, is_role_phrase, role_of, role_subject
+from assistant.titles import asks_about_another, is_role_phrase, role_subject
 from assistant.types import (
     Answer,
     AnswerEvent,
@@ -218,10 +218,7 @@ def _only_the_subject(question: str, claims: list[Claim], evidence: list[Evidenc
         words = set(folded_key(person).split())
         if any(n <= words or words <= n for n in named):
             continue
-        stated = Role()
-        for sentence in cited:
-            stated.merge(role_of(person, sentence))
-        if not (office and holds(subject, stated, " ".join(cited))):
+        if not (office and holds(subject, stated_role(person, cited), " ".join(cited))):
             return ""
     return ", ".join(sorted(people))
 
