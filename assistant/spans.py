@@ -366,14 +366,14 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
         novelty = len(new) / len(inside)
         if novelty < 0.5 or (span.kind == "person" and inside[-1] in named):
             continue  # what the question says is no answer: "Putin" does not answer "… from Putin?"
+        if subject.units and span.kind == "person" and holds(subject, role_of(span.text, sentence),
+                                                             f"{sentence}\n{context}"):
+            continue  # nor whom it names by their office: "Bí thư Tỉnh ủy … đã gặp ai?"
         gaps = {m: _gap(span, m) for m in matched}
         distance = min(gaps.values(), default=10)
         # the question's words around it: the answer sits where the sentence restates the question
         near = len({folded[m] for m, g in gaps.items() if g <= _NEAR_WINDOW})
         score = novelty - 0.05 * distance + _NEAR_WEIGHT * near
-        if subject.units and span.kind == "person" and holds(subject, role_of(span.text, sentence),
-                                                             f"{sentence}\n{context}"):
-            continue
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)
             if fit < 0 and not generic:
