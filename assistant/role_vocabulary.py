@@ -161,7 +161,7 @@ def _index() -> dict[tuple[str, ...], list[Entry]]:
     index: dict[tuple[str, ...], list[Entry]] = {}
     for kind, concept, mods, vi, en in VOCABULARY:
         for phrase in (*vi, *en):
-            words = tuple(title_key(t) for t in _TOKEN_RE.findall(_POSSESSIVE_RE.sub(r"\1", phrase)))
+            words = tuple(title_key(t) for t in title_tokens(phrase))
             entries = index.setdefault(words, [])
             entry = Entry(kind, concept, mods)
             if entry not in entries:
