@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+from assistant import wordlists
 from assistant.people import person_names
 from assistant.role_vocabulary import (
     VIETNAMESE_OF,
@@ -54,13 +55,8 @@ __all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_role
            "strip_titles", "vietnamese_role_words"]
 
 
-# Connectors inside a title ("Chairman of the People's Committee", "Đại sứ … tại Liên bang
-# Nga", "Phòng Thương mại và Công nghiệp"), as the guides of role_vocabulary build titles; "và"/"and"
-# only before a capitalised word.
-_CONNECTORS = {"of", "the", "for", "to", "at", "in", "tại", "của", "và", "and", "&"}
-_COORDINATORS = {"và", "and", "&"}
-# Copulas: "X là Bí thư …", "X is the Governor …".
-_COPULAS = {"là", "is", "was", "as", "làm", "giữ chức"}
+# the closed classes a role window reads (assistant.wordlists, with their sources)
+_CONNECTORS, _COORDINATORS = set(wordlists.ROLE_CONNECTORS), set(wordlists.ROLE_COORDINATORS)
 _OPENERS = {",", "–", "—", "-", "(", ":"}
 _CLOSERS = {";", ".", ")", "!", "?", "…", '"', "“", "”"}
 _HONORIFIC_WORDS = {normalize(w) for phrase in (*NAME_HONORIFICS, *NAME_VIETNAMESE_HONORIFICS) for w in phrase.split()}
@@ -70,7 +66,7 @@ def _not_places() -> frozenset[str]:
     """Capitalised words that open a sentence or question rather than name a place."""
     return frozenset(normalize(w) for w in (*NAME_FUNCTION_WORDS, *NAME_VIETNAMESE_FUNCTION_WORDS, *stopwords("en")))
 
-_COPULA_KEYS = {tuple(title_key(t) for t in c.split()) for c in _COPULAS}
+_COPULA_KEYS = {tuple(title_key(t) for t in c.split()) for c in wordlists.ROLE_COPULAS}
 
 
 GENERIC_HEADS = frozenset({"head"})  # assistant.role_vocabulary: "Trưởng" = "Head" of any body
@@ -295,10 +291,8 @@ def role_in(text: str) -> Role:
     return _role(tokens, match_titles(tokens), [(0, len(tokens))], "")
 
 
-_WHO = {"ai", "who", "whom"}
-_GENITIVES = {"của", "of"}
-_BECOMING = {("be",), ("become",), ("became",), ("trở", "thành")}  # "Who was hired to be …?"
-_ARTICLES = {"the", "a", "an"}
+_WHO, _GENITIVES, _ARTICLES = set(wordlists.ROLE_WHO), set(wordlists.ROLE_GENITIVES), set(wordlists.ROLE_ARTICLES)
+_BECOMING = {tuple(title_key(w) for w in b.split()) for b in wordlists.ROLE_BECOMING}  # "Who was hired to be …?"
 _GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
 
 

@@ -45,6 +45,13 @@ __all__ = [
     "NOT_NAMES",
     "OFFICE_TITLES",
     "PLACE_UNITS",
+    "ROLE_ARTICLES",
+    "ROLE_BECOMING",
+    "ROLE_CONNECTORS",
+    "ROLE_COORDINATORS",
+    "ROLE_COPULAS",
+    "ROLE_GENITIVES",
+    "ROLE_WHO",
     "VIETNAMESE_SURNAMES",
     "stopword_syllables",
     "stopwords",
@@ -180,6 +187,25 @@ CONNECTIVES = _words(
 # "bang", "vùng", "miền", "làng", "đảo" (assistant.spans).
 LOCATIVES = _words("ở tại trong ngoài trên dưới đến tới từ sang về gần in at on near from to into inside")
 PLACE_UNITS = _words("tỉnh phố huyện quận xã phường trấn đô nước bang vùng miền làng đảo")
+
+# --- offices in questions -------------------------------------------------------------------
+# Closed grammatical classes, from the reference grammars above and, for English, Quirk et
+# al., *A Comprehensive Grammar of the English Language* (1985), as the role windows of
+# assistant.titles read them. Connectors inside a title ("Chairman of the People's
+# Committee", "Đại sứ … tại Liên bang Nga"); the coordinators join two titles only before a
+# capitalised word ("Phòng Thương mại và Công nghiệp").
+ROLE_CONNECTORS = _words("of the for to at in tại của và and &")
+ROLE_COORDINATORS = _words("và and &")
+# Copulas, and the verbs' own ("làm": as; "giữ chức": holding the office of): "X là Bí thư …",
+# "X is the Governor …", "Ai được bổ nhiệm làm …?".
+ROLE_COPULAS = ("là", "is", "was", "as", "làm", "giữ chức")
+# The person a question asks for; genitives, which carry a role phrase on ("người đứng đầu
+# đoàn công tác của Bộ Ngoại giao"); articles; verbs of becoming before an office ("Who was
+# hired to be …?", "… trở thành …").
+ROLE_WHO = _words("ai who whom")
+ROLE_GENITIVES = _words("của of")
+ROLE_ARTICLES = _words("the a an")
+ROLE_BECOMING = ("be", "become", "became", "trở thành")
 
 # --- numbers --------------------------------------------------------------------------------
 # Cardinal numerals written as words, with their values: a question that says "nine months"
