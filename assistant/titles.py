@@ -293,6 +293,7 @@ def role_in(text: str) -> Role:
 
 _WHO, _GENITIVES, _ARTICLES = set(wordlists.ROLE_WHO), set(wordlists.ROLE_GENITIVES), set(wordlists.ROLE_ARTICLES)
 _BECOMING = {tuple(title_key(w) for w in b.split()) for b in wordlists.ROLE_BECOMING}  # "Who was hired to be …?"
+_APPOINTED = {tuple(title_key(w) for w in b.split()) for b in wordlists.ROLE_APPOINTING}  # "Who was elected …?"
 _GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
 
 
@@ -385,16 +386,21 @@ class _Question:
         end = start  # the verb's copula may stand before an article ("to be the deputy director")
         while end > wh + 1 and self.keys[end - 1] in _ARTICLES:
             end -= 1
-        becoming = any(tuple(self.keys[max(0, end - len(b)) : end]) == b for b in _BECOMING)
+        def ends(words: tuple[str, ...], at: int = end) -> bool:
+            return at >= len(words) and tuple(self.keys[at - len(words) : at]) == words
+
+        becoming = any(ends(b) for b in _BECOMING) or any(  # passive, "ai" its subject: "Ai được bầu …?"
+            ends(v) and any(ends((p,), end - len(v)) for p in wordlists.ROLE_PASSIVES) for v in _APPOINTED)
         return self.phrase(start) if becoming or _copula_at(self.keys, end - 1, forward=False) else Role()
 
 
 def asks_about_another(question: str) -> bool:
     """Whether "ai" / "who" is the subject or object of a verb other than a copula ("… đã gặp
     ai?", "Who did the governor meet?", "Ai đã gặp ông Platonov?"): the people and offices the
-    question names are then not whom it asks for (in "X là ai?", "Who is X?", they are)."""
+    question names are then not whom it asks for (in "X là ai?", "Who is X?", "Ai được bổ
+    nhiệm làm Đại sứ?", "Who was elected governor?", they are)."""
     q = _Question.read(question)
-    return q.wh is not None and q.copula_after() is None and not q.copula_before()
+    return q.wh is not None and q.copula_after() is None and not q.copula_before() and not q.asked()
 
 
 def role_subject(question: str) -> Role:

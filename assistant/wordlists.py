@@ -45,12 +45,14 @@ __all__ = [
     "NOT_NAMES",
     "OFFICE_TITLES",
     "PLACE_UNITS",
+    "ROLE_APPOINTING",
     "ROLE_ARTICLES",
     "ROLE_BECOMING",
     "ROLE_CONNECTORS",
     "ROLE_COORDINATORS",
     "ROLE_COPULAS",
     "ROLE_GENITIVES",
+    "ROLE_PASSIVES",
     "ROLE_WHO",
     "VIETNAMESE_SURNAMES",
     "stopword_syllables",
@@ -206,6 +208,12 @@ ROLE_WHO = _words("ai who whom")
 ROLE_GENITIVES = _words("của of")
 ROLE_ARTICLES = _words("the a an")
 ROLE_BECOMING = ("be", "become", "became", "trở thành")
+# Verbs that put a person in an office, passive with the office as their complement (English
+# complex-transitive verbs, Quirk et al. 1985, ch. 16: "was elected governor", "has been
+# appointed ambassador"; Vietnamese after the passive "được": "được bầu / bổ nhiệm / cử …"),
+# and the passive auxiliaries before them.
+ROLE_APPOINTING = ("elected", "appointed", "named", "made", "chosen", "bầu", "bổ nhiệm", "cử")
+ROLE_PASSIVES = _words("was were is are be been being được")
 
 # --- numbers --------------------------------------------------------------------------------
 # Cardinal numerals written as words, with their values: a question that says "nine months"

@@ -10,7 +10,7 @@ from assistant.claims import claim_problems, verify_claims
 from assistant.evidence_sentences import format_evidence, select_evidence
 from assistant.role_check import role_problem
 from assistant.structured import ANSWER_SCHEMA, parse_reply, render, response_format
-from assistant.titles import role_asked, role_of, role_subject
+from assistant.titles import asks_about_another, role_asked, role_of, role_subject
 from assistant.types import Claim, EvidenceSentence, Passage
 from assistant.units import quantities, same_quantity
 
@@ -178,6 +178,13 @@ def test_a_titled_name_claims_the_role_the_question_asks_about_too() -> None:
         ("Who was appointed as Deputy Minister of Foreign Affairs?", {"minister"}, {"foreign affairs"}),
         ("Who was hired to be the deputy director of the Office?", {"director"}, set()),
         ("Ai trở thành Thống đốc tỉnh Kaluga?", {"governor"}, set()),
+        # a passive verb of appointment, the office its complement
+        ("Who was elected governor?", {"governor"}, set()),
+        ("Who has been appointed ambassador to Russia?", {"ambassador"}, set()),
+        ("Ai được bầu Chủ tịch UBND tỉnh Nghệ An?", {"chair"}, {"people's committee"}),
+        # the same verbs active: "ai" / "who" appointed the office's holder
+        ("Who appointed the governor?", set(), set()),
+        ("Ai bổ nhiệm Đại sứ?", set(), set()),
         # whom another person met or thanked holds no office the question names
         ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai tại Moskva?", set(), set()),
         ("Whom did the Thanh Hóa party chief thank?", set(), set()),
@@ -189,6 +196,23 @@ def test_the_office_asked_for_is_read_from_the_phrase_that_names_it(question: st
     asked = role_asked(question)
     assert {h for units, _ in asked.units for h in units} == heads
     assert asked.bodies == bodies
+
+
+@pytest.mark.parametrize(
+    ("question", "another"),
+    [
+        ("Ai là Bí thư Tỉnh ủy Nghệ An?", False),
+        ("Ai được bổ nhiệm làm Đại sứ?", False),  # the office is theirs, by a verb's own copula
+        ("Ai được bổ nhiệm Đại sứ?", False),
+        ("Who was elected governor?", False),
+        ("Bí thư Tỉnh ủy Thanh Hóa đã gặp ai?", True),
+        ("Who appointed the governor?", True),
+        ("Who did the governor meet?", True),
+    ],
+)
+def test_a_question_asks_about_another_when_who_is_another_verbs_subject_or_object(question: str,
+                                                                                   another: bool) -> None:
+    assert asks_about_another(question) is another
 
 
 def test_the_office_a_question_names_for_its_subject_is_read_to_its_verb() -> None:
