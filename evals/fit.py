@@ -112,6 +112,45 @@ def fit_listwise(groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float =
     return mean, scale, b
 
 
+def probability(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
+    """A fitted logistic model's probabilities for the rows of ``x``."""
+    return 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ coef + bias)))
+
+
+def refusal_thresholds(p: np.ndarray, y: np.ndarray, langs: np.ndarray, max_false_refusals: float) -> dict[str, float]:
+    """Per question language, the highest threshold on the answerable probability ``p`` that
+    refuses at most ``max_false_refusals`` of that language's answerable questions (``y == 1``)."""
+    thresholds: dict[str, float] = {}
+    for lang in sorted(set(langs.tolist())):
+        pos = np.sort(p[(y == 1) & (langs == lang)])
+        thresholds[lang] = float(pos[int(np.floor(max_false_refusals * len(pos)))]) if len(pos) else 0.5
+    return thresholds
+
+
+def grouped_refusal_cv(x: np.ndarray, y: np.ndarray, langs: np.ndarray, groups: np.ndarray,
+                       max_false_refusals: float, *, l2: float = 1.0) -> dict[str, float]:
+    """The gate as it would do on articles it was not fitted on: each group (an XQuAD article,
+    a slice of the seeds) is left out in turn, the model and its per-language thresholds are
+    fitted on the rest, and the left-out questions are refused or not. Returns, per language,
+    ``cv_false_refusals_<lang>`` and ``cv_refusal_recall_<lang>`` over all out-of-group answers:
+    the in-sample figures flatter the gate (questions on one removed passage are alike)."""
+    refused = np.zeros(len(y), dtype=bool)
+    for group in sorted(set(groups.tolist())):
+        out = groups == group
+        if out.all() or len(set(y[~out].tolist())) < 2:
+            continue
+        model = fit_logistic(x[~out], y[~out], l2=l2)
+        thresholds = refusal_thresholds(probability(x[~out], *model), y[~out], langs[~out], max_false_refusals)
+        cut = np.asarray([thresholds.get(lang, 0.5) for lang in langs[out]])
+        refused[out] = probability(x[out], *model) < cut
+    stats: dict[str, float] = {}
+    for lang in sorted(set(langs.tolist())):
+        pos, neg = (langs == lang) & (y == 1), (langs == lang) & (y == 0)
+        stats[f"cv_false_refusals_{lang}"] = float(refused[pos].mean()) if pos.any() else float("nan")
+        stats[f"cv_refusal_recall_{lang}"] = float(refused[neg].mean()) if neg.any() else float("nan")
+    return stats
+
+
 def _second_quote_share(groups: Sequence[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, scale: np.ndarray,
                         coef: np.ndarray, min_precision: float, fixed: float | None = None) -> tuple[float, dict[str, float]]:
     """The operating point for quoting a second sentence: the lowest softmax-share ratio
@@ -188,9 +227,10 @@ def load_questions(texts: dict[str, str], part: str) -> list[dict[str, Any]]:
             if splits.part_of(r["id"], sources=[r["context_id"]]) != part:
                 continue
             answers = _answers(r)
+            article = splits.xquad_article(r["context_id"]) or 0
             q = {"id": f"{lang}:{r['id']}", "question": r["question"], "lang": lang, "answers": answers,
                  "sources": [r["context_id"]], "answerable": True, "set": f"xquad-{lang}",
-                 "fold": (splits.xquad_article(r["context_id"]) or 0) % 2}
+                 "fold": article % 2, "group": f"xquad-{article:02d}"}
             if splits.is_removed(r["context_id"]):
                 if any(contains(t, a) for t in texts.values() for a in answers):
                     continue
@@ -204,7 +244,8 @@ def load_questions(texts: dict[str, str], part: str) -> list[dict[str, Any]]:
         answers = [a for g in groups for a in (g if isinstance(g, list) else [g])]
         out.append({"id": r["id"], "question": r["question"], "lang": r["lang"], "answers": answers,
                     "sources": r["sources"], "answerable": bool(answers), "set": "seeds",
-                    "fold": int(splits.distractor_order(r["id"])[:2], 16) % 2})
+                    "fold": int(splits.distractor_order(r["id"])[:2], 16) % 2,
+                    "group": f"seeds-{int(splits.distractor_order(r['id'])[:2], 16) % 4}"})
     return out
 
 
@@ -387,21 +428,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # 3. answerability
     if "answerability" in only:
-        rows, labels, langs = [], [], []
+        rows, labels, langs, groups = [], [], [], []
         for q, passages in zip(questions, top, strict=True):
             reading = reader.read(q["question"], passages)
             rows.append(answerability_row(reading))
             labels.append(1.0 if q["answerable"] else 0.0)
             langs.append(q["lang"])
+            groups.append(q["group"])
         x, y = np.asarray(rows), np.asarray(labels)
         mean, scale, coef, bias = fit_logistic(x, y)
-        p = 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ coef + bias)))
+        p = probability(x, mean, scale, coef, bias)
         lang_of = np.asarray(langs)
-        thresholds: dict[str, float] = {}
-        for lang in ("vi", "en"):
-            pos = np.sort(p[(y == 1) & (lang_of == lang)])
-            k = int(np.floor(args.max_false_refusals * len(pos)))
-            thresholds[lang] = float(pos[k]) if len(pos) else 0.5
+        thresholds = refusal_thresholds(p, y, lang_of, args.max_false_refusals)
         threshold = min(thresholds.values())
         refused = p < np.asarray([thresholds[lang] for lang in langs])
         stats = {
@@ -415,6 +453,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             m = lang_of == lang
             stats[f"tune_false_refusals_{lang}"] = float(refused[m & (y == 1)].mean())
             stats[f"tune_refusal_recall_{lang}"] = float(refused[m & (y == 0)].mean()) if (m & (y == 0)).any() else None
+        stats.update(grouped_refusal_cv(x, y, lang_of, np.asarray(groups), args.max_false_refusals))
         model = LinearModel("answerability", ANSWERABILITY_FEATURES, mean, scale, coef, bias, threshold=threshold,
                             thresholds=thresholds,
                             meta=_meta("answerability", len(y), stats, args))

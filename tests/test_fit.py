@@ -1,0 +1,49 @@
+"""The gate's operating point and its cross-validated estimate (evals.fit), on synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evals.fit import fit_logistic, grouped_refusal_cv, probability, refusal_thresholds
+
+
+def test_the_threshold_refuses_at_most_the_allowed_share_of_answerable_questions() -> None:
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.05, 0.15])
+    y = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], dtype=float)
+    langs = np.array(["vi"] * 5 + ["en"] * 5 + ["vi", "en"])
+    thresholds = refusal_thresholds(p, y, langs, 0.2)  # one of each language's five
+    assert thresholds == {"vi": 0.2, "en": 0.7}
+    refused = p < np.array([thresholds[lang] for lang in langs])
+    assert refused[y == 1].sum() == 2 and refused[y == 0].all()
+
+
+def _data(rng: np.random.Generator, n_groups: int, per_group: int, features: int, signal: float):
+    y = (rng.random(n_groups * per_group) < 0.7).astype(float)
+    x = rng.normal(size=(len(y), features))
+    x[:, 0] += signal * (2 * y - 1)
+    groups = np.repeat([f"a{g:02d}" for g in range(n_groups)], per_group)
+    langs = np.where(rng.random(len(y)) < 0.5, "vi", "en")
+    return x, y, langs, groups
+
+
+def test_a_signal_that_holds_across_groups_refuses_in_left_out_groups() -> None:
+    x, y, langs, groups = _data(np.random.default_rng(1), 8, 40, 3, signal=3.0)
+    cv = grouped_refusal_cv(x, y, langs, groups, 0.05)
+    for lang in ("vi", "en"):
+        assert cv[f"cv_refusal_recall_{lang}"] > 0.85
+        assert cv[f"cv_false_refusals_{lang}"] < 0.15
+
+
+def test_noise_that_the_in_sample_fit_memorises_does_not_carry_to_left_out_groups() -> None:
+    """Labels unrelated to many features: fitted on everything, the gate seems to find some
+    unanswerable questions; left out in turn, it finds them no more often than it wrongly
+    refuses answerable ones."""
+    x, y, langs, groups = _data(np.random.default_rng(2), 8, 10, 30, signal=0.0)
+    model = fit_logistic(x, y)
+    p = probability(x, *model)
+    thresholds = refusal_thresholds(p, y, langs, 0.2)
+    in_sample = (p < np.array([thresholds[lang] for lang in langs]))[y == 0].mean()
+    cv = grouped_refusal_cv(x, y, langs, groups, 0.2)
+    recall = np.mean([cv["cv_refusal_recall_vi"], cv["cv_refusal_recall_en"]])
+    assert in_sample > 0.8
+    assert recall < in_sample - 0.3  # fitted on the left-out group too, it would match in_sample
