@@ -173,7 +173,8 @@ def _vietnamese_of() -> dict[Entry, tuple[str, ...]]:
     """Each entry's Vietnamese phrases (an entry may stand in several rows of the vocabulary)."""
     out: dict[Entry, tuple[str, ...]] = {}
     for kind, concept, mods, vi, _en in VOCABULARY:
-        out[Entry(kind, concept, mods)] = out.get(Entry(kind, concept, mods), ()) + vi
+        entry = Entry(kind, concept, mods)
+        out[entry] = out.get(entry, ()) + vi
     return out
 
 

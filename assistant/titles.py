@@ -51,8 +51,8 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_role_phrase", "is_title", "role_asked", "role_in", "role_of", "role_subject",
-           "strip_titles", "vietnamese_role_words"]
+__all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_role_phrase", "is_title", "role_asked",
+           "role_in", "role_of", "role_subject", "strip_titles", "vietnamese_role_words"]
 
 
 # the closed classes a role window reads (assistant.wordlists, with their sources)
@@ -294,6 +294,7 @@ def role_in(text: str) -> Role:
 _WHO, _GENITIVES, _ARTICLES = set(wordlists.ROLE_WHO), set(wordlists.ROLE_GENITIVES), set(wordlists.ROLE_ARTICLES)
 _BECOMING = {tuple(title_key(w) for w in b.split()) for b in wordlists.ROLE_BECOMING}  # "Who was hired to be …?"
 _APPOINTED = {tuple(title_key(w) for w in b.split()) for b in wordlists.ROLE_APPOINTING}  # "Who was elected …?"
+_PASSIVES = {title_key(w) for w in wordlists.ROLE_PASSIVES}
 _GENITIVE_GAP = 3  # words a role phrase may carry before its "của" / "of"
 
 
@@ -366,6 +367,10 @@ class _Question:
             return after
         return None
 
+    def ends(self, words: tuple[str, ...], at: int) -> bool:
+        """Whether the tokens before ``at`` are ``words``."""
+        return at >= len(words) and tuple(self.keys[at - len(words) : at]) == words
+
     def copula_before(self) -> int:  # "… là ai?"
         assert self.wh is not None
         return _copula_at(self.keys, self.wh - 1, forward=False) if self.wh else 0
@@ -386,11 +391,8 @@ class _Question:
         end = start  # the verb's copula may stand before an article ("to be the deputy director")
         while end > wh + 1 and self.keys[end - 1] in _ARTICLES:
             end -= 1
-        def ends(words: tuple[str, ...], at: int = end) -> bool:
-            return at >= len(words) and tuple(self.keys[at - len(words) : at]) == words
-
-        becoming = any(ends(b) for b in _BECOMING) or any(  # passive, "ai" its subject: "Ai được bầu …?"
-            ends(v) and any(ends((p,), end - len(v)) for p in wordlists.ROLE_PASSIVES) for v in _APPOINTED)
+        becoming = any(self.ends(b, end) for b in _BECOMING) or any(  # passive, "ai" its subject: "Ai được bầu …?"
+            self.ends(v, end) and self.keys[end - len(v) - 1] in _PASSIVES for v in _APPOINTED if end > len(v))
         return self.phrase(start) if becoming or _copula_at(self.keys, end - 1, forward=False) else Role()
 
 
