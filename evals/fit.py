@@ -112,11 +112,6 @@ def fit_listwise(groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float =
     return mean, scale, b
 
 
-def probability(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
-    """A fitted logistic model's probabilities for the rows of ``x``."""
-    return 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ coef + bias)))
-
-
 def refusal_thresholds(p: np.ndarray, y: np.ndarray, langs: np.ndarray, max_false_refusals: float) -> dict[str, float]:
     """Per question language, the highest threshold on the answerable probability ``p`` that
     refuses at most ``max_false_refusals`` of that language's answerable questions (``y == 1``)."""
@@ -134,15 +129,18 @@ def grouped_refusal_cv(x: np.ndarray, y: np.ndarray, langs: np.ndarray, groups: 
     fitted on the rest, and the left-out questions are refused or not. Returns, per language,
     ``cv_false_refusals_<lang>`` and ``cv_refusal_recall_<lang>`` over all out-of-group answers:
     the in-sample figures flatter the gate (questions on one removed passage are alike)."""
+    from assistant.linear import LinearModel
+
+    features = tuple(str(i) for i in range(x.shape[1]))
     refused = np.zeros(len(y), dtype=bool)
     for group in sorted(set(groups.tolist())):
         out = groups == group
         if out.all() or len(set(y[~out].tolist())) < 2:
             continue
-        model = fit_logistic(x[~out], y[~out], l2=l2)
-        thresholds = refusal_thresholds(probability(x[~out], *model), y[~out], langs[~out], max_false_refusals)
+        model = LinearModel("cv", features, *fit_logistic(x[~out], y[~out], l2=l2))
+        thresholds = refusal_thresholds(model.probabilities(x[~out]), y[~out], langs[~out], max_false_refusals)
         cut = np.asarray([thresholds.get(lang, 0.5) for lang in langs[out]])
-        refused[out] = probability(x[out], *model) < cut
+        refused[out] = model.probabilities(x[out]) < cut
     stats: dict[str, float] = {}
     for lang in sorted(set(langs.tolist())):
         pos, neg = (langs == lang) & (y == 1), (langs == lang) & (y == 0)
@@ -242,10 +240,10 @@ def load_questions(texts: dict[str, str], part: str) -> list[dict[str, Any]]:
             continue
         groups = r["answers"]
         answers = [a for g in groups for a in (g if isinstance(g, list) else [g])]
+        slot = int(splits.distractor_order(r["id"])[:2], 16)  # the seeds' folds and groups, by hash
         out.append({"id": r["id"], "question": r["question"], "lang": r["lang"], "answers": answers,
                     "sources": r["sources"], "answerable": bool(answers), "set": "seeds",
-                    "fold": int(splits.distractor_order(r["id"])[:2], 16) % 2,
-                    "group": f"seeds-{int(splits.distractor_order(r['id'])[:2], 16) % 4}"})
+                    "fold": slot % 2, "group": f"seeds-{slot % 4}"})
     return out
 
 
@@ -437,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             groups.append(q["group"])
         x, y = np.asarray(rows), np.asarray(labels)
         mean, scale, coef, bias = fit_logistic(x, y)
-        p = probability(x, mean, scale, coef, bias)
+        p = LinearModel("answerability", ANSWERABILITY_FEATURES, mean, scale, coef, bias).probabilities(x)
         lang_of = np.asarray(langs)
         thresholds = refusal_thresholds(p, y, lang_of, args.max_false_refusals)
         threshold = min(thresholds.values())

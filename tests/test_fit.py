@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.fit import fit_logistic, grouped_refusal_cv, probability, refusal_thresholds
+from assistant.linear import LinearModel
+from evals.fit import fit_logistic, grouped_refusal_cv, refusal_thresholds
 
 
 def test_the_threshold_refuses_at_most_the_allowed_share_of_answerable_questions() -> None:
@@ -39,8 +40,7 @@ def test_noise_that_the_in_sample_fit_memorises_does_not_carry_to_left_out_group
     unanswerable questions; left out in turn, it finds them no more often than it wrongly
     refuses answerable ones."""
     x, y, langs, groups = _data(np.random.default_rng(2), 8, 10, 30, signal=0.0)
-    model = fit_logistic(x, y)
-    p = probability(x, *model)
+    p = LinearModel("gate", tuple(map(str, range(x.shape[1]))), *fit_logistic(x, y)).probabilities(x)
     thresholds = refusal_thresholds(p, y, langs, 0.2)
     in_sample = (p < np.array([thresholds[lang] for lang in langs]))[y == 0].mean()
     cv = grouped_refusal_cv(x, y, langs, groups, 0.2)
