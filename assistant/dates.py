@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.wordlists import MAGNITUDES
+from assistant.wordlists import MAGNITUDES, PERIOD_PARTS, YEAR_HEADS
 
-__all__ = ["Date", "find_dates", "has_date", "other_year"]
+__all__ = ["Date", "find_dates", "has_date", "other_year", "year_phrase_start"]
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -28,7 +28,9 @@ _DATE_PATTERNS = [
         r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+(?P<y>\d{4}))?" + _E,
         re.IGNORECASE,
     ),
-    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:\s+năm\s+|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
+    # the day without "ngày" only with its year ("27 tháng 1 năm 1967"): "3 tháng 1" may count months
+    re.compile(_B + r"(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2}),?\s+(?:năm\s+)?(?P<y>\d{4})" + _E, re.IGNORECASE),
+    re.compile(r"tháng\s+(?P<m>\d{1,2})(?:,?\s+năm\s+|,\s*|/)(?P<y>\d{4})" + _E, re.IGNORECASE),
     re.compile(
         r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<y>\d{4}))?\b",
         re.IGNORECASE,
@@ -97,3 +99,19 @@ def other_year(question: str, sentences: list[str], context: str) -> str:
     if not asked or not said or asked & said or asked & set(_YEAR_RE.findall(context)):
         return ""
     return min(asked)
+
+
+# what a year is said with, just before it ("năm 1946", "những năm 1990", "cuối thập niên 1990")
+_YEAR_HEAD_RE = re.compile(
+    r"(?:\b(?:" + "|".join(PERIOD_PARTS) + r")\s+)?\b(?:"
+    + "|".join(h.replace(" ", r"\s+") for h in YEAR_HEADS) + r")\s+$",
+    re.IGNORECASE,
+)
+
+
+def year_phrase_start(sentence: str, start: int) -> int:
+    """Where the phrase of time that the year at ``start`` of ``sentence`` ends starts: at
+    "năm" in "năm 1946", "những năm" in "những năm 1990" (:data:`~assistant.wordlists.YEAR_HEADS`);
+    ``start`` when no such word leads it."""
+    m = _YEAR_HEAD_RE.search(sentence[:start])
+    return m.start() if m else start

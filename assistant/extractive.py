@@ -166,7 +166,8 @@ def _context(reading: Reading, sentence: ScoredSentence) -> str:
 
 
 def _short(reading: Reading, sentence: ScoredSentence) -> str:
-    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence))
+    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence),
+                        language=reading.info.language)
     return span.text if span else ""
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.dates import Date, find_dates, has_date, other_year
+from assistant.dates import Date, find_dates, has_date, other_year, year_phrase_start
 from assistant.text import folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -49,6 +49,7 @@ __all__ = [
     "number_values",
     "other_year",
     "proper_names",
+    "year_phrase_start",
 ]  # fmt: skip
 
 # --- numbers ----------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ sentence gives a title is no place. A question asking who a named person is ("Ng
 là ai?", or by the last word of the name: "Ông Kalganov là ai?") or what office they hold
 ("giữ chức vụ gì?") takes the title the sentence gives that person (:func:`_identity`), never
 another person; a name answers "where" only after a preposition or a unit of place ("tại Thụy
-Điển", "tỉnh Kaluga"). Other questions ("what", "why", "how") get no short answer: the quote
+Điển", "tỉnh Kaluga"). A number or year comes with what it is said with: the range it is part
+of ("27-30%", "1870 đến 1939") and, in a Vietnamese answer, a year's noun of time ("năm 1946",
+"những năm 1990"). Other questions ("what", "why", "how") get no short answer: the quote
 answers them (a clause of it, split at punctuation, nearest the question's words held the
 answer for 21 % of the Vietnamese, 37 % of the English such questions on the tuning part).
 """
@@ -44,7 +46,7 @@ from assistant.counting import (
     unit_after,
     vietnamese_count,
 )
-from assistant.facts import find_dates, in_named_number
+from assistant.facts import find_dates, in_named_number, year_phrase_start
 from assistant.people import person_names, titled_names
 from assistant.questions import asks_office
 from assistant.role_check import holds, places_missing, role_problem
@@ -282,8 +284,8 @@ def _of_asked(toks: list[tuple[str, int, int]], span: Span, matched: list[int]) 
     return False
 
 
-def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
-    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
+def short_answer(sentence: str, question: str, qtype: str, *, context: str = "", language: str = "vi") -> Span | None:
+    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``, in ``language``), or None.
 
     A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
     answered by the person the sentence gives that office (:mod:`assistant.titles`, either
@@ -381,7 +383,31 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             score += max(fit, 0.0)
         if best is None or score > best[0]:
             best = (score, span)
-    return best[1] if best else None
+    return _widened(sentence, toks, best[1], year_head=language != "en") if best else None
+
+
+# a range the number found ends or starts: "27-30%", "1870 đến 1939", "24 to 80"
+_RANGE_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*\s*(?:-|–|đến|tới|to)\s*$", re.IGNORECASE)
+_RANGE_ON_RE = re.compile(r"^\s*(?:-|–|đến|tới|to)\s*\d+(?:[.,]\d+)*(?: ?%)?(?![\w.,]*\d)", re.IGNORECASE)
+
+
+def _widened(sentence: str, toks: list[tuple[str, int, int]], span: Span, *, year_head: bool) -> Span:
+    """A number or year with what it is said with: the range it ends or starts ("27-30%", not
+    "30%"; "1870 đến 1939") and, with ``year_head`` (an answer in Vietnamese), a year its noun
+    of time ("năm 1946", "những năm 1990": :func:`~assistant.facts.year_phrase_start`)."""
+    if span.kind not in ("number", "date") or not _NUMBER_RE.match(toks[span.start][0]):
+        return span
+    start, end = toks[span.start][1], toks[span.end - 1][2]
+    if m := _RANGE_RE.search(sentence[:start]):
+        start = m.start()
+    elif span.end == span.start + 1 and (m := _RANGE_ON_RE.match(sentence[end:])):
+        end += m.end()
+    if year_head and _YEAR_RE.match(sentence[start : start + 4]):
+        start = year_phrase_start(sentence, start)
+    if (start, end) == (toks[span.start][1], toks[span.end - 1][2]):
+        return span
+    a, b = _token_range(toks, start, end)
+    return Span(sentence[start:end], span.kind, a, b)
 
 
 def office_holder(sentence: str, question: str, *, context: str = "") -> Span | None:

@@ -232,3 +232,9 @@ COUNTING_CARDINALS = frozenset(w for w in CARDINALS if w not in ("một", "one",
 # triệu người" counts people: assistant.spans).
 MAGNITUDES = _words("chục trăm nghìn ngàn vạn triệu tỷ tỉ hundred hundreds thousand thousands million millions "
                     "billion billions trillion trillions")
+# The nouns of time a Vietnamese year is said with, from the same grammars: "năm" heads the
+# phrase of a year ("năm 1946"), "những năm" and "thập niên" / "thập kỷ" that of a decade
+# ("những năm 1990": the 1990s), and "đầu", "giữa", "cuối" take a part of it ("cuối những năm
+# 1990"): the year alone is a fragment of the phrase (assistant.dates.year_phrase_start).
+YEAR_HEADS = ("những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ", "năm")
+PERIOD_PARTS = ("đầu", "giữa", "cuối")
