@@ -9,7 +9,7 @@ import re
 
 from assistant.wordlists import MAGNITUDES, PERIOD_PARTS, YEAR_HEADS
 
-__all__ = ["Date", "find_dates", "has_date", "other_year", "year_phrase_start"]
+__all__ = ["Date", "find_dates", "has_date", "in_english", "other_year", "year_phrase_start"]
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -115,3 +115,34 @@ def year_phrase_start(sentence: str, start: int) -> int:
     ``start`` when no such word leads it."""
     m = _YEAR_HEAD_RE.search(sentence[:start])
     return m.start() if m else start
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+_PARTS_EN = dict(zip(PERIOD_PARTS, ("early", "mid", "late"), strict=True))
+_DECADE_RE = re.compile(
+    r"\b(?:(?P<part>" + "|".join(PERIOD_PARTS) + r")\s+)?(?:" + "|".join(h.replace(" ", r"\s+") for h in YEAR_HEADS)
+    + r")\s+(?P<y>\d{4})\b", re.IGNORECASE,
+)
+_UNTIL_RE = re.compile(r"(?<=\d)\s+(?:đến|tới)\s+(?=\d)", re.IGNORECASE)
+
+
+def _english_date(date: Date) -> str:
+    day, month, year = date
+    return " ".join(str(p) for p in (day, _MONTH_NAMES[month - 1], year) if p is not None)
+
+
+def in_english(text: str) -> str:
+    """A short answer of time in Vietnamese words, written in English: "tháng 2 năm 2014" ->
+    "February 2014", "ngày 27 tháng 1 năm 1967" -> "27 January 1967", "năm 1946" -> "1946",
+    "cuối những năm 1990" -> "late 1990s" (a decade: :data:`~assistant.wordlists.YEAR_HEADS`),
+    "1870 đến 1939" -> "1870 to 1939"; other words are kept as they are."""
+    for written, date in find_dates(text)[0]:
+        text = text.replace(written, _english_date(date), 1)
+
+    def decade(m: re.Match[str]) -> str:
+        head = m.group(0)[: m.start("y") - m.start()].split()[1 if m.group("part") else 0 :]
+        part = f"{_PARTS_EN[m.group('part').lower()]} " if m.group("part") else ""
+        return f"{part}{m.group('y')}" + ("" if [w.lower() for w in head] == ["năm"] else "s")
+
+    return _UNTIL_RE.sub(" to ", _DECADE_RE.sub(decade, text))

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import replace
 
-from assistant.facts import other_year
+from assistant.facts import in_english, other_year
 from assistant.injection import is_flagged
 from assistant.markers import strip_markers
 from assistant.reader import Reader, Reading, ScoredSentence
@@ -166,9 +166,12 @@ def _context(reading: Reading, sentence: ScoredSentence) -> str:
 
 
 def _short(reading: Reading, sentence: ScoredSentence) -> str:
-    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence),
-                        language=reading.info.language)
-    return span.text if span else ""
+    """The short answer from ``sentence``; for an English question a time in English words
+    ("tháng 2 năm 2014" -> "February 2014", "những năm 1990" -> "1990s")."""
+    span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence))
+    if span is None:
+        return ""
+    return in_english(span.text) if reading.info.language == "en" and span.kind in ("date", "number") else span.text
 
 
 _HOLDER_SEARCH = 5  # the reader's next sentences searched for the office's holder (set before measuring)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.dates import Date, find_dates, has_date, other_year, year_phrase_start
+from assistant.dates import Date, find_dates, has_date, in_english, other_year, year_phrase_start
 from assistant.text import folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -45,6 +45,7 @@ __all__ = [
     "find_numbers",
     "has_date",
     "has_number",
+    "in_english",
     "in_named_number",
     "number_values",
     "other_year",

@@ -23,8 +23,8 @@ là ai?", or by the last word of the name: "Ông Kalganov là ai?") or what offi
 ("giữ chức vụ gì?") takes the title the sentence gives that person (:func:`_identity`), never
 another person; a name answers "where" only after a preposition or a unit of place ("tại Thụy
 Điển", "tỉnh Kaluga"). A number or year comes with what it is said with: the range it is part
-of ("27-30%", "1870 đến 1939") and, in a Vietnamese answer, a year's noun of time ("năm 1946",
-"những năm 1990"). Other questions ("what", "why", "how") get no short answer: the quote
+of ("27-30%", "1870 đến 1939") and a year its noun of time ("năm 1946", "những năm 1990": the
+1990s). Other questions ("what", "why", "how") get no short answer: the quote
 answers them (a clause of it, split at punctuation, nearest the question's words held the
 answer for 21 % of the Vietnamese, 37 % of the English such questions on the tuning part).
 """
@@ -284,8 +284,8 @@ def _of_asked(toks: list[tuple[str, int, int]], span: Span, matched: list[int]) 
     return False
 
 
-def short_answer(sentence: str, question: str, qtype: str, *, context: str = "", language: str = "vi") -> Span | None:
-    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``, in ``language``), or None.
+def short_answer(sentence: str, question: str, qtype: str, *, context: str = "") -> Span | None:
+    """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
     A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
     answered by the person the sentence gives that office (:mod:`assistant.titles`, either
@@ -383,7 +383,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
             score += max(fit, 0.0)
         if best is None or score > best[0]:
             best = (score, span)
-    return _widened(sentence, toks, best[1], year_head=language != "en") if best else None
+    return _widened(sentence, toks, best[1]) if best else None
 
 
 # a range the number found ends or starts: "27-30%", "1870 đến 1939", "24 to 80"
@@ -391,10 +391,10 @@ _RANGE_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*\s*(?:-|–|đến|tới|to)\
 _RANGE_ON_RE = re.compile(r"^\s*(?:-|–|đến|tới|to)\s*\d+(?:[.,]\d+)*(?: ?%)?(?![\w.,]*\d)", re.IGNORECASE)
 
 
-def _widened(sentence: str, toks: list[tuple[str, int, int]], span: Span, *, year_head: bool) -> Span:
+def _widened(sentence: str, toks: list[tuple[str, int, int]], span: Span) -> Span:
     """A number or year with what it is said with: the range it ends or starts ("27-30%", not
-    "30%"; "1870 đến 1939") and, with ``year_head`` (an answer in Vietnamese), a year its noun
-    of time ("năm 1946", "những năm 1990": :func:`~assistant.facts.year_phrase_start`)."""
+    "30%"; "1870 đến 1939") and a year its noun of time ("năm 1946", "những năm 1990":
+    :func:`~assistant.facts.year_phrase_start`)."""
     if span.kind not in ("number", "date") or not _NUMBER_RE.match(toks[span.start][0]):
         return span
     start, end = toks[span.start][1], toks[span.end - 1][2]
@@ -402,7 +402,7 @@ def _widened(sentence: str, toks: list[tuple[str, int, int]], span: Span, *, yea
         start = m.start()
     elif span.end == span.start + 1 and (m := _RANGE_ON_RE.match(sentence[end:])):
         end += m.end()
-    if year_head and _YEAR_RE.match(sentence[start : start + 4]):
+    if _YEAR_RE.match(sentence[start : start + 4]):
         start = year_phrase_start(sentence, start)
     if (start, end) == (toks[span.start][1], toks[span.end - 1][2]):
         return span

@@ -105,3 +105,13 @@ def test_asked_the_office_of_a_person_named_by_surname_the_answer_leads_with_the
         answer = seed_bot.ask(question)
         assert answer.text.startswith("Phó Chủ tịch Ủy ban Đối ngoại thành phố St. Petersburg — "), answer.text
         assert "ông Vyacheslav Kalganov" in answer.citations[0].quote, answer.citations
+
+
+def test_an_english_question_gets_its_time_in_english_words_and_a_vietnamese_one_the_article_s() -> None:
+    sentence = "Holden thông báo vào tháng 5 năm 2013 rằng họ sẽ đóng cửa nhà máy ở Victoria."
+    passages = [Passage(chunk_id="a::1", doc_id="holden", text=sentence, title="Holden")]
+    sentences = [_sentence(1, 0, sentence, 0, 2.0)]
+    english, _ = _answer("When did Holden announce it would close its Victoria plant?", passages, sentences)
+    assert english.startswith("May 2013 — according to the article: “") and "tháng 5 năm 2013" in english, english
+    vietnamese, _ = _answer("Holden thông báo đóng cửa nhà máy ở Victoria khi nào?", passages, sentences)
+    assert vietnamese.startswith("tháng 5 năm 2013 — “"), vietnamese

@@ -340,30 +340,47 @@ def test_a_year_takes_no_words_after_it_but_a_year_shaped_count_does() -> None:
     assert count is not None and count.text == "2000"  # a count of people, though it looks like a year
 
 
-@pytest.mark.parametrize(("sentence", "question", "qtype", "language", "expected"), [
-    # a year with its noun of time, in a Vietnamese answer: "1990" would misread "the 1990s"
-    ("Tesla chết năm 1943 tại New York.", "Tesla chết khi nào?", "when", "vi", "năm 1943"),
+@pytest.mark.parametrize(("sentence", "question", "qtype", "expected"), [
+    # a year with its noun of time: "1990" would misread "the 1990s"
+    ("Tesla chết năm 1943 tại New York.", "Tesla chết khi nào?", "when", "năm 1943"),
     ("Người ta quan tâm lại đến Tesla vào những năm 1990.", "Khi nào người ta quan tâm lại đến Tesla?", "when",
-     "vi", "những năm 1990"),
-    ("Phong trào lên cao vào cuối thập niên 1960.", "Phong trào lên cao khi nào?", "when", "vi", "cuối thập niên 1960"),
-    ("Tesla chết năm 1943 tại New York.", "When did Tesla die?", "when", "en", "1943"),  # the year reads in English
-    ("Vào 1946, đội vô địch.", "Đội vô địch khi nào?", "when", "vi", "1946"),  # no noun of time before it
+     "những năm 1990"),
+    ("Phong trào lên cao vào cuối thập niên 1960.", "Phong trào lên cao khi nào?", "when", "cuối thập niên 1960"),
+    ("Vào 1946, đội vô địch.", "Đội vô địch khi nào?", "when", "1946"),  # no noun of time before it
     # a whole date, with its day and month, without "ngày" too
     ("Thử nghiệm đầu tiên diễn ra vào 27 tháng 1 năm 1967 tại Florida.", "Thử nghiệm diễn ra khi nào?", "when",
-     "vi", "27 tháng 1 năm 1967"),
-    ("Ủy ban được thành lập vào tháng 7, 1961.", "Ủy ban được thành lập khi nào?", "when", "vi", "tháng 7, 1961"),
+     "27 tháng 1 năm 1967"),
+    ("Ủy ban được thành lập vào tháng 7, 1961.", "Ủy ban được thành lập khi nào?", "when", "tháng 7, 1961"),
     # a range, not its end alone
     ("Động cơ đạt 27-30% hiệu suất của động cơ áp suất cao.", "Động cơ đạt bao nhiêu phần trăm hiệu suất?", "number",
-     "vi", "27-30%"),
-    ("Nhà hát hoạt động từ năm 1870 đến 1939.", "Nhà hát hoạt động khi nào?", "when", "vi", "năm 1870 đến 1939"),
-    ("The theatre ran from 1870 to 1939.", "When did the theatre run?", "when", "en", "1870 to 1939"),
+     "27-30%"),
+    ("Nhà hát hoạt động từ năm 1870 đến 1939.", "Nhà hát hoạt động khi nào?", "when", "năm 1870 đến 1939"),
+    ("The theatre ran from 1870 to 1939.", "When did the theatre run?", "when", "1870 to 1939"),
 ])
-def test_a_number_or_year_comes_with_what_it_is_said_with(sentence: str, question: str, qtype: str, language: str,
+def test_a_number_or_year_comes_with_what_it_is_said_with(sentence: str, question: str, qtype: str,
                                                             expected: str) -> None:
     from assistant.spans import short_answer
 
-    span = short_answer(sentence, question, qtype, language=language)
+    span = short_answer(sentence, question, qtype)
     assert span is not None and span.text == expected
+
+
+@pytest.mark.parametrize(("vietnamese", "english"), [
+    ("tháng 2 năm 2014", "February 2014"),
+    ("ngày 27 tháng 1 năm 1967", "27 January 1967"),
+    ("20/11/2025", "20 November 2025"),
+    ("6/7", "6 July"),
+    ("năm 1946", "1946"),
+    ("những năm 1990", "1990s"),
+    ("cuối thập niên 1960", "late 1960s"),
+    ("cuối năm 2014", "late 2014"),
+    ("năm 1870 đến 1939", "1870 to 1939"),
+    ("6,25 triệu USD", "6,25 triệu USD"),  # not a time: as it is
+])
+def test_a_time_is_written_in_english_words(vietnamese: str, english: str) -> None:
+    from assistant.facts import in_english
+
+    assert in_english(vietnamese) == english
 
 
 @pytest.mark.parametrize(("question", "expected"), [
