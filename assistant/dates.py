@@ -9,7 +9,7 @@ import re
 
 from assistant.wordlists import MAGNITUDES, PERIOD_PARTS, YEAR_HEADS
 
-__all__ = ["Date", "find_dates", "has_date", "in_english", "other_year", "year_phrase_start"]
+__all__ = ["Date", "english_time", "find_dates", "has_date", "other_year", "year_phrase_start"]
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -132,7 +132,7 @@ def _english_date(date: Date) -> str:
     return " ".join(str(p) for p in (day, _MONTH_NAMES[month - 1], year) if p is not None)
 
 
-def in_english(text: str) -> str:
+def english_time(text: str) -> str:
     """A short answer of time in Vietnamese words, written in English: "tháng 2 năm 2014" ->
     "February 2014", "ngày 27 tháng 1 năm 1967" -> "27 January 1967", "năm 1946" -> "1946",
     "cuối những năm 1990" -> "late 1990s" (a decade: :data:`~assistant.wordlists.YEAR_HEADS`),

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import replace
 
-from assistant.facts import in_english, other_year
+from assistant.facts import english_time, other_year
 from assistant.injection import is_flagged
 from assistant.markers import strip_markers
 from assistant.reader import Reader, Reading, ScoredSentence
@@ -34,6 +34,7 @@ from assistant.spans import office_holder, short_answer
 from assistant.terms import content_words
 from assistant.text import folded_key, matching_key
 from assistant.types import GenerationRequest, GenerationResult
+from assistant.units import english_quantity
 
 __all__ = ["ExtractiveEngine"]
 
@@ -166,12 +167,15 @@ def _context(reading: Reading, sentence: ScoredSentence) -> str:
 
 
 def _short(reading: Reading, sentence: ScoredSentence) -> str:
-    """The short answer from ``sentence``; for an English question a time in English words
-    ("tháng 2 năm 2014" -> "February 2014", "những năm 1990" -> "1990s")."""
+    """The short answer from ``sentence``; for an English question a time or quantity in
+    English words ("tháng 2 năm 2014" -> "February 2014", "những năm 1990" -> "1990s", "6,25
+    triệu USD" -> "6.25 million USD"; :func:`assistant.units.english_quantity`)."""
     span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence))
     if span is None:
         return ""
-    return in_english(span.text) if reading.info.language == "en" and span.kind in ("date", "number") else span.text
+    if reading.info.language != "en" or span.kind not in ("date", "number"):
+        return span.text
+    return english_quantity(english_time(span.text))
 
 
 _HOLDER_SEARCH = 5  # the reader's next sentences searched for the office's holder (set before measuring)

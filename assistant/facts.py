@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from assistant.dates import Date, find_dates, has_date, in_english, other_year, year_phrase_start
+from assistant.dates import Date, english_time, find_dates, has_date, other_year, year_phrase_start
 from assistant.text import folded_key, nfc, normalize
 from assistant.wordlists import (
     NAME_FUNCTION_WORDS,
@@ -40,12 +40,12 @@ __all__ = [
     "NAME_SPLIT",
     "Date",
     "Facts",
+    "english_time",
     "extract_facts",
     "find_dates",
     "find_numbers",
     "has_date",
     "has_number",
-    "in_english",
     "in_named_number",
     "number_values",
     "other_year",

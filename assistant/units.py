@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from assistant.facts import find_dates, number_values
-from assistant.text import fold, nfc
+from assistant.text import fold, nfc, normalize
+from assistant.wordlists import DURATION_ENGLISH, MAGNITUDE_ENGLISH
 
-__all__ = ["UNITS", "Quantity", "quantities", "same_quantity", "unit_named"]
+__all__ = ["UNITS", "Quantity", "english_quantity", "quantities", "same_quantity", "unit_named"]
 
 # concept -> spellings (matched case-insensitively, diacritics folded, as whole words)
 UNITS: dict[str, tuple[str, ...]] = {
@@ -145,3 +146,53 @@ def same_quantity(claimed: Quantity, stated: Quantity, context: str = "") -> boo
     if claimed.unit is None or claimed.unit == stated.unit:
         return True
     return stated.unit is None and unit_named(claimed.unit, context)
+
+
+# a concept's English: its ISO 4217 code or SI symbol (the key of UNITS), except these
+_ENGLISH_UNIT = {"percent": "%", "tonne": "tonnes", "litre": "litres"}
+_RANGE_WORDS = {"đến": "to", "tới": "to", "-": "-", "–": "-"}
+_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:\.\d{3}){2,}$")  # "1.160.000": dots group thousands
+_DECIMAL_RE = re.compile(r"^\d+,(?:\d{1,2}|\d{4,})%?$")  # "6,25", "0,12%": a decimal comma ("1,435" may be either)
+
+
+def _english_number(token: str, *, scaled: bool) -> str:
+    """``token`` with English separators where its reading is sure: dots grouping thousands,
+    a decimal comma (any comma before a Vietnamese magnitude word: "14,245 tỷ" is 14.245 billion)."""
+    if _THOUSANDS_RE.match(token):
+        return token.replace(".", ",")
+    decimal = _DECIMAL_RE.match(token) or (scaled and token.count(",") == 1 and "." not in token)
+    return token.replace(",", ".") if decimal else token
+
+
+def english_quantity(text: str) -> str:
+    """A short answer of quantity in Vietnamese words, written in English when every word of
+    it can be: "6,25 triệu USD" -> "6.25 million USD", "75 năm" -> "75 years", "24 đến 80" ->
+    "24 to 80", "1.160.000" -> "1,160,000". A word it cannot write ("22 lần", "7.000.000 km
+    vuông") keeps the whole answer in the article's words, and so does a numeral written as a
+    word ("mười năm"): the citation check reads digits in the quote, and "10" is not there."""
+    words, out, i = text.split(), [], 0
+    value: Decimal | None = None
+    while i < len(words):
+        word = words[i]
+        low = normalize(word.lower())
+        unit = _match_word(fold(" ".join(words[i:])).lower(), _SPELLINGS)  # type: ignore[arg-type]
+        if re.fullmatch(r"\d+(?:[.,]\d+)*%?", word):
+            scaled = i + 1 < len(words) and normalize(words[i + 1].lower()) in MAGNITUDE_ENGLISH
+            out.append(_english_number(word, scaled=scaled))
+            value = _decimal(out[-1].rstrip("%").replace(",", ""))
+        elif low in MAGNITUDE_ENGLISH:
+            out.append(MAGNITUDE_ENGLISH[low])
+            value = None
+        elif low in DURATION_ENGLISH:
+            out.append(DURATION_ENGLISH[low] + ("" if value == 1 else "s"))
+        elif low in _RANGE_WORDS:
+            out.append(_RANGE_WORDS[low])
+        elif unit is not None and len(unit[0]) >= len(fold(word).lower()):
+            concept = str(unit[1])
+            out.append(_ENGLISH_UNIT.get(concept, concept))
+            i += len(unit[0].split())
+            continue
+        else:
+            return text
+        i += 1
+    return " ".join(out).replace(" %", "%")

@@ -238,3 +238,10 @@ MAGNITUDES = _words("chục trăm nghìn ngàn vạn triệu tỷ tỉ hundred h
 # 1990"): the year alone is a fragment of the phrase (assistant.dates.year_phrase_start).
 YEAR_HEADS = ("những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ", "năm")
 PERIOD_PARTS = ("đầu", "giữa", "cuối")
+# The English of the Vietnamese words that measure a number, from the same grammars: units of
+# time (assistant.units.english_quantity writes "75 năm" as "75 years") and magnitudes ("6,25 triệu
+# USD": "6.25 million USD").
+DURATION_ENGLISH = {"năm": "year", "tháng": "month", "tuần": "week", "ngày": "day", "giờ": "hour", "phút": "minute",
+                    "giây": "second", "quý": "quarter"}
+MAGNITUDE_ENGLISH = {"trăm": "hundred", "nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion",
+                     "tỉ": "billion"}

@@ -115,3 +115,13 @@ def test_an_english_question_gets_its_time_in_english_words_and_a_vietnamese_one
     assert english.startswith("May 2013 — according to the article: “") and "tháng 5 năm 2013" in english, english
     vietnamese, _ = _answer("Holden thông báo đóng cửa nhà máy ở Victoria khi nào?", passages, sentences)
     assert vietnamese.startswith("tháng 5 năm 2013 — “"), vietnamese
+
+
+def test_an_english_question_gets_its_amount_in_english_words_when_every_word_can_be() -> None:
+    sentence = "Kim ngạch xuất khẩu sang Nga 9 tháng năm 2025 mới đạt 6,25 triệu USD, bằng 0,12% tổng kim ngạch."
+    passages = [Passage(chunk_id="a::1", doc_id="thanh-hoa", text=sentence, title="Thanh Hóa")]
+    sentences = [_sentence(1, 0, sentence, 0, 2.0)]
+    english, _ = _answer("How much did Thanh Hóa export to Russia?", passages, sentences)
+    assert english.startswith("6.25 million USD — according to the article: “"), english
+    vietnamese, _ = _answer("Thanh Hóa xuất khẩu sang Nga bao nhiêu?", passages, sentences)
+    assert vietnamese.startswith("6,25 triệu USD — “"), vietnamese

@@ -378,9 +378,29 @@ def test_a_number_or_year_comes_with_what_it_is_said_with(sentence: str, questio
     ("6,25 triệu USD", "6,25 triệu USD"),  # not a time: as it is
 ])
 def test_a_time_is_written_in_english_words(vietnamese: str, english: str) -> None:
-    from assistant.facts import in_english
+    from assistant.facts import english_time
 
-    assert in_english(vietnamese) == english
+    assert english_time(vietnamese) == english
+
+
+@pytest.mark.parametrize(("vietnamese", "english"), [
+    ("6,25 triệu USD", "6.25 million USD"),
+    ("14,245 tỷ USD", "14.245 billion USD"),  # a comma before a magnitude word is a decimal comma
+    ("0,12%", "0.12%"),
+    ("17.786.419", "17,786,419"),
+    ("1,435", "1,435"),  # either reading: as written
+    ("75 năm", "75 years"),
+    ("1 năm", "1 year"),
+    ("mười năm", "mười năm"),  # "10" is not in the quote
+    ("300 tấn", "300 tonnes"),
+    ("24 đến 80", "24 to 80"),
+    ("22 lần", "22 lần"),  # a word it cannot write keeps the article's words
+    ("7.000.000 km vuông", "7.000.000 km vuông"),  # not "7,000,000 km"
+])
+def test_a_quantity_is_written_in_english_words_when_every_word_can_be(vietnamese: str, english: str) -> None:
+    from assistant.units import english_quantity
+
+    assert english_quantity(vietnamese) == english
 
 
 @pytest.mark.parametrize(("question", "expected"), [
