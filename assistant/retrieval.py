@@ -31,8 +31,8 @@ from assistant.index import Index
 from assistant.language import detect_language
 from assistant.lexical import LexicalFilter
 from assistant.lru import LRUCache
+from assistant.role_vocabulary import vietnamese_role_words
 from assistant.text import normalize
-from assistant.titles import vietnamese_role_words
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 from assistant.text import normalize
 
-__all__ = ["VIETNAMESE_OF", "VOCABULARY", "Entry", "Match", "match_titles", "title_key", "title_tokens"]
+__all__ = ["VIETNAMESE_OF", "VOCABULARY", "Entry", "Match", "match_titles", "title_key", "title_tokens",
+           "vietnamese_role_words"]
 
 # (kind, concept, implied modifiers, Vietnamese phrases, English phrases)
 VOCABULARY: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
@@ -198,3 +199,24 @@ def match_titles(tokens: list[str]) -> list[Match | None]:
         else:
             i += 1
     return covered
+
+
+def vietnamese_role_words(text: str) -> list[str]:
+    """The Vietnamese phrases of the offices ``text`` names, from the vocabulary's general
+    sources ("Who is the Party Secretary of Thanh Hóa?" -> "bí thư"): the words a Vietnamese
+    article uses for the office an English question asks about. An office its modifier makes
+    another word takes that word ("Deputy Foreign Minister" -> "thứ trưởng", not "bộ trưởng").
+    Offices only: a body's name is too often another thing's ("defense" of a football team is
+    no "quốc phòng")."""
+    out: list[str] = []
+    mods: set[str] = set()  # the modifiers before the next office
+    for match in {id(m): m for m in match_titles(title_tokens(text)) if m is not None}.values():
+        heads = [e for e in match.entries if e.kind == "head"]
+        mods |= {e.concept for e in match.entries if e.kind == "mod"}
+        for entry in heads:
+            entry = next((e for e in VIETNAMESE_OF if e.concept == entry.concept and e.kind == "head" and e.mods
+                          and set(e.mods) <= mods), entry)
+            out += [p for p in VIETNAMESE_OF[entry] if p not in out]
+        if heads:
+            mods = set()
+    return out

@@ -35,7 +35,6 @@ from functools import cache
 from assistant import wordlists
 from assistant.people import person_names
 from assistant.role_vocabulary import (
-    VIETNAMESE_OF,
     VOCABULARY,
     Match,
     match_titles,
@@ -52,7 +51,7 @@ from assistant.wordlists import (
 )
 
 __all__ = ["GENERIC_HEADS", "VOCABULARY", "Role", "asks_about_another", "is_role_phrase", "is_title", "role_asked",
-           "role_in", "role_of", "role_subject", "strip_titles", "vietnamese_role_words"]
+           "role_in", "role_of", "role_subject", "strip_titles"]
 
 
 # the closed classes a role window reads (assistant.wordlists, with their sources)
@@ -269,19 +268,6 @@ def is_title(text: str) -> bool:
     names a post, not a person."""
     tokens = title_tokens(text)
     return bool(tokens) and all(c is not None for c in match_titles(tokens))
-
-
-def vietnamese_role_words(text: str) -> list[str]:
-    """The Vietnamese phrases of the offices ``text`` names, from the vocabulary's general
-    sources ("Who is the Party Secretary of Thanh Hóa?" -> "bí thư"): the words a Vietnamese
-    article uses for the office an English question asks about. Offices only: a body's name
-    is too often another thing's ("defense" of a football team is no "quốc phòng")."""
-    out: list[str] = []
-    for match in {id(m): m for m in match_titles(title_tokens(text)) if m is not None}.values():
-        for entry in match.entries:
-            if entry.kind == "head":
-                out += [p for p in VIETNAMESE_OF[entry] if p not in out]
-    return out
 
 
 def role_in(text: str) -> Role:

@@ -42,10 +42,14 @@ def test_english_question_reaches_vietnamese_passages(seed_bot) -> None:
 
 def test_an_english_question_about_an_office_searches_its_vietnamese_words(seed_bot) -> None:
     from assistant.retrieval import lexical_query
-    from assistant.titles import vietnamese_role_words
+    from assistant.role_vocabulary import vietnamese_role_words
 
     assert vietnamese_role_words("Who is the Party Secretary of Thanh Hóa?") == ["bí thư"]
     assert vietnamese_role_words("How many sacks did the Panthers defense record?") == []  # offices only
+    # a deputy minister is "thứ trưởng", another office than the minister's ("bộ trưởng")
+    assert vietnamese_role_words("When did the Deputy Foreign Minister work in Thanh Hóa?") == ["thứ trưởng"]
+    assert vietnamese_role_words("Who is the Foreign Minister?") == ["bộ trưởng"]
+    assert vietnamese_role_words("Who is the deputy director?") == ["giám đốc", "cục trưởng", "vụ trưởng", "viện trưởng"]
     assert lexical_query("Bí thư Tỉnh ủy là ai?", "vi") == "Bí thư Tỉnh ủy là ai?"
     # the English words alone found only the 2020 article's chunks, all about Thanh Hóa
     passages = seed_bot.retrieve("Who is the Party Secretary of Thanh Hóa?", k=5)
