@@ -383,7 +383,12 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             score += max(fit, 0.0)
         if best is None or score > best[0]:
             best = (score, span)
-    return _widened(sentence, toks, best[1]) if best else None
+    if best is None:
+        return None
+    if qtype == "when" and best[1].end == best[1].start + 1 and not _YEAR_ASKED_RE.search(lowered):
+        # asked when, not for the year: the whole date the year ends ("ngày 27 tháng 1 năm 1967")
+        best = next(((0.0, d) for d in found if d.kind == "date" and d.start < best[1].start < d.end), best)
+    return _widened(sentence, toks, best[1])
 
 
 # a range the number found ends or starts: "27-30%", "1870 đến 1939", "24 to 80"

@@ -351,6 +351,11 @@ def test_a_year_takes_no_words_after_it_but_a_year_shaped_count_does() -> None:
     ("Thử nghiệm đầu tiên diễn ra vào 27 tháng 1 năm 1967 tại Florida.", "Thử nghiệm diễn ra khi nào?", "when",
      "27 tháng 1 năm 1967"),
     ("Ủy ban được thành lập vào tháng 7, 1961.", "Ủy ban được thành lập khi nào?", "when", "tháng 7, 1961"),
+    # asked when, the whole date; asked the year, the year
+    ("Thử nghiệm bắt đầu vào sáng ngày 27 tháng 1 năm 1967, và gặp sự cố.", "Thử nghiệm bắt đầu khi nào?", "when",
+     "ngày 27 tháng 1 năm 1967"),
+    ("Thử nghiệm bắt đầu vào sáng ngày 27 tháng 1 năm 1967, và gặp sự cố.", "Thử nghiệm bắt đầu năm nào?", "when",
+     "năm 1967"),
     # a range, not its end alone
     ("Động cơ đạt 27-30% hiệu suất của động cơ áp suất cao.", "Động cơ đạt bao nhiêu phần trăm hiệu suất?", "number",
      "27-30%"),
