@@ -42,11 +42,15 @@ log = logging.getLogger(__name__)
 
 
 
-def _fitted_second_share() -> float:
+def _fitted_shares() -> tuple[float, float]:
+    """The reader model's operating points for a second quote: any runner-up, and one that is
+    the best sentence's neighbour in its passage (the same rule, fitted apart: ``evals.fit``)."""
     from assistant.linear import load_model
     from assistant.reader import READER_FEATURES
 
-    return float(load_model("reader", READER_FEATURES).meta.get("second_share", 1.0))
+    meta = load_model("reader", READER_FEATURES).meta
+    second = float(meta.get("second_share", 1.0))
+    return second, min(second, float(meta.get("adjacent_share", second)))
 
 
 class ExtractiveEngine:
@@ -54,9 +58,10 @@ class ExtractiveEngine:
 
     name = "extractive"
 
-    def __init__(self, reader: Reader, *, second_share: float | None = None):
+    def __init__(self, reader: Reader, *, second_share: float | None = None, adjacent_share: float | None = None):
         self.reader = reader
-        self.second_share = second_share
+        self.second_share = second_share  # None: the reader model's operating points
+        self.adjacent_share = adjacent_share
 
     @property
     def model_name(self) -> str:
@@ -101,7 +106,13 @@ class ExtractiveEngine:
         if disagree:
             log.info("the sources disagree: %r vs %r", shorts[0], shorts[1])
             result.disagreeing = frozenset(reading.passages[s.passage - 1].doc_id for s in picked)
-        quotes = [self.quote(reading, s) for s in picked]
+        if (len(picked) == 2 and not disagree and picked[0].passage == picked[1].passage
+                and abs(picked[0].index - picked[1].index) == 1):
+            # the sentence before or after the best one: one quote of both, in the article's order
+            first, then = sorted(picked, key=lambda s: s.index)
+            quotes, picked = [f"{self.quote(reading, first)} {then.text.strip()}"], picked[:1]
+        else:
+            quotes = [self.quote(reading, s) for s in picked]
         keys = [matching_key(q) for q in quotes]
         if len(picked) == 2 and not disagree and (keys[0] in keys[1] or keys[1] in keys[0]):
             # the second sentence points back to the first ("Ông Platonov cho rằng …" after
@@ -126,15 +137,21 @@ class ExtractiveEngine:
         """The best sentence, and the runner-up when the reader is unsure between them: its
         softmax share is at least ``second_share`` of the best one's (the operating point
         fitted with the reader, ``assistant/models/reader.json``: an added second quote holds
-        the answer the first misses at least a quarter of the time on the tuning part)."""
+        the answer the first misses at least a quarter of the time on the tuning part). The
+        sentence just before or after the best one in its passage reaches that precision at a
+        lower share (``adjacent_share``): the answer is split between the two, or sits next
+        to the sentence the reader liked."""
         if not reading.sentences:
             return []
         best = reading.sentences[0]
         if len(reading.sentences) < 2:
             return [best]
         runner = reading.sentences[1]
-        share = self.second_share if self.second_share is not None else _fitted_second_share()
-        if math.exp(runner.score - best.score) >= share and runner.text != best.text:
+        fitted = _fitted_shares()
+        second = fitted[0] if self.second_share is None else self.second_share
+        adjacent = min(second, fitted[1]) if self.adjacent_share is None else self.adjacent_share
+        near = runner.passage == best.passage and abs(runner.index - best.index) == 1
+        if math.exp(runner.score - best.score) >= (adjacent if near else second) and runner.text != best.text:
             return [best, runner]
         return [best]
 

@@ -125,3 +125,24 @@ def test_an_english_question_gets_its_amount_in_english_words_when_every_word_ca
     assert english.startswith("6.25 million USD — according to the article: “"), english
     vietnamese, _ = _answer("Thanh Hóa xuất khẩu sang Nga bao nhiêu?", passages, sentences)
     assert vietnamese.startswith("6,25 triệu USD — “"), vietnamese
+
+
+def test_the_sentence_next_to_the_best_is_quoted_with_it_at_a_lower_share_in_the_article_s_order() -> None:
+    # the runner-up's softmax share is exp(1.5 - 2.0) = 0.61 of the best one's
+    text = f"{OTHER} {FIRST}"
+    passages = [Passage(chunk_id="a::1", doc_id="thai-binh", text=text, title="Thái Bình")]
+    question = "Thái Bình và Nga thỏa thuận gì?"
+    reading = [_sentence(1, 1, FIRST, text.index(FIRST), 2.0), _sentence(1, 0, OTHER, 0, 1.5)]
+    engine: Any = ExtractiveEngine(SimpleNamespace(embeddings=None), second_share=0.7,  # type: ignore[arg-type]
+                                   adjacent_share=0.5)
+    r = Reading(question=question, info=analyse(question), passages=passages, sentences=reading, weights={})
+    assert [s.text for s in engine.select(r)] == [FIRST, OTHER]
+    request = GenerationRequest(question=question, standalone_question=question, passages=passages, history=[],
+                                language="vi", reading=r)  # type: ignore[arg-type]
+    answer = "".join(engine.stream(request, GenerationResult()))
+    assert answer == f"“{OTHER} {FIRST}” [1]", answer  # one quote, in the article's order
+    # the same share for a sentence of another passage is below the operating point: one quote
+    apart = [passages[0], Passage(chunk_id="b::1", doc_id="khac", text=OTHER, title="Khác")]
+    r = Reading(question=question, info=analyse(question), passages=apart,
+                sentences=[reading[0], _sentence(2, 0, OTHER, 0, 1.5)], weights={})
+    assert [s.text for s in engine.select(r)] == [FIRST]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.linear import LinearModel
-from evals.fit import fit_logistic, grouped_refusal_cv, refusal_thresholds
+from evals.fit import (
+    _second_quote_share,
+    adjacent_quote_share,
+    fit_logistic,
+    grouped_refusal_cv,
+    refusal_thresholds,
+)
 
 
 def test_the_threshold_refuses_at_most_the_allowed_share_of_answerable_questions() -> None:
@@ -47,3 +53,27 @@ def test_noise_that_the_in_sample_fit_memorises_does_not_carry_to_left_out_group
     recall = np.mean([cv["cv_refusal_recall_vi"], cv["cv_refusal_recall_en"]])
     assert in_sample > 0.8
     assert recall < in_sample - 0.3  # fitted on the left-out group too, it would match in_sample
+
+
+def test_a_runner_up_next_to_the_best_sentence_gets_its_own_operating_point() -> None:
+    """Two candidates a question, scored by their one feature; the runner-up's share of the
+    best one's is exp(feature gap). Next to the best sentence, at share 0.5, the runner-up holds
+    the answer the best misses 10 times in 20; further down (share 0.1) never. Elsewhere in the
+    passages, at share 0.5, never: the rule (precision 0.25) quotes the neighbour from 0.5 on
+    and no other runner-up at all."""
+    groups, positions = [], []
+
+    def add(share: float, best_right: bool, runner_right: bool, near: bool) -> None:
+        groups.append((np.array([[0.0], [float(np.log(share))]]), np.array([best_right, runner_right], dtype=float)))
+        positions.append([(1, 4), (1, 5) if near else (2, 0)])
+
+    for k in range(20):
+        add(0.5, k >= 10, k < 10, near=True)
+    for _ in range(30):
+        add(0.1, True, False, near=True)
+    for _ in range(30):
+        add(0.5, True, False, near=False)
+    mean, scale, coef = np.zeros(1), np.ones(1), np.ones(1)
+    share, stats = adjacent_quote_share(groups, positions, mean, scale, coef, 0.25)
+    assert share == 0.5 and stats["tune_adjacent_precision"] == 0.5
+    assert _second_quote_share(groups, mean, scale, coef, 0.25)[0] == 1.0  # all runner-ups together: never
