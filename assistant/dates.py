@@ -102,11 +102,9 @@ def other_year(question: str, sentences: list[str], context: str) -> str:
 
 
 # what a year is said with, just before it ("năm 1946", "những năm 1990", "cuối thập niên 1990")
-_YEAR_HEAD_RE = re.compile(
-    r"(?:\b(?:" + "|".join(PERIOD_PARTS) + r")\s+)?\b(?:"
-    + "|".join(h.replace(" ", r"\s+") for h in YEAR_HEADS) + r")\s+$",
-    re.IGNORECASE,
-)
+_YEAR_HEAD = (r"\b(?:(?P<part>" + "|".join(PERIOD_PARTS) + r")\s+)?\b(?:"
+              + "|".join(h.replace(" ", r"\s+") for h in YEAR_HEADS) + r")\s+")
+_YEAR_HEAD_RE = re.compile(_YEAR_HEAD + "$", re.IGNORECASE)
 
 
 def year_phrase_start(sentence: str, start: int) -> int:
@@ -120,10 +118,7 @@ def year_phrase_start(sentence: str, start: int) -> int:
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                 "October", "November", "December")
 _PARTS_EN = dict(zip(PERIOD_PARTS, ("early", "mid", "late"), strict=True))
-_DECADE_RE = re.compile(
-    r"\b(?:(?P<part>" + "|".join(PERIOD_PARTS) + r")\s+)?(?:" + "|".join(h.replace(" ", r"\s+") for h in YEAR_HEADS)
-    + r")\s+(?P<y>\d{4})\b", re.IGNORECASE,
-)
+_DECADE_RE = re.compile(_YEAR_HEAD + r"(?P<y>\d{4})\b", re.IGNORECASE)
 _UNTIL_RE = re.compile(r"(?<=\d)\s+(?:đến|tới)\s+(?=\d)", re.IGNORECASE)
 
 

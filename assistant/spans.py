@@ -385,10 +385,11 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "")
             best = (score, span)
     if best is None:
         return None
-    if qtype == "when" and best[1].end == best[1].start + 1 and not _YEAR_ASKED_RE.search(lowered):
+    span = best[1]
+    if qtype == "when" and span.end == span.start + 1 and not _YEAR_ASKED_RE.search(lowered):
         # asked when, not for the year: the whole date the year ends ("ngày 27 tháng 1 năm 1967")
-        best = next(((0.0, d) for d in found if d.kind == "date" and d.start < best[1].start < d.end), best)
-    return _widened(sentence, toks, best[1])
+        span = next((d for d in found if d.kind == "date" and d.start < span.start < d.end), span)
+    return _widened(sentence, toks, span)
 
 
 # a range the number found ends or starts: "27-30%", "1870 đến 1939", "24 to 80"

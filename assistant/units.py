@@ -175,7 +175,6 @@ def english_quantity(text: str) -> str:
     while i < len(words):
         word = words[i]
         low = normalize(word.lower())
-        unit = _match_word(fold(" ".join(words[i:])).lower(), _SPELLINGS)  # type: ignore[arg-type]
         if re.fullmatch(r"\d+(?:[.,]\d+)*%?", word):
             scaled = i + 1 < len(words) and normalize(words[i + 1].lower()) in MAGNITUDE_ENGLISH
             out.append(_english_number(word, scaled=scaled))
@@ -187,12 +186,13 @@ def english_quantity(text: str) -> str:
             out.append(DURATION_ENGLISH[low] + ("" if value == 1 else "s"))
         elif low in _RANGE_WORDS:
             out.append(_RANGE_WORDS[low])
-        elif unit is not None and len(unit[0]) >= len(fold(word).lower()):
+        else:
+            unit = _match_word(fold(" ".join(words[i:])).lower(), _SPELLINGS)  # type: ignore[arg-type]
+            if unit is None or len(unit[0]) < len(fold(word).lower()):
+                return text
             concept = str(unit[1])
             out.append(_ENGLISH_UNIT.get(concept, concept))
             i += len(unit[0].split())
             continue
-        else:
-            return text
         i += 1
     return " ".join(out).replace(" %", "%")

@@ -89,11 +89,11 @@ def stopword_syllables(language: str, *, marked: bool = False) -> frozenset[str]
 
 # --- durations ----------------------------------------------------------------------------
 # Units of time, Unicode CLDR (units: duration-*), Vietnamese and English display names: a
-# number they measure tells how long, not how much (assistant.spans).
-DURATION_UNITS = _words(
-    "năm tháng tuần ngày giờ phút giây quý year years month months week weeks day days hour hours "
-    "minute minutes second seconds quarter quarters"
-)
+# number they measure tells how long, not how much (assistant.spans); the English of each
+# Vietnamese one writes an English question's answer ("75 năm": "75 years", assistant.units).
+DURATION_ENGLISH = {"năm": "year", "tháng": "month", "tuần": "week", "ngày": "day", "giờ": "hour", "phút": "minute",
+                    "giây": "second", "quý": "quarter"}
+DURATION_UNITS = (*DURATION_ENGLISH, *(w for e in DURATION_ENGLISH.values() for w in (e, f"{e}s")))
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -238,10 +238,7 @@ MAGNITUDES = _words("chục trăm nghìn ngàn vạn triệu tỷ tỉ hundred h
 # 1990"): the year alone is a fragment of the phrase (assistant.dates.year_phrase_start).
 YEAR_HEADS = ("những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ", "năm")
 PERIOD_PARTS = ("đầu", "giữa", "cuối")
-# The English of the Vietnamese words that measure a number, from the same grammars: units of
-# time (assistant.units.english_quantity writes "75 năm" as "75 years") and magnitudes ("6,25 triệu
-# USD": "6.25 million USD").
-DURATION_ENGLISH = {"năm": "year", "tháng": "month", "tuần": "week", "ngày": "day", "giờ": "hour", "phút": "minute",
-                    "giây": "second", "quý": "quarter"}
+# The English of the Vietnamese magnitudes, from the same grammars ("6,25 triệu USD": "6.25
+# million USD", assistant.units).
 MAGNITUDE_ENGLISH = {"trăm": "hundred", "nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion",
                      "tỉ": "billion"}
