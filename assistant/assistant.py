@@ -39,6 +39,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.citations import check_answer
 from assistant.cleaning import clean_history, clean_question
+from assistant.compound import combined, question_parts
 from assistant.condense import Condenser, EntityCondenser
 from assistant.embeddings import embedder_name, make_embeddings
 from assistant.engines import build_condenser, build_engine, build_translator
@@ -96,6 +97,7 @@ REFUSALS = {
     "vi": "Các bài báo hiện có không chứa thông tin để trả lời câu hỏi này.",
     "en": "The articles do not contain the answer to this question.",
 }
+NOT_FOUND = {"vi": "Các bài báo không trả lời câu hỏi: ", "en": "The articles do not answer: "}  # one part of two
 
 
 class Assistant:
@@ -255,20 +257,23 @@ class Assistant:
                 standalone = EntityCondenser().condense(answer.question, history)
             answer.timings["condense"] = time.perf_counter() - t
         answer.standalone_question = standalone
-        t = time.perf_counter()
-        query, passages = find(self.retriever(), self.translator, standalone, info.language, k, filters,
-                               answer.timings, restore=self.settings.restore_diacritics, typed=answer.question)
-        answer.search_query = query
+        asked = question_parts(standalone)  # two questions in one are searched and read apart
+        t, answer.timings["translate"] = time.perf_counter(), 0.0
+        found = [self._search(q, info.language, k, filters, answer) for q in asked]
+        answer.search_query = " | ".join(query for query, _ in found)
         answer.timings["retrieve"] = time.perf_counter() - t - answer.timings["translate"]
-        kept_passages = screened(passages)  # articles are data: what is written for an AI goes
-        if len(kept_passages) < len(passages):  # passages of nothing else: others take their places
-            kept_passages = screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
-        answer.passages = passages = kept_passages
         t = time.perf_counter()
         # the reader, and so the gate and the extractive engine, never see a flagged sentence
-        reading = self.extractive.reader.read(query, passages)
+        readings = [self.extractive.reader.read(query, passages) for query, passages in found]
         answer.timings["read"] = time.perf_counter() - t
-        evidence = self.gate.assess(reading)
+        assessed = [self.gate.assess(r) for r in readings]
+        reading, evidence, parts = readings[0], assessed[0], []
+        if len(asked) > 1:
+            both = combined(standalone, asked, readings, assessed)
+            reading, evidence, parts = both.reading, both.evidence, both.parts
+            for question in both.missing:
+                answer.add_notice(NOT_FOUND[info.language if info.language in NOT_FOUND else "vi"] + question)
+        answer.passages = passages = reading.passages
         answer.evidence = evidence
         refusal = REFUSALS[info.language if info.language in REFUSALS else "vi"]
         if not evidence.sufficient:
@@ -288,6 +293,7 @@ class Assistant:
             history=history,
             language=info.language,  # type: ignore[arg-type]
             reading=reading,
+            parts=tuple(parts),
         )
         # --- the quick answer ---------------------------------------------------------------
         quick_result = run.result = GenerationResult(engine=self.extractive.name)
@@ -335,6 +341,18 @@ class Assistant:
                       disagreeing=quick_result.disagreeing)
         answer.timings["verify"] += time.perf_counter() - t
         yield event
+
+    def _search(self, question: str, language: str, k: int, filters: Filters | None,
+                answer: Answer) -> tuple[str, list[Passage]]:
+        """The search query for ``question`` and its passages, screened: what is written for an AI goes."""
+        timings: dict[str, float] = {}
+        query, passages = find(self.retriever(), self.translator, question, language, k, filters, timings,
+                               restore=self.settings.restore_diacritics, typed=answer.question)
+        answer.timings["translate"] += timings["translate"]
+        kept_passages = screened(passages)
+        if len(kept_passages) < len(passages):  # passages of nothing else: others take their places
+            kept_passages = screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
+        return query, kept_passages
 
     def _settle_quick(self, answer: Answer, raw: str, result: GenerationResult, refusal: str) -> None:
         """Check the quick answer's citations; it is the answer until a model's replaces it."""

@@ -71,6 +71,12 @@ _PERSONAL_RE = _words_re((*_PERSONAL, "hers"))
 _LEAD_WORDS = 8  # a longer head is a sentence, not the short answer
 
 
+def points_back(question: str) -> bool:
+    """Whether ``question`` holds a pronoun or demonstrative that points to something said
+    before it ("ông ấy", "khi đó", "he", "there")."""
+    return bool(_FOLLOW_UP_RE.search(fold(question)))
+
+
 def _answer_lead(answer: str) -> str:
     """The short answer the previous answer opens with, when it quotes and the head is short:
     "TH" of "TH — “…” [1]"; "" for a quote alone, a lead-in alone or a refusal."""

@@ -70,25 +70,32 @@ class ExtractiveEngine:
     # --- the seam ----------------------------------------------------------------------
 
     def stream(self, request: GenerationRequest, result: GenerationResult) -> Iterator[str]:
+        """The answer; a compound question's (``request.parts``) one answer per question, each
+        on its own lines (a question without one is left out; with none, ``result.refused``)."""
         result.engine = self.name
         result.model = self.model_name
-        reading = request.reading
-        if reading is None:
-            reading = self.reader.read(request.standalone_question, request.passages,
-                                       exclude=request.exclude)
-        reading = _unflagged(reading, request.exclude)
+        readings = list(request.parts) or [request.reading]
+        if readings[0] is None:
+            readings = [self.reader.read(request.standalone_question, request.passages, exclude=request.exclude)]
+        said = False
+        for reading in readings:
+            opened = False
+            for piece in self._answer(_unflagged(reading, request.exclude), request.language == "en", result):
+                yield ("\n" if said and not opened else "") + piece
+                opened = True
+            said = said or opened
+        result.refused = not said
+
+    def _answer(self, reading: Reading, english: bool, result: GenerationResult) -> Iterator[str]:
         picked = self.select(reading)
         if not picked:
-            result.refused = True
             return
         cited = [reading.passages[s.passage - 1] for s in picked]
         if year := other_year(reading.question, [s.text for s in picked],
                               " ".join(f"{p.title} {p.date} {p.text}" for p in cited)):
-            result.refused = True
             result.declined = ("other_year", f"the question asks about {year}; the sentences found, and their "
                                              f"articles, speak of other years")
             return
-        english = request.language == "en"
         shorts = [_short(reading, s) for s in picked]
         if not shorts[0] and reading.info.qtype == "who":
             # the best sentence names no one for the office asked about ("Ai là Bí thư Tỉnh ủy

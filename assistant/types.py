@@ -161,11 +161,11 @@ class GenerationRequest:
     passages: list[Passage]  # numbered [1]..[n] in this order
     history: list[ChatMessage]
     language: Literal["vi", "en"]
-    # sentences the quick answer relies on (passage number -> sentence): a chat model is
-    # shown them first among its evidence
+    # the sentences the quick answer quotes (passage number -> sentence): a model reads them first
     quotes: dict[int, str] = field(default_factory=dict)
     # the reader's scored sentences (assistant.reader.Reading), when the assistant has them
     reading: Any = None
+    parts: tuple[Any, ...] = ()  # a compound question's readings, one per question (assistant.compound)
     exclude: frozenset[str] = frozenset()  # sentences no engine may quote (flagged as injected)
 
 
