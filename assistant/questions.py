@@ -33,7 +33,8 @@ _ENGLISH: dict[str, str] = {
     "when": "when|what date|which date|what day|what year|which year|which month",
     "number": "how much|how many|what percentage|what share|what proportion|what percent|what was the value|"
               "what amount|how (?:old|long|far|fast|big|large|high|tall|deep|wide|heavy)",
-    "who": "who|whom|whose|which official|which person|what is the name of the",
+    "who": "who|whom|whose|which official|which person|what is the name of the|"
+           "what (?:is|was) the (?:first|last|full|family) name of the",  # a person's name
     "where": "where|which city|which province|which place|which country",
 }  # fmt: skip
 # "how" + an adjective of measure is a degree question (English grammar): "How old …?", "How
@@ -58,6 +59,22 @@ def _compile(alternatives: str) -> re.Pattern[str]:
 _MARKED = {kind: _compile(normalize(alts)) for kind, alts in _VIETNAMESE.items()}
 _FOLDED = {kind: _compile(fold(alts)) for kind, alts in _VIETNAMESE.items()}
 _EN = {kind: _compile(alts) for kind, alts in _ENGLISH.items()}
+_EN_ASKING_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
+
+
+def _english_kind(folded: str) -> QuestionType | None:
+    """The kind an English question asks: English fronts the questioned phrase (Quirk et al.,
+    1985, 11.14), so it is the kind of the phrase at its first question word — "Who was the
+    leader when …?" asks who, "How old was he when …?" a number, and "What satellite was used
+    when …?" none of the kinds (a "when" after it opens a clause of time)."""
+    first = _EN_ASKING_RE.search(folded)
+    if first is None:
+        return None
+    for kind in _KINDS:
+        m = _EN[kind].search(folded, first.start())
+        if m is not None and m.start() == first.start():
+            return kind
+    return None
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,9 @@ def analyse(question: str) -> QuestionInfo:
     folded = fold(own)
     patterns, text = (_MARKED, normalize(own).lower()) if has_diacritics(own) else (_FOLDED, folded)
     qtype: QuestionType = "other"
+    english = _english_kind(folded)
     for kind in _KINDS:
-        if (language == "vi" and patterns[kind].search(text)) or _EN[kind].search(folded):
+        if (language == "vi" and patterns[kind].search(text)) or english == kind:
             qtype = kind
             break
     if qtype == "other" and ((_NAME_ASKED.search(folded) and role_in(own).units) or asks_office(own)):

@@ -92,6 +92,15 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         # a follow-up made standalone: the kind is its own, not the carried question's
         ("Lúc đó ai là Thống đốc tỉnh Kaluga? (Khi nào Tập đoàn TH vận hành nhà máy sữa ở Kaluga?)", "who"),
         ("Who did they meet there? (Nguyễn Tiến Thành; Thái Bình)", "who"),
+        # English fronts what it asks: a later "when" opens a clause of time, not the question
+        ("Who was governor when the plant opened?", "who"),
+        ("How old was the governor when he took office?", "number"),
+        ("How many workers were hired when the plant opened?", "number"),
+        ("Which company built the plant when Kaluga expanded?", "other"),
+        ("When did the plant open, and who opened it?", "when"),
+        ("In what year did the plant open?", "when"),
+        ("What was the last name of the director who opened the plant?", "who"),
+        ("What was the name of the plant?", "other"),  # a thing's name
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
