@@ -110,3 +110,21 @@ def test_a_question_the_articles_do_not_answer_is_named_and_the_other_is_answere
 def test_two_questions_the_articles_do_not_answer_are_refused(bot: Assistant) -> None:
     answer = bot.ask("Ai là Thủ tướng Canada, và dân số của Iceland là bao nhiêu?")
     assert answer.refused and not answer.citations, answer.text
+
+
+def test_a_model_reads_the_passages_and_sentences_of_both_questions(bot: Assistant) -> None:
+    from assistant.testing import FakeAnswerEngine
+
+    fake = FakeAnswerEngine(handler=lambda request: None)  # the model finds nothing: the quick answer stands
+    engine, bot.engine = bot.engine, fake
+    try:
+        answer = bot.ask("Ai dẫn đầu đoàn công tác tỉnh Hà Giang sang Nhật Bản, và tỉnh Cà Mau xuất khẩu bao nhiêu "
+                         "tấn tôm?")
+    finally:
+        bot.engine = engine
+    request = fake.requests[0]
+    assert {p.doc_id for p in request.passages} >= {"ha-giang", "ca-mau"}
+    best = {request.passages[s.passage - 1].doc_id for s in request.reading.sentences[:2]}
+    assert best == {"ha-giang", "ca-mau"}, request.reading.sentences[:2]  # each question's best sentence first
+    assert len(request.parts) == 2 and request.quotes  # the quick answer's quotes, from both
+    assert "Lê Văn Thành" in answer.quick and "142.000" in answer.quick, answer.quick
