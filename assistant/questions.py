@@ -63,10 +63,11 @@ _EN_ASKING_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\
 
 
 def _english_kind(folded: str) -> QuestionType | None:
-    """The kind an English question asks: English fronts the questioned phrase (Quirk et al.,
-    1985, 11.14), so it is the kind of the phrase at its first question word — "Who was the
-    leader when …?" asks who, "How old was he when …?" a number, and "What satellite was used
-    when …?" none of the kinds (a "when" after it opens a clause of time)."""
+    """The kind an English question asks: English puts the questioned phrase first (wh-
+    fronting; Quirk et al., 1985, on wh-questions), so it is the kind of the phrase at its first
+    question word — "Who was the leader when …?" asks who, "How old was he when …?" a number,
+    and "What satellite was used when …?" none of the kinds (a "when" after it opens a clause
+    of time)."""
     first = _EN_ASKING_RE.search(folded)
     if first is None:
         return None
