@@ -9,7 +9,7 @@ half goes unanswered; so each part is searched, read and answered as if asked al
 answer gives one cited answer per part (:class:`assistant.extractive.ExtractiveEngine`).
 
 The coordinators and question words are closed classes of the grammars that
-:mod:`assistant.wordlists` names (its ``INTERROGATIVES``); whether a side names an office is
+:mod:`assistant.wordlists` names (``INTERROGATIVES``, ``ENGLISH_INTERROGATIVES``); whether a side names an office is
 :func:`assistant.titles.role_in`. A noun phrase that holds "và" ("Vùng đô thị El Centro và
 vùng đô thị San Diego tạo thành gì?") is one question: only one side asks anything.
 """
@@ -25,13 +25,13 @@ from assistant.reader import Reading
 from assistant.text import normalize
 from assistant.titles import role_in
 from assistant.types import Evidence, Passage
-from assistant.wordlists import INTERROGATIVES
+from assistant.wordlists import ENGLISH_INTERROGATIVES
 
 __all__ = ["Compound", "combined", "merged", "question_parts", "rebased"]
 
 # the English question words ("who", "what" … "how"), and the Vietnamese ones with their marks
 # (``INTERROGATIVES`` holds them folded: "dau" is also "đầu", head, as in "dẫn đầu")
-_ENGLISH = "|".join(w for w in INTERROGATIVES if w.startswith(("wh", "how")))
+_ENGLISH = "|".join(ENGLISH_INTERROGATIVES)
 _QUESTION_WORD_RE = re.compile(rf"\b(?:ai|gì|nào|đâu|bao nhiêu|bao giờ|bao lâu|mấy|sao|chưa|không|{_ENGLISH})\b",
                                re.IGNORECASE)
 # a coordinator between two clauses: after a comma or semicolon, or before a question word

@@ -30,6 +30,7 @@ from assistant.questions import with_carried
 from assistant.text import fold, has_diacritics, words
 from assistant.types import ChatMessage
 from assistant.wordlists import (
+    ENGLISH_INTERROGATIVES,
     FOLLOW_UP_PRONOUNS,
     INTERROGATIVES,
 )
@@ -103,7 +104,7 @@ class EntityCondenser:
         if (swapped := _elliptical(question, last_user, history)) is not None:
             return swapped
         short = len(words(question)) <= 6
-        if not (_FOLLOW_UP_RE.search(folded) or short):
+        if not (points_back(question) or short):
             return question
         carried: list[str] = []
         # the person the previous question itself called "he" stays "he" (centering: a topic
@@ -168,8 +169,7 @@ def _agreeing(people: list[str], question: str, history: list[ChatMessage]) -> l
 # "Còn của Nhật Bản thì bao nhiêu dự án?", "What about Nghệ An?", "And in St. Petersburg?"
 _ELLIPSIS_RE = re.compile(r"^(?:con|va|what about|how about|and)\b")
 _ENGLISH_OPENERS = {"what about", "how about", "and"}
-# the English ones: the wh-words and "how"
-_INTERROGATIVE_RE = re.compile(r"\b(?:" + "|".join(w for w in INTERROGATIVES if w.startswith("wh") or w == "how") + r")\b")
+_INTERROGATIVE_RE = re.compile(r"\b(?:" + "|".join(ENGLISH_INTERROGATIVES) + r")\b")
 
 
 def _elliptical(question: str, last_user: str, history: list[ChatMessage]) -> str | None:

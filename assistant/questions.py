@@ -11,6 +11,7 @@ from assistant.language import detect_language
 from assistant.terms import content_terms
 from assistant.text import fold, has_diacritics, normalize
 from assistant.titles import role_in
+from assistant.wordlists import ENGLISH_INTERROGATIVES
 
 __all__ = ["QuestionInfo", "QuestionType", "analyse", "asks_office", "kind_phrases", "own_words", "with_carried"]
 
@@ -59,7 +60,7 @@ def _compile(alternatives: str) -> re.Pattern[str]:
 _MARKED = {kind: _compile(normalize(alts)) for kind, alts in _VIETNAMESE.items()}
 _FOLDED = {kind: _compile(fold(alts)) for kind, alts in _VIETNAMESE.items()}
 _EN = {kind: _compile(alts) for kind, alts in _ENGLISH.items()}
-_EN_ASKING_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
+_EN_ASKING_RE = re.compile(r"\b(?:" + "|".join(ENGLISH_INTERROGATIVES) + r")\b")
 
 
 def _english_kind(folded: str) -> QuestionType | None:

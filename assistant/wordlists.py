@@ -29,6 +29,7 @@ __all__ = [
     "CARDINALS",
     "CONNECTIVES",
     "DURATION_UNITS",
+    "ENGLISH_INTERROGATIVES",
     "FOLLOW_UP_PRONOUNS",
     "INTERROGATIVES",
     "LOCATIVES",
@@ -169,10 +170,8 @@ ANAPHORA_OPENERS = (
 # --- question words ---------------------------------------------------------------------------
 # Interrogatives (folded), from the reference grammars above; they ask, so a text holding one
 # is a question (assistant.condense: a rewrite must still ask something).
-INTERROGATIVES = _words(
-    "ai gi nao bao nhieu bao gio dau sao khong chua may who whom whose what which when where "
-    "why how"
-)
+ENGLISH_INTERROGATIVES = _words("who whom whose what which when where why how")
+INTERROGATIVES = (*_words("ai gi nao bao nhieu bao gio dau sao khong chua may"), *ENGLISH_INTERROGATIVES)
 
 # Prepositions, conjunctions and the copula, Vietnamese and English, from the same grammars:
 # they join words and never measure a number ("6 của", "sáu lần và": assistant.spans).
