@@ -259,7 +259,7 @@ class Assistant:
         answer.standalone_question = standalone
         asked = question_parts(standalone)  # two questions in one are searched and read apart
         t, answer.timings["translate"] = time.perf_counter(), 0.0
-        found = [self._search(q, info.language, k, filters, answer) for q in asked]
+        found = [self._search(q, info.language, k, filters, answer.question, answer.timings) for q in asked]
         answer.search_query = " | ".join(query for query, _ in found)
         answer.timings["retrieve"] = time.perf_counter() - t - answer.timings["translate"]
         t = time.perf_counter()
@@ -342,13 +342,14 @@ class Assistant:
         answer.timings["verify"] += time.perf_counter() - t
         yield event
 
-    def _search(self, question: str, language: str, k: int, filters: Filters | None,
-                answer: Answer) -> tuple[str, list[Passage]]:
-        """The search query for ``question`` and its passages, screened: what is written for an AI goes."""
-        timings: dict[str, float] = {}
-        query, passages = find(self.retriever(), self.translator, question, language, k, filters, timings,
-                               restore=self.settings.restore_diacritics, typed=answer.question)
-        answer.timings["translate"] += timings["translate"]
+    def _search(self, question: str, language: str, k: int, filters: Filters | None, typed: str,
+                timings: dict[str, float]) -> tuple[str, list[Passage]]:
+        """The search query for ``question`` (the user typed ``typed``) and its passages,
+        screened: what is written for an AI goes; its translation time is added to ``timings``."""
+        took: dict[str, float] = {}
+        query, passages = find(self.retriever(), self.translator, question, language, k, filters, took,
+                               restore=self.settings.restore_diacritics, typed=typed)
+        timings["translate"] += took["translate"]
         kept_passages = screened(passages)
         if len(kept_passages) < len(passages):  # passages of nothing else: others take their places
             kept_passages = screened(self.retriever().retrieve(query, 2 * k, filters))[:k]
