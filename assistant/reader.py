@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import NamedTuple
@@ -104,6 +104,17 @@ class ScoredSentence:
     features: tuple[float, ...] = field(repr=False, default=())
 
 
+class Features(NamedTuple):
+    """What the reader computes for a question before its model (:meth:`Reader.features`)."""
+
+    info: QuestionInfo
+    weights: dict[str, float]
+    candidates: list[Candidate]
+    rows: np.ndarray
+    sem: np.ndarray
+    query: np.ndarray  # the question's vector (moved toward Vietnamese for an English one)
+
+
 @dataclass
 class Reading:
     """The reader's view of one question over its passages, best sentence first."""
@@ -113,6 +124,8 @@ class Reading:
     passages: list[Passage]
     sentences: list[ScoredSentence]
     weights: dict[str, float]  # the question's terms and their idf weights
+    # the e5 similarity of the question to any texts (its vector, as the sentences were scored)
+    similarity: Callable[[Sequence[str]], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def best(self) -> ScoredSentence | None:
@@ -189,9 +202,13 @@ class Reader:
     def read(self, question: str, passages: Sequence[Passage], *, exclude: frozenset[str] = frozenset()) -> Reading:
         """Score every sentence of ``passages`` for ``question``, best first; sentences in
         ``exclude`` (e.g. flagged as instructions to an assistant) are never candidates."""
-        info, weights, candidates, rows, sem = self.features(question, passages, exclude=exclude)
+        info, weights, candidates, rows, sem, qvec = self.features(question, passages, exclude=exclude)
         if not candidates:
             return Reading(question, info, list(passages), [], weights)
+
+        def similarity(texts: Sequence[str]) -> np.ndarray:
+            return self.embed_sentences(list(texts)) @ qvec
+
         scores = load_model("reader", READER_FEATURES).scores(rows)
         scored = [
             ScoredSentence(
@@ -202,13 +219,14 @@ class Reader:
             for c, sc, sm, row in zip(candidates, scores, sem, rows, strict=True)
         ]
         scored.sort(key=lambda c: -c.score)
-        return Reading(question, info, list(passages), scored, weights)
+        return Reading(question, info, list(passages), scored, weights, similarity)
 
     def features(
         self, question: str, passages: Sequence[Passage], *, exclude: frozenset[str] = frozenset()
-    ) -> tuple[QuestionInfo, dict[str, float], list[Candidate], np.ndarray, np.ndarray]:
-        """The candidates and their :data:`READER_FEATURES` rows (and e5 similarities),
-        before any model: what :meth:`read` scores and what ``evals.fit`` fits on."""
+    ) -> Features:
+        """The candidates and their :data:`READER_FEATURES` rows (and e5 similarities, and
+        the question's vector), before any model: what :meth:`read` scores and what
+        ``evals.fit`` fits on."""
         info = analyse(question)
         weights = self.weights(question)
         candidates: list[Candidate] = []
@@ -221,13 +239,14 @@ class Reader:
                 near = " ".join(texts[max(0, si - 1) : si + 2])
                 candidates.append(Candidate(pn, si, s, a, b, near, p.title))
         if not candidates:
-            return info, weights, [], np.zeros((0, len(READER_FEATURES))), np.zeros(0)
+            return Features(info, weights, [], np.zeros((0, len(READER_FEATURES))), np.zeros(0), np.zeros(0))
         query_vector = self.embeddings.embed_query(question)
         if info.language == "en" and (offset := offset_for(self.embeddings)):
             query_vector = offset.toward_vietnamese(query_vector)  # as the retriever searched
         qvec = np.asarray(query_vector, dtype=np.float32)
         sem = self.embed_sentences([c.text for c in candidates]) @ qvec
-        return info, weights, candidates, self._rows(question, info, weights, passages, candidates, sem), sem
+        rows = self._rows(question, info, weights, passages, candidates, sem)
+        return Features(info, weights, candidates, rows, sem, qvec)
 
     def _rows(
         self,

@@ -27,10 +27,12 @@ from functools import cache
 __all__ = [
     "ANAPHORA_OPENERS",
     "CARDINALS",
+    "CLAUSE_OPENERS",
     "CONNECTIVES",
     "DURATION_UNITS",
     "ENGLISH_INTERROGATIVES",
     "FOLLOW_UP_PRONOUNS",
+    "GRAMMATICAL_MARKERS",
     "INTERROGATIVES",
     "LOCATIVES",
     "MAGNITUDES",
@@ -179,6 +181,24 @@ CONNECTIVES = _words(
     "và hay hoặc nhưng mà thì là của ở tại trong ngoài trên dưới với cho để vì do bởi từ đến tới "
     "về theo sau trước khi nếu như and or but nor of in on at to for from with by as than is are was were"
 )
+
+# Words that open a subordinate or contrasted clause: subordinating conjunctions and relative
+# words, Vietnamese and English, from the same grammars (Thompson 1965/1987 on conjunctions;
+# Quirk et al. 1985, chs. 13-15, for English). A quoted sentence is cut into clauses before
+# them (assistant.phrases). The coordinators "và", "hoặc", "hay", "and", "or" are left out: as
+# often they join two nouns of one answer ("phowa và siddhi"); so are words that are as often
+# something else ("do": by, because; "nên": so, should; English "that": a determiner).
+CLAUSE_OPENERS = (
+    "nhưng", "mà", "rằng", "khi", "trong khi", "sau khi", "trước khi", "vì", "bởi vì", "để", "nơi",
+    "nếu", "tuy", "mặc dù",
+    "but", "while", "when", "because", "which", "who", "whom", "whose", "where", "since",
+    "although", "though", "if",
+)
+# Markers of tense, aspect and voice and the classifiers that open a noun phrase (Thompson
+# 1965/1987: "đã", "đang", "sẽ", "vừa"; the passive "được", "bị"; plural "các",
+# "những", "mọi"; "một", "cái"): they join a phrase to its sentence and never answer
+# (assistant.phrases trims them from a phrase's edges).
+GRAMMATICAL_MARKERS = ("đã", "đang", "sẽ", "vừa", "được", "bị", "các", "những", "mọi", "một", "cái")
 
 # Prepositions of place and direction, Vietnamese and English, from the same grammars: a
 # name answers "where" when one stands just before it ("tại Thụy Điển", "tại điện Kremlin",

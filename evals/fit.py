@@ -12,7 +12,12 @@
    unanswerable ones — questions whose passage was removed from the corpus (SQuAD 2.0 style,
    :mod:`evals.splits`) and the seed set's own unanswerable questions; its operating
    threshold is the highest one that keeps false refusals on the tuning part at or below
-   ``--max-false-refusals`` (default 4 %).
+   ``--max-false-refusals`` (default 4 %);
+4. the phrase model (``phrase.json``, :mod:`assistant.phrases`): listwise, among the trimmed
+   clauses of the quoted sentence of a question no name, number or date answers, the ones
+   holding a gold answer against the others; its operating point is the lowest softmax share
+   at which the phrases it keeps hold the answer at least ``--min-phrase-precision`` of the
+   time in two-fold cross-validation on the tuning part.
 
 Only the tuning part (:func:`evals.splits.part_of`) is read for fitting; the reporting part
 is what ``assistant eval --split report`` measures. The corpus: the XQuAD passages (minus the
@@ -317,6 +322,65 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     return LanguageOffset.fit(embedders, english, vietnamese, best, meta)
 
 
+def fit_phrase(reader: Any, questions: Sequence[dict[str, Any]], top: Sequence[Sequence[Any]],
+               args: argparse.Namespace) -> Any:
+    """The phrase model (:mod:`assistant.phrases`), fitted listwise on the answerable tuning
+    questions of the kinds a phrase may answer whose quoted sentence holds the answer and
+    no name answers them, every dataset weighing the same; and its operating point (softmax share), chosen on
+    two-fold cross-validated scores."""
+    from assistant.extractive import ExtractiveEngine, typed_answer
+    from assistant.linear import LinearModel
+    from assistant.phrases import PHRASE_FEATURES, asks_phrase, phrase_rows, usable
+
+    items = []
+    for q, passages in zip(questions, top, strict=True):
+        if not q["answerable"]:
+            continue
+        reading = reader.read(q["question"], passages)
+        if not reading.sentences or not asks_phrase(reading.info) or typed_answer(reading, reading.sentences[0]):
+            continue
+        quote = ExtractiveEngine.quote(reading, reading.sentences[0])
+        if not any(contains(quote, a) for a in q["answers"]):
+            continue
+        found, rows = phrase_rows(q["question"], quote, weights=reading.weights, similarity=reading.similarity)
+        if found:
+            y = np.asarray([any(contains(c.text, a) for a in q["answers"]) for c in found], dtype=float)
+            items.append((q, quote, found, rows, y))
+    names = [q["set"] for q, *_ in items]
+    per_set = {name: names.count(name) for name in set(names)}
+    weights = [len(names) / (len(per_set) * per_set[name]) for name in names]
+    picks = []  # (share, right, usable) of each question, scored by the other fold's model
+    for fold in (0, 1):
+        train = [(rows, y) for (q, _, _, rows, y) in items if q["fold"] != fold]
+        w_ = [w for w, (q, *_) in zip(weights, items, strict=True) if q["fold"] != fold]
+        m_, s_, c_ = fit_listwise(train, weights=w_)
+        for q, quote, found, rows, y in items:
+            if q["fold"] == fold:
+                scores = ((rows - m_) / s_) @ c_
+                k = int(np.argmax(scores))
+                picks.append((1.0 / float(np.exp(scores - scores[k]).sum()), bool(y[k]), usable(found[k], quote)))
+    kept = sorted((p for p in picks if p[2]), key=lambda p: -p[0])
+    threshold = 1.0
+    for n in range(1, len(kept) + 1):
+        if np.mean([p[1] for p in kept[:n]]) >= args.min_phrase_precision:
+            threshold = kept[n - 1][0]
+    led = [p for p in kept if p[0] >= threshold]
+    stats = {
+        "questions": len(items), "with_answer_clause": int(sum(y.any() for *_, y in items)),
+        "threshold_rule": f"the lowest softmax share at which the usable phrases kept hold the answer at least "
+                          f"{args.min_phrase_precision:.0%} of the time (2-fold CV on the tuning part)",
+        "cv_best_holds_answer": float(np.mean([p[1] for p in picks])) if picks else None,
+        "cv_usable": len(kept), "cv_led": len(led),
+        "cv_led_precision": float(np.mean([p[1] for p in led])) if led else None,
+        "cv_led_hold": f"{sum(p[1] for p in led)} of {len(led)} hold the answer; {len(picks)} questions",
+    }
+    mean, scale, coef = fit_listwise([(rows, y) for *_, rows, y in items], weights=weights)
+    log.info("phrase model: %d questions; a phrase leads when its share is >= %.3f: %s", len(items), threshold,
+             json.dumps(stats))
+    return LinearModel("phrase", PHRASE_FEATURES, mean, scale, coef, 0.0, threshold=threshold,
+                       meta=_meta("phrase", sum(len(y) for *_, y in items), stats, args))
+
+
 def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -334,6 +398,7 @@ def _meta(name: str, n: int, extra: dict[str, Any], args: argparse.Namespace) ->
         "rows": n, "date": datetime.now(UTC).date().isoformat(), "commit": commit,
         "command": f"python -m evals.fit --distractors {args.distractors}"
                    + (f" --second-share {args.second_share}" if args.second_share is not None else "")
+                   + (f" --min-phrase-precision {args.min_phrase_precision}" if name == "phrase" else "")
                    + "".join(f" --only {part}" for part in args.only or ()), **extra,
     }
 
@@ -355,10 +420,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="a second quote must hold the answer the first misses this often")
     parser.add_argument("--second-share", type=float, default=None,
                         help="keep this operating point for the second quote instead of choosing it")
-    parser.add_argument("--only", choices=["offset", "ranker", "reader", "answerability"], action="append")
+    parser.add_argument("--min-phrase-precision", type=float, default=0.7,
+                        help="a phrase leads an answer when it holds the answer this often (tuning part, CV)")
+    parser.add_argument("--only", choices=["offset", "ranker", "reader", "answerability", "phrase"], action="append")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    only = set(args.only or ["offset", "ranker", "reader", "answerability"])
+    only = set(args.only or ["offset", "ranker", "reader", "answerability", "phrase"])
 
     corpus = args.store / "corpus"
     if corpus.exists():
@@ -417,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for q, passages in zip(questions, top, strict=True):
             if not q["answerable"]:
                 continue
-            _info, _w, cands, rows, _sem = reader.features(q["question"], passages)
+            _info, _w, cands, rows, _sem, _query = reader.features(q["question"], passages)
             if not cands:
                 continue
             y = np.asarray([any(contains(c.text, a) for a in q["answers"]) for c in cands], dtype=float)
@@ -494,6 +561,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         model.save(MODELS / "answerability.json")
         load_model.cache_clear()
         log.info("answerability: threshold %.3f; %s", threshold, json.dumps(stats))
+
+    # 4. the phrase model
+    if "phrase" in only:
+        fit_phrase(reader, questions, top, args).save(MODELS / "phrase.json")
+        load_model.cache_clear()
     bot.close()
 
 
