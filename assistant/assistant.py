@@ -152,7 +152,7 @@ class Assistant:
         )
         index.check_dense(wait=False)  # cheap (a few queries); a store whose dense search went wrong is rebuilt
         reader = Reader(embeddings, doc_freq=index.document_frequencies)
-        extractive = ExtractiveEngine(reader)
+        extractive = ExtractiveEngine(reader, phrase_leads=settings.phrase_leads)
 
         def scorer(question: str, passages: list[Passage]) -> list[tuple[int, str]]:
             return [(s.passage, s.text) for s in reader.read(question, passages).sentences]

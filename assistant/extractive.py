@@ -3,7 +3,9 @@
 It takes the reader's best sentence (:mod:`assistant.reader`) and answers with
 
 - the short answer: the part of that sentence that answers the question — a name, a number,
-  a date, when the question asks for one (:mod:`assistant.spans`); none otherwise;
+  a date, when the question asks for one (:mod:`assistant.spans`); otherwise the phrase of
+  it that answers (a clause trimmed of what the question says, :mod:`assistant.phrases`),
+  when the phrase model is sure enough of it;
 - the quoted sentence (with the sentence before it when it opens with a pronoun pointing
   back: "Anh ấy cũng là ..." needs its antecedent) and the ``[n]`` of its passage;
 - for an English question, an English lead-in before the Vietnamese quote;
@@ -29,6 +31,7 @@ from dataclasses import replace
 from assistant.facts import english_time, other_year
 from assistant.injection import is_flagged
 from assistant.markers import strip_markers
+from assistant.phrases import answer_phrase
 from assistant.reader import Reader, Reading, ScoredSentence
 from assistant.spans import office_holder, short_answer
 from assistant.terms import content_words
@@ -36,7 +39,7 @@ from assistant.text import folded_key, matching_key
 from assistant.types import GenerationRequest, GenerationResult
 from assistant.units import english_quantity
 
-__all__ = ["ExtractiveEngine"]
+__all__ = ["ExtractiveEngine", "typed_answer"]
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +61,12 @@ class ExtractiveEngine:
 
     name = "extractive"
 
-    def __init__(self, reader: Reader, *, second_share: float | None = None, adjacent_share: float | None = None):
+    def __init__(self, reader: Reader, *, second_share: float | None = None, adjacent_share: float | None = None,
+                 phrase_leads: bool = True):
         self.reader = reader
         self.second_share = second_share  # None: the reader model's operating points
         self.adjacent_share = adjacent_share
+        self.phrase_leads = phrase_leads  # Settings.phrase_leads
 
     @property
     def model_name(self) -> str:
@@ -96,7 +101,7 @@ class ExtractiveEngine:
             result.declined = ("other_year", f"the question asks about {year}; the sentences found, and their "
                                              f"articles, speak of other years")
             return
-        shorts = [_short(reading, s) for s in picked]
+        shorts = [typed_answer(reading, s) for s in picked]
         if not shorts[0] and reading.info.qtype == "who":
             # the best sentence names no one for the office asked about ("Ai là Bí thư Tỉnh ủy
             # Nghệ An?" -> "Bí thư Tỉnh ủy Nghệ An bày tỏ …"): lead with the next one that
@@ -133,6 +138,8 @@ class ExtractiveEngine:
         for i, (sentence, quote) in enumerate(zip(picked, quotes, strict=True)):
             result.quotes.setdefault(sentence.passage, quote)
             short = shorts[i] if i == 0 or disagree else ""
+            if i == 0 and not short and self.phrase_leads:
+                short = _phrase(reading, quote)  # a what/which question: the phrase that answers it
             same = reading.passages[sentence.passage - 1].doc_id == doc
             yield ("\n" if i else "") + format_answer(short, quote, sentence.passage, english=english,
                                                       first=i == 0, disagrees=disagree and i > 0,
@@ -190,8 +197,9 @@ def _context(reading: Reading, sentence: ScoredSentence) -> str:
     return f"{passage.title}\n{passage.text}"
 
 
-def _short(reading: Reading, sentence: ScoredSentence) -> str:
-    """The short answer from ``sentence``; for an English question a time or quantity in
+def typed_answer(reading: Reading, sentence: ScoredSentence) -> str:
+    """The short answer from ``sentence`` when the question asks for a name, a number or a
+    date (:mod:`assistant.spans`); for an English question a time or quantity in
     English words ("tháng 2 năm 2014" -> "February 2014", "những năm 1990" -> "1990s", "6,25
     triệu USD" -> "6.25 million USD"; :func:`assistant.units.english_quantity`)."""
     span = short_answer(sentence.text, reading.question, reading.info.qtype, context=_context(reading, sentence))
@@ -200,6 +208,13 @@ def _short(reading: Reading, sentence: ScoredSentence) -> str:
     if reading.info.language != "en" or span.kind not in ("date", "number"):
         return span.text
     return english_quantity(english_time(span.text))
+
+
+def _phrase(reading: Reading, quote: str) -> str:
+    """The phrase of ``quote`` that answers a question no name, number or date answers, when
+    the phrase model is sure enough of it (:mod:`assistant.phrases`); "" otherwise."""
+    return answer_phrase(quote, reading.question, reading.info, weights=reading.weights,
+                         similarity=reading.similarity)
 
 
 _HOLDER_SEARCH = 5  # the reader's next sentences searched for the office's holder (set before measuring)
@@ -226,7 +241,7 @@ def conflicting(reading: Reading, best: ScoredSentence, mine: str) -> tuple[Scor
     for other in reading.sentences[1:]:
         if (other.kind and other.lexical >= best.lexical and other.text != best.text
                 and reading.passages[other.passage - 1].doc_id != doc):
-            theirs = _short(reading, other)
+            theirs = typed_answer(reading, other)
             if disagreement(reading, [best, other], [mine, theirs]):
                 return other, theirs
     return None

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "have in the passages first found for it, and search again (assistant/diacritics.py). "
         "Measured in the README (\"Questions typed without marks\").",
     )
+    phrase_leads: bool = Field(
+        True,
+        description="Lead the quick answer to a Vietnamese what/which/where question that no name, "
+        "number or date answers with the phrase of the quoted sentence the phrase model picks "
+        "(assistant/phrases.py), when it is sure enough. Measured in the README (\"Phrase leads\").",
+    )
     openai_model: str = Field("gpt-4o-mini", description="Chat model for the openai engine.")
     openai_api_key: SecretStr | None = Field(
         None,
