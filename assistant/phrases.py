@@ -1,27 +1,31 @@
 """The phrase of a quoted sentence that answers a question no typed span answers.
 
 A question that asks for a name, a number or a date is answered by one (:mod:`assistant.spans`).
-The rest — "Lady Gaga đã hát bài gì?", "Which district …?", "What did the council name
-after Tesla?" — ask for a phrase, and the quote alone leaves the reader to find it in thirty
-words. Here the sentence is cut into clauses, at punctuation and at the words that open a
-clause (:data:`assistant.wordlists.CLAUSE_OPENERS`), and each clause is trimmed of what the
-question already says at its edges (the issue's "what the question does not already
-contain"). Each trimmed clause gets a row of general signals (:data:`PHRASE_FEATURES`):
+The rest — "Lady Gaga đã hát bài gì?", "Tỉnh Kaluga mạnh về ngành nào?" — ask for a phrase,
+and the quote alone leaves the reader to find it in thirty words. Here the sentence is cut
+into clauses, at punctuation and before the words that open a clause
+(:data:`assistant.wordlists.CLAUSE_OPENERS`), and each clause is trimmed of what the question
+already says at its edges (the issue's "what the question does not already contain"). The part
+of a clause after the question's words that stand before its question word, or before those
+after it, is a candidate too. Each candidate gets a row of general signals
+(:data:`PHRASE_FEATURES`):
 
-- how many of the question's words the clause, and the clauses before and after it, restate
-  (the answer sits in or next to the clause that restates the question);
+- how much of the question's words (idf-weighted) the clause, and the clauses before and
+  after it, restate, and how far the question's words and the rarest of them stand (the
+  answer sits in or next to the clause that restates the question);
+- the e5 similarity of the question to the clause and to its neighbours;
 - how much of it is new to the question, its length, how much was trimmed away;
-- whether it holds a name or a number the question lacks, sits in brackets or quotes, opens
-  with a clause opener or with the noun the question asks about ("Sân bay nào …?");
-- its place in the sentence;
-- the same again for English questions, which share only names and numbers with a
-  Vietnamese sentence.
+- whether it holds a number, sits in brackets or quotes, opens with a clause opener, holds or
+  opens with the noun the question asks about ("Sân bay nào …?"), its share of capitalised
+  words; whether the words around the question word anchored it, and how many;
+- its place in the sentence.
 
 A linear model fitted listwise on the tuning part of the development data (``assistant/
-models/phrase.json``: the clause that holds the answer against the sentence's other clauses)
-scores the rows; the best clause leads the answer when it is short (:data:`MAX_WORDS`) and
-shorter than the sentence it comes from. No list or threshold here was read off eval
-questions: the lists are grammatical (:mod:`assistant.wordlists`).
+models/phrase.json``: the candidates that hold the answer against the sentence's others)
+scores the rows; the best leads the answer when the model's softmax share for it reaches the
+operating point fitted with it, and it is short (:data:`MAX_WORDS`) and shorter than its
+sentence. Vietnamese questions only (:func:`asks_phrase`). No list or threshold here was read
+off eval questions: the lists are grammatical (:mod:`assistant.wordlists`).
 """
 
 from __future__ import annotations
@@ -58,9 +62,8 @@ _BASE = (
 )  # fmt: skip
 PHRASE_FEATURES: tuple[str, ...] = _BASE
 
-# A phrase longer than this is no short answer: the quote that follows says it whole. Set from
-# the issue's bar (a short answer of at most 25 words before the quote) less a margin, before
-# measuring; not tuned.
+# A phrase longer than this is no short answer: the quote that follows says it whole. Set
+# before measuring, from the issue's bar (at most 25 words before the quote) less a margin.
 MAX_WORDS = 20
 
 # a clock time or a score ("3:08", "24-10") is one token, as is a number with its separators
@@ -81,6 +84,8 @@ def _edges(vietnamese: bool) -> frozenset[str]:
     if vietnamese:
         return frozenset(w for w in _JOINING if not w.isascii() or w in stopword_syllables("vi", marked=True))
     return frozenset(w for w in _JOINING if w.isascii() and w in stopwords("en"))
+
+
 _ASKING = frozenset(fold(w) for w in INTERROGATIVES for w in w.split())
 _ASKED_AFTER = frozenset(("nao", "gi"))  # Vietnamese "X nào", "X gì": X is the noun asked about
 _ASKED_BEFORE = frozenset(("which", "what"))  # English "which X", "what X"
