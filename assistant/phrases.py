@@ -52,7 +52,7 @@ from assistant.wordlists import (
     stopwords,
 )
 
-__all__ = ["MAX_WORDS", "PHRASE_FEATURES", "Clause", "answer_phrase", "asks_phrase", "clauses", "phrase_rows", "usable"]
+__all__ = ["MAX_WORDS", "PHRASE_FEATURES", "Clause", "answer_phrase", "asks_phrase", "best_share", "clauses", "phrase_rows", "usable"]
 
 _BASE = (
     "match", "match_prev", "match_next", "match_most", "after_most", "before_most", "distance",
@@ -88,7 +88,6 @@ def _edges(vietnamese: bool) -> frozenset[str]:
 
 _ASKING = frozenset(fold(w) for w in INTERROGATIVES for w in w.split())
 _ASKED_AFTER = frozenset(("nao", "gi"))  # Vietnamese "X nào", "X gì": X is the noun asked about
-_ASKED_BEFORE = frozenset(("which", "what"))  # English "which X", "what X"
 _ANCHOR = 2  # words of the question on each side of its question word looked for in a clause
 
 
@@ -158,10 +157,14 @@ def clauses(sentence: str) -> list[tuple[list[_Token], bool]]:
 class _Question:
     said: set[str]  # its words
     content: set[str]  # its content words, no question word
-    asked: set[str]  # the nouns it asks about ("sân bay" of "Sân bay nào", "district" of "which district")
+    asked: set[str]  # the nouns it asks about ("sân bay" of "Sân bay nào")
     marked: bool  # the keys keep their marks ("đoàn" is no "Doãn"); folded when the question has none
     left: tuple[str, ...]  # the words just before its question word (the asked noun aside)
     right: tuple[str, ...]  # the words just after it
+
+    def key(self, tok: _Token) -> str:
+        """``tok`` as it is matched against the question's words."""
+        return tok.word if self.marked else tok.key
 
 
 def _question_words(question: str) -> _Question:
@@ -178,8 +181,6 @@ def _question_words(question: str) -> _Question:
             while j > max(0, i - 2) and toks[j - 1].key not in _ASKING and not toks[j - 1].joining:
                 j -= 1
             asked.update(keys[j:i])
-        if tok.key in _ASKED_BEFORE and i + 1 < len(toks) and toks[i + 1].key in folded_content:
-            asked.add(keys[i + 1])
     # Vietnamese keeps the question word where the answer stands: the words around it stand
     # around the answer in a sentence that restates the question ("mạnh về ngành nào" ->
     # "mạnh về công nghiệp"; "Đội nào đã giành …" -> "Polonia Warsaw đã giành …")
@@ -198,28 +199,25 @@ def _question_words(question: str) -> _Question:
     return _Question(set(keys), content, asked, marked, left, right)
 
 
-def _trim(tokens: list[_Token], said: set[str], asked: set[str], marked: bool) -> tuple[int, int]:
+def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
     """The part of a clause the question does not already say: its edges shed the question's
     words and the words that join it to the sentence. The noun the question asks about stays
     when it heads something new ("Sân bay nào …?": "Sân bay quốc tế San Diego"), not when
     the question's words follow it ("Đặt tên gì …?": "tên cho cây cầu là …" sheds "tên")."""
 
-    def key(tok: _Token) -> str:
-        return tok.word if marked else tok.key
-
     def sheds(tok: _Token) -> bool:
-        return key(tok) in said or tok.joining or not any(c.isalnum() for c in tok.text)
+        return q.key(tok) in q.said or tok.joining or not any(c.isalnum() for c in tok.text)
 
     def heads(i: int) -> bool:  # an asked noun that something new follows
         j = i
-        while j < len(tokens) and key(tokens[j]) in asked:
+        while j < len(tokens) and q.key(tokens[j]) in q.asked:
             j += 1
         return j > i and (j == len(tokens) or not sheds(tokens[j]))
 
     a, b = 0, len(tokens)
     while a < b and sheds(tokens[a]) and not heads(a):
         a += 1
-    while b > a and sheds(tokens[b - 1]) and key(tokens[b - 1]) not in asked:
+    while b > a and sheds(tokens[b - 1]) and q.key(tokens[b - 1]) not in q.asked:
         b -= 1
     return a, b
 
@@ -241,9 +239,7 @@ def phrase_rows(question: str, sentence: str, *, weights: Mapping[str, float] | 
     if not parts:
         return [], np.zeros((0, len(PHRASE_FEATURES)))
     weights = weights or {}
-
-    def key(tok: _Token) -> str:
-        return tok.word if q.marked else tok.key
+    key = q.key
 
     def weight(word: str) -> float:
         return float(weights.get(fold(word), 1.0))
@@ -263,7 +259,7 @@ def phrase_rows(question: str, sentence: str, *, weights: Mapping[str, float] | 
     found: list[Clause] = []
     rows: list[list[float]] = []
     for k, (toks, bracketed) in enumerate(parts):
-        spans = {_trim(toks, q.said, q.asked, q.marked): (0.0, 0.0)}
+        spans = {_trim(toks, q): (0.0, 0.0)}
         for a, b, anchor, on_right in _anchored(toks, q):  # the same span anchored says so
             spans[a, b] = max(spans.get((a, b), (0.0, 0.0)), (anchor, on_right))
         for (a, b), (anchor, on_right) in spans.items():
@@ -313,7 +309,7 @@ def _anchored(toks: list[_Token], q: _Question) -> list[tuple[int, int, float, f
     """The parts of a clause that follow the question's words before its question word, or
     precede those after it, trimmed; with how many words anchored each and on which side. A
     single anchoring word must be more than a joining word ("là", "của")."""
-    keys = [t.word if q.marked else t.key for t in toks]
+    keys = [q.key(t) for t in toks]
     out: list[tuple[int, int, float, float]] = []
     for n in range(min(_ANCHOR, len(q.left)), 0, -1):
         anchor = q.left[-n:]
@@ -321,7 +317,7 @@ def _anchored(toks: list[_Token], q: _Question) -> list[tuple[int, int, float, f
             break
         at = [i + n for i in range(len(keys) - n + 1) if tuple(keys[i : i + n]) == anchor]
         if at:
-            a, b = _trim(toks[at[-1] :], q.said, q.asked, q.marked)
+            a, b = _trim(toks[at[-1] :], q)
             out.append((at[-1] + a, at[-1] + b, float(n), 0.0))
             break
     for n in range(min(_ANCHOR, len(q.right)), 0, -1):
@@ -330,7 +326,7 @@ def _anchored(toks: list[_Token], q: _Question) -> list[tuple[int, int, float, f
             break
         at = [i for i in range(len(keys) - n + 1) if tuple(keys[i : i + n]) == anchor]
         if at:
-            a, b = _trim(toks[: at[0]], q.said, q.asked, q.marked)
+            a, b = _trim(toks[: at[0]], q)
             out.append((a, b, float(n), 1.0))
             break
     return out
@@ -372,10 +368,15 @@ def answer_phrase(sentence: str, question: str, info: QuestionInfo, *, weights: 
     if not found:
         return ""
     model = load_model("phrase", PHRASE_FEATURES)
-    scores = model.scores(rows)
-    k = int(np.argmax(scores))
-    share = 1.0 / float(np.exp(scores - scores[k]).sum())
+    k, share = best_share(model.scores(rows))
     return found[k].text if usable(found[k], sentence) and share >= (model.threshold or 0.0) else ""
+
+
+def best_share(scores: np.ndarray) -> tuple[int, float]:
+    """The best of a question's candidates and its softmax share among them (what the
+    operating point is set on)."""
+    k = int(np.argmax(scores))
+    return k, 1.0 / float(np.exp(scores - scores[k]).sum())
 
 
 def usable(clause: Clause, sentence: str) -> bool:

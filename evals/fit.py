@@ -322,21 +322,20 @@ def fit_offset(retriever: Any, questions: Sequence[dict[str, Any]], depth: int, 
     return LanguageOffset.fit(embedders, english, vietnamese, best, meta)
 
 
-def fit_phrase(reader: Any, questions: Sequence[dict[str, Any]], top: Sequence[Sequence[Any]],
-               args: argparse.Namespace) -> Any:
+def fit_phrase(questions: Sequence[dict[str, Any]], readings: Sequence[Any], args: argparse.Namespace) -> Any:
     """The phrase model (:mod:`assistant.phrases`), fitted listwise on the answerable tuning
-    questions of the kinds a phrase may answer whose quoted sentence holds the answer and
-    no name answers them, every dataset weighing the same; and its operating point (softmax share), chosen on
-    two-fold cross-validated scores."""
+    questions of the kinds a phrase may answer whose quoted sentence holds the answer and no
+    name, number or date answers, every dataset weighing the same (``readings``: the
+    reader's, one per question); and its operating point (softmax share), chosen on two-fold
+    cross-validated scores."""
     from assistant.extractive import ExtractiveEngine, typed_answer
     from assistant.linear import LinearModel
-    from assistant.phrases import PHRASE_FEATURES, asks_phrase, phrase_rows, usable
+    from assistant.phrases import PHRASE_FEATURES, asks_phrase, best_share, phrase_rows, usable
 
     items = []
-    for q, passages in zip(questions, top, strict=True):
+    for q, reading in zip(questions, readings, strict=True):
         if not q["answerable"]:
             continue
-        reading = reader.read(q["question"], passages)
         if not reading.sentences or not asks_phrase(reading.info) or typed_answer(reading, reading.sentences[0]):
             continue
         quote = ExtractiveEngine.quote(reading, reading.sentences[0])
@@ -356,9 +355,8 @@ def fit_phrase(reader: Any, questions: Sequence[dict[str, Any]], top: Sequence[S
         m_, s_, c_ = fit_listwise(train, weights=w_)
         for q, quote, found, rows, y in items:
             if q["fold"] == fold:
-                scores = ((rows - m_) / s_) @ c_
-                k = int(np.argmax(scores))
-                picks.append((1.0 / float(np.exp(scores - scores[k]).sum()), bool(y[k]), usable(found[k], quote)))
+                k, share = best_share(((rows - m_) / s_) @ c_)
+                picks.append((share, bool(y[k]), usable(found[k], quote)))
     kept = sorted((p for p in picks if p[2]), key=lambda p: -p[0])
     threshold = 1.0
     for n in range(1, len(kept) + 1):
@@ -527,11 +525,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         log.info("reader fitted on %d questions: best sentence holds the answer %.3f (oracle %.3f)",
                  len(groups), np.mean(picked), oracle)
 
+    # the fitted reader's readings, for the gate and the phrase model
+    readings = ([reader.read(q["question"], passages) for q, passages in zip(questions, top, strict=True)]
+                if only & {"answerability", "phrase"} else [])
+
     # 3. answerability
     if "answerability" in only:
         rows, labels, langs, groups = [], [], [], []
-        for q, passages in zip(questions, top, strict=True):
-            reading = reader.read(q["question"], passages)
+        for q, reading in zip(questions, readings, strict=True):
             rows.append(answerability_row(reading))
             labels.append(1.0 if q["answerable"] else 0.0)
             langs.append(q["lang"])
@@ -564,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # 4. the phrase model
     if "phrase" in only:
-        fit_phrase(reader, questions, top, args).save(MODELS / "phrase.json")
+        fit_phrase(questions, readings, args).save(MODELS / "phrase.json")
         load_model.cache_clear()
     bot.close()
 
