@@ -251,7 +251,8 @@ def phrase_rows(question: str, sentence: str, *, weights: Mapping[str, float] | 
     at_most = {k for k, m in enumerate(matches) if m == most and m > 0}
     # where in the sentence the question's words stand, and its rarest one
     hits = [t.i for toks, _ in parts for t in toks if key(t) in q.content]
-    rarest = max(q.content & set().union(*held), key=weight, default=None)
+    # (a tie goes to the word itself: a set's order changes with each process's string hashing)
+    rarest = max(q.content & set().union(*held), key=lambda w: (weight(w), w), default=None)
     rare_hits = [t.i for toks, _ in parts for t in toks if key(t) == rarest]
     sem = (np.asarray(similarity([sentence[toks[0].start : toks[-1].end] for toks, _ in parts]), dtype=np.float64)
            if similarity is not None else np.zeros(len(parts)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -66,6 +69,16 @@ def test_a_row_per_candidate_with_the_question_s_words_and_the_similarity() -> N
     assert rows[hoa_mai, PHRASE_FEATURES.index("distance")] == 0.0
     assert rows[hoa_mai, PHRASE_FEATURES.index("match_most")] == 1.0
     assert rows[:, PHRASE_FEATURES.index("sem")].tolist() == [1.0] * len(found)
+
+
+def test_the_rows_are_the_same_in_every_process() -> None:
+    # with no idf every question word weighs the same: the rarest is chosen by the word, not by
+    # the order of a set, which changes with each process's string hashing
+    code = ("from assistant.phrases import phrase_rows; "
+            f"print(phrase_rows({BRIDGE_Q!r}, {BRIDGE!r})[1].tolist())")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 5)}
+    assert len(outputs) == 1 and outputs.pop().startswith("[[")
 
 
 def test_the_words_around_the_question_word_find_the_answer_inside_a_clause() -> None:
