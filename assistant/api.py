@@ -54,6 +54,7 @@ from assistant.errors import (
     AssistantError,
     ConfigError,
     CorpusError,
+    LanguageError,
     ModelError,
     ModelUnavailableError,
     PromptError,
@@ -169,6 +170,8 @@ class Api:
         answer carries the notices (characters removed)."""
         try:
             size = len(clean_question(text).text)
+        except LanguageError as exc:
+            raise ApiError(400, str(exc), code="unsupported_language", param=param) from None
         except QuestionError as exc:
             if invalid_unicode_at(text) is not None:
                 raise ApiError(400, str(exc), code="invalid_text", param=param) from None

@@ -11,6 +11,10 @@
   hyphens) are removed; a line break or tab becomes a space. A NUL used to cut the query
   embedding at the NUL; an escape sequence turned an answerable question into a refusal.
 - Unicode NFC, runs of whitespace become one space, and the text is cut to ``max_chars``.
+- A question in another alphabet than Vietnamese's and English's (Cyrillic, Chinese …) is
+  refused with a :class:`LanguageError` that says which languages hoitin answers in
+  (:func:`assistant.language.foreign_script`); it used to be read as Vietnamese and refused
+  as having no answer in the articles, in Vietnamese.
 
 Every change is said in a notice (``CleanText.notices``), which the answer carries.
 """
@@ -22,7 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.errors import QuestionError
+from assistant.errors import LanguageError, QuestionError
+from assistant.language import foreign_script
 from assistant.text import nfc
 
 if TYPE_CHECKING:
@@ -84,11 +89,14 @@ def strip_controls(text: str) -> tuple[str, int]:
     return "".join(out), removed
 
 
-def clean_question(value: object, *, max_chars: int | None = None, what: str = "question") -> CleanText:
+def clean_question(value: object, *, max_chars: int | None = None, what: str = "question",
+                   script: bool = True) -> CleanText:
     """``value`` cleaned as described in the module docstring.
 
     Raises :class:`QuestionError` when it is not text, not valid Unicode, or empty once
-    cleaned. ``what`` names it in messages ("question", "history turn 2")."""
+    cleaned, and :class:`LanguageError` when it is written in another alphabet (``script=False``:
+    not checked, as for the turns of a conversation). ``what`` names it in messages
+    ("question", "history turn 2")."""
     if not isinstance(value, str):
         raise QuestionError(f"the {what} must be text")
     bad = invalid_unicode_at(value)
@@ -102,6 +110,9 @@ def clean_question(value: object, *, max_chars: int | None = None, what: str = "
     text = " ".join(nfc(text).split())
     if not text:
         raise QuestionError(f"the {what} is empty; type a question about the articles")
+    if script and (name := foreign_script(text)) is not None:
+        raise LanguageError(f"the {what} is written in {name}; hoitin answers questions in Vietnamese or "
+                            "English (hoitin trả lời câu hỏi bằng tiếng Việt hoặc tiếng Anh)")
     notices: list[str] = []
     if removed:
         notices.append(
@@ -126,6 +137,6 @@ def clean_history(history: list[ChatMessage] | None) -> list[ChatMessage]:
         content = m.get("content")
         if not isinstance(content, str) or not strip_controls(content)[0].strip():
             continue
-        text = clean_question(content, what=f"history turn {i}").text
+        text = clean_question(content, what=f"history turn {i}", script=False).text
         out.append({"role": m["role"], "content": text})  # type: ignore[typeddict-item]
     return out[-10:]

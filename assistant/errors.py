@@ -8,6 +8,8 @@ anything else is a bug and propagates with its traceback::
     AssistantError
     ├── ConfigError            a setting is wrong or missing (the message names it)
     ├── QuestionError          the question is empty or cannot be used
+    │   └── LanguageError           ... because it is written in another script than
+    │                               Vietnamese's and English's
     ├── CorpusError            the corpus folder or a file in it cannot be read
     ├── StoreError             the vector store cannot be opened, reached or written
     │   └── StoreUnavailableError   a Chroma server is down (host and port named)
@@ -35,6 +37,10 @@ class ConfigError(AssistantError):
 
 class QuestionError(AssistantError):
     """The question cannot be asked (empty, or otherwise unusable)."""
+
+
+class LanguageError(QuestionError):
+    """The question is written in a script hoitin does not answer in (Cyrillic, Chinese …)."""
 
 
 class CorpusError(AssistantError):

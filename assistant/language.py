@@ -12,16 +12,52 @@ Vietnamese ones without marks, 90 % of the seed ones); with the seed questions a
 their marks and the conversations' turns, 2,074 questions, all right (4 wrong before a capitalised word
 inside a name stopped counting as an English word: "Bi thu Tinh uy Nghe An la ai?" read "An" as
 English).
+
+:func:`foreign_script` tells a question written in another alphabet (Cyrillic, Chinese
+characters, Arabic …) from one in the Latin alphabet both languages use, by the Unicode names
+of its letters: such a question is turned away with a plain message (:mod:`assistant.cleaning`)
+instead of being read as Vietnamese and refused for want of an answer.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
 from typing import Literal
 
 from assistant.text import nfc, word_tokens
 from assistant.wordlists import stopword_syllables, stopwords
 
-__all__ = ["Language", "detect_language"]
+__all__ = ["Language", "detect_language", "foreign_script"]
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+# how a script is named in a message (Unicode names a letter's script by its first word)
+_SCRIPT_NAMES = {"CJK": "Chinese characters", "HIRAGANA": "Japanese kana", "KATAKANA": "Japanese kana",
+                 "HANGUL": "the Korean alphabet"}
+
+
+def foreign_script(text: str) -> str | None:
+    """The script ``text`` is written in when it is not the Latin alphabet ("Cyrillic script",
+    "Chinese characters"), or None. Capitalised words do not count, in any script: they are
+    names ("Кто такой Nguyễn Doãn Anh?" is Cyrillic, "Ông Путин là ai?" Vietnamese), or a
+    question's first word. A Vietnamese or English text that quotes a foreign word stays Latin:
+    the other script needs more letters than its Latin words have."""
+    latin, other = 0, Counter[str]()
+    text = nfc(text)
+    cased = any(ch.islower() for ch in text)  # all in capitals: no word stands out as a name
+    for run in _LETTERS_RE.findall(text):
+        if cased and run[0].isupper():
+            continue
+        for script in (unicodedata.name(ch, "").split(" ", 1)[0] for ch in run):
+            if script == "LATIN":
+                latin += 1
+            elif script:
+                other[script] += 1
+    if sum(other.values()) < 2 or sum(other.values()) <= latin:
+        return None
+    script = other.most_common(1)[0][0]
+    return _SCRIPT_NAMES.get(script, f"{script.title()} script")
 
 Language = Literal["vi", "en"]
 

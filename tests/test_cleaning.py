@@ -20,7 +20,8 @@ from conftest import CORPUS
 from test_server import make_bot, running
 
 from assistant import Assistant, QuestionError
-from assistant.cleaning import clean_question, invalid_unicode_at, strip_controls
+from assistant.cleaning import clean_history, clean_question, invalid_unicode_at, strip_controls
+from assistant.errors import LanguageError
 from assistant.server import create_app
 from assistant.types import Answer
 from assistant.ui import ChatUI
@@ -44,6 +45,18 @@ def test_invalid_unicode_is_a_question_error() -> None:
         clean_question(b"bytes")
     with pytest.raises(QuestionError, match="empty"):
         clean_question(" \x00\x1b[0m\u200b\t ")
+
+
+RUSSIAN = "Кто губернатор Калужской области?"  # my own: "Who is the governor of Kaluga?"
+
+
+def test_a_question_in_another_alphabet_is_a_language_error() -> None:
+    with pytest.raises(LanguageError, match="Cyrillic script; hoitin answers questions in Vietnamese or English"):
+        clean_question(RUSSIAN)
+    assert issubclass(LanguageError, QuestionError)  # the CLI, API and UI show it as a plain message
+    assert clean_question("Ông Путин là ai?").text == "Ông Путин là ai?"  # a name in Cyrillic
+    # a conversation's earlier turns are kept whatever their script: only the question is checked
+    assert clean_history([{"role": "user", "content": RUSSIAN}]) == [{"role": "user", "content": RUSSIAN}]
 
 
 def test_controls_escapes_and_invisible_characters_are_removed_with_a_notice() -> None:
@@ -156,6 +169,18 @@ def test_api_lone_surrogates_are_400_json(api: str, path: str, body: str) -> Non
     assert error["type"] == "invalid_request_error" and "not valid text" in error["message"]
 
 
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": RUSSIAN}]}),
+    ("/v1/chat/completions", {"stream": True, "messages": [{"role": "user", "content": RUSSIAN}]}),
+    ("/v1/ask", {"question": RUSSIAN}),
+])
+def test_api_question_in_another_alphabet_is_400_unsupported_language(api: str, path: str, body: dict[str, Any]) -> None:
+    r = httpx.post(api + path, json=body, timeout=120)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "unsupported_language" and "Vietnamese or English" in error["message"], error
+
+
 def test_api_answers_dirty_questions_with_notices(api: str) -> None:
     body = json.dumps({"messages": [{"role": "user", "content": WITH_NUL}]})
     reply = raw_post(api + "/v1/chat/completions", body).json()
@@ -179,6 +204,15 @@ def test_ui_shows_a_message_for_invalid_text_and_never_sends_a_surrogate_back(se
     display, sources, engine, box, session = steps[-1]
     assert "not valid text" in display[-1]["content"] and "error-msg" in display[-1]["content"]
     orjson.dumps([display, sources, engine, box])  # what Gradio sends: encodable, no dropped connection
+    assert session["turns"] == []
+
+
+def test_ui_and_python_api_turn_away_a_question_in_another_alphabet(seed_bot: Assistant) -> None:
+    with pytest.raises(LanguageError, match="Vietnamese or English"):
+        seed_bot.ask(RUSSIAN)
+    ui = ChatUI(seed_bot, seed_bot.settings)
+    display, _, _, _, session = list(ui.respond(RUSSIAN, None))[-1]
+    assert "Vietnamese or English" in display[-1]["content"] and "error-msg" in display[-1]["content"]
     assert session["turns"] == []
 
 

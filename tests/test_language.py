@@ -105,3 +105,54 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
     assert analyse(question).qtype == qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "script"),
+    [
+        ("Кто губернатор Калужской области?", "Cyrillic script"),
+        ("Кто такой Nguyễn Doãn Anh?", "Cyrillic script"),  # a Latin name inside Russian
+        ("КТО ГУБЕРНАТОР?", "Cyrillic script"),  # all in capitals: no word is a name
+        ("谁是卡卢加州州长？", "Chinese characters"),
+        ("カルーガ州の知事は誰ですか", "Japanese kana"),
+        ("칼루가 주지사는 누구입니까?", "the Korean alphabet"),
+        ("Ποιος είναι ο κυβερνήτης της Καλούγκα;", "Greek script"),
+        ("من هو حاكم كالوغا؟", "Arabic script"),
+        ("Ai dẫn đầu đoàn công tác Thanh Hóa sang Nga?", None),
+        ("Who led the Thanh Hóa delegation to Russia?", None),
+        ("thanh hoa xuat khau sang nga bao nhieu", None),
+        ("NGUYỄN DOÃN ANH LÀ AI", None),
+        ("Ông Путин là ai?", None),  # a name in Cyrillic inside Vietnamese
+        ("Ông 习近平 là ai?", None),  # fewer Chinese letters than Vietnamese ones
+        ("Thống đốc Kaluga (Калуга) là ai?", None),
+        ("Who is the governor of Kaluga (Калуга)?", None),
+        ("2025?", None),
+    ],
+)
+def test_foreign_script(question: str, script: str | None) -> None:
+    from assistant.language import foreign_script
+
+    assert foreign_script(question) == script
+
+
+def test_no_development_question_is_in_a_foreign_script() -> None:
+    """Every question of the development data (the seed set, the conversations, and XQuAD's
+    Vietnamese and English questions when ../shared is beside the clone) is asked, not
+    turned away."""
+    import json
+    from pathlib import Path
+
+    from assistant.language import foreign_script
+
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "evals/datasets/seeds.jsonl", root / "evals/datasets/conversations.jsonl",
+             *(root.parent / "shared/data" / d / "questions.jsonl" for d in ("xquad-vi-dev", "xquad-en-vi-dev"))]
+    questions = []
+    for path in (p for p in files if p.exists()):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            turns = record.get("turns") or []
+            questions += [record["question"]] if "question" in record else []
+            questions += [t["question"] if isinstance(t, dict) else t for t in turns]
+    assert len(questions) >= 100
+    assert [q for q in questions if foreign_script(q)] == []
