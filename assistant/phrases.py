@@ -47,6 +47,7 @@ from assistant.wordlists import (
     CONNECTIVES,
     GRAMMATICAL_MARKERS,
     INTERROGATIVES,
+    LOCATIVES,
     ROLE_ARTICLES,
     stopword_syllables,
     stopwords,
@@ -203,7 +204,10 @@ def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
     """The part of a clause the question does not already say: its edges shed the question's
     words and the words that join it to the sentence. The noun the question asks about stays
     when it heads something new ("Sân bay nào …?": "Sân bay quốc tế San Diego"), not when
-    the question's words follow it ("Đặt tên gì …?": "tên cho cây cầu là …" sheds "tên")."""
+    the question's words follow it ("Đặt tên gì …?": "tên cho cây cầu là …" sheds "tên"). A
+    preposition of place (``wordlists.LOCATIVES``) that ends the clause governs nothing: it is
+    the second syllable of a word ("nước ngoài", "tồn tại", "bên trong") and stays, unless the
+    question says it."""
 
     def sheds(tok: _Token) -> bool:
         return q.key(tok) in q.said or tok.joining or not any(c.isalnum() for c in tok.text)
@@ -214,10 +218,16 @@ def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
             j += 1
         return j > i and (j == len(tokens) or not sheds(tokens[j]))
 
+    def binds(i: int) -> bool:  # a preposition that ends its clause governs nothing
+        tok = tokens[i]
+        last = all(not any(c.isalnum() for c in t.text) for t in tokens[i + 1:])
+        return (last and tok.joining and tok.word in LOCATIVES and q.key(tok) not in q.said
+                and i > 0 and not tokens[i - 1].joining)
+
     a, b = 0, len(tokens)
     while a < b and sheds(tokens[a]) and not heads(a):
         a += 1
-    while b > a and sheds(tokens[b - 1]) and q.key(tokens[b - 1]) not in q.asked:
+    while b > a and sheds(tokens[b - 1]) and q.key(tokens[b - 1]) not in q.asked and not binds(b - 1):
         b -= 1
     return a, b
 

@@ -61,6 +61,17 @@ def test_each_clause_sheds_the_question_s_words_at_its_edges_but_keeps_the_noun_
     assert _texts("San bay nao la noi ban ron nhat vung?", AIRPORT) == _texts(AIRPORT_Q, AIRPORT)
 
 
+def test_a_preposition_that_ends_its_clause_is_a_word_s_second_syllable_and_stays() -> None:
+    # "nước ngoài" (foreign), "tồn tại" (to exist), "bên trong" (inside): nothing follows the
+    # preposition, so it joins nothing; it used to be shed ("nhà đầu tư nước", "tồn")
+    assert "nhà đầu tư nước ngoài" in _texts("Tỉnh tập trung thu hút nhóm nào?",
+                                             "Tỉnh đang tập trung thu hút các nhà đầu tư nước ngoài.")
+    assert "Nhiều vấn đề vẫn còn tồn tại" in _texts("Điều gì vẫn còn?", "Nhiều vấn đề vẫn còn tồn tại.")
+    assert _texts("Kho hàng nằm ở đâu?", "Kho hàng nằm ở phía sau nhà máy, bên trong.")[-1] == "bên trong"
+    # a preposition with its object is shed as before, and a conjunction before a comma too
+    assert _texts("Đoàn đã đến đâu?", "Đoàn đã đến Moskva và, sau đó, về Kaluga.") == ["Moskva", "đó", "Kaluga"]
+
+
 def test_a_row_per_candidate_with_the_question_s_words_and_the_similarity() -> None:
     found, rows = phrase_rows(BRIDGE_Q, BRIDGE, similarity=lambda texts: np.ones(len(texts)))
     assert rows.shape == (len(found), len(PHRASE_FEATURES))
