@@ -45,6 +45,7 @@ from assistant.text import fold, has_diacritics, normalize
 from assistant.wordlists import (
     CLAUSE_OPENERS,
     CONNECTIVES,
+    DEMONSTRATIVES,
     GRAMMATICAL_MARKERS,
     INTERROGATIVES,
     LOCATIVES,
@@ -207,7 +208,8 @@ def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
     the question's words follow it ("Đặt tên gì …?": "tên cho cây cầu là …" sheds "tên"). A
     preposition of place (``wordlists.LOCATIVES``) that ends the clause governs nothing: it is
     the second syllable of a word ("nước ngoài", "tồn tại", "bên trong") and stays, unless the
-    question says it."""
+    question says it. A demonstrative after a shed connective goes with it ("Trong khi đó
+    tỉnh …" opens with "tỉnh", not "đó")."""
 
     def sheds(tok: _Token) -> bool:
         return q.key(tok) in q.said or tok.joining or not any(c.isalnum() for c in tok.text)
@@ -224,8 +226,11 @@ def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
         return (last and tok.joining and tok.word in LOCATIVES and q.key(tok) not in q.said
                 and i > 0 and not tokens[i - 1].joining)
 
+    def closes(i: int) -> bool:  # a demonstrative after a connective: "trong khi đó", "vì vậy"
+        return i > 0 and tokens[i - 1].joining and tokens[i].word in DEMONSTRATIVES
+
     a, b = 0, len(tokens)
-    while a < b and sheds(tokens[a]) and not heads(a):
+    while a < b and ((sheds(tokens[a]) and not heads(a)) or closes(a)):
         a += 1
     while b > a and sheds(tokens[b - 1]) and q.key(tokens[b - 1]) not in q.asked and not binds(b - 1):
         b -= 1

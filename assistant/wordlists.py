@@ -29,6 +29,7 @@ __all__ = [
     "CARDINALS",
     "CLAUSE_OPENERS",
     "CONNECTIVES",
+    "DEMONSTRATIVES",
     "DURATION_UNITS",
     "ENGLISH_INTERROGATIVES",
     "FOLLOW_UP_PRONOUNS",
@@ -168,6 +169,11 @@ ANAPHORA_OPENERS = (
     "điều đó", "việc này", "việc đó", "đây", "đó", "he", "she", "it", "they", "this", "these",
     "that", "those", "his", "her", "its", "their",
 )
+
+# Demonstratives (Thompson 1965, the deictics; "vậy", "so", the pro-form of the same class),
+# with their marks: after a connective they close it ("trong khi đó", "sau đó", "vì vậy") and
+# point back, so a phrase cut from the clause does not open with one (assistant.phrases).
+DEMONSTRATIVES = _words("đó này ấy kia đây đấy nọ vậy")
 
 # --- question words ---------------------------------------------------------------------------
 # Interrogatives (folded), from the reference grammars above; they ask, so a text holding one

@@ -69,7 +69,16 @@ def test_a_preposition_that_ends_its_clause_is_a_word_s_second_syllable_and_stay
     assert "Nhiều vấn đề vẫn còn tồn tại" in _texts("Điều gì vẫn còn?", "Nhiều vấn đề vẫn còn tồn tại.")
     assert _texts("Kho hàng nằm ở đâu?", "Kho hàng nằm ở phía sau nhà máy, bên trong.")[-1] == "bên trong"
     # a preposition with its object is shed as before, and a conjunction before a comma too
-    assert _texts("Đoàn đã đến đâu?", "Đoàn đã đến Moskva và, sau đó, về Kaluga.") == ["Moskva", "đó", "Kaluga"]
+    # ("sau đó", "after that", goes whole: a demonstrative after a connective goes with it)
+    assert _texts("Đoàn đã đến đâu?", "Đoàn đã đến Moskva và, sau đó, về Kaluga.") == ["Moskva", "Kaluga"]
+
+
+def test_a_demonstrative_after_a_connective_goes_with_it() -> None:
+    # "Trong khi đó" (meanwhile): the phrase opened with "đó" ("đó tỉnh Thái Bình có …")
+    found = _texts("Thái Bình có thế mạnh gì?", "Trong khi đó tỉnh Thái Bình có thế mạnh về chế biến nông sản.")
+    assert "tỉnh Thái Bình có thế mạnh về chế biến nông sản" in found and not any(f.startswith("đó") for f in found)
+    # a demonstrative that opens a sentence is no connective's
+    assert _texts("Cây cầu nào dài nhất vùng?", "Đó là cây cầu dài nhất vùng.") == ["Đó là cây cầu"]
 
 
 def test_a_row_per_candidate_with_the_question_s_words_and_the_similarity() -> None:
