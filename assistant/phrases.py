@@ -70,6 +70,7 @@ MAX_WORDS = 20
 
 # a clock time or a score ("3:08", "24-10") is one token, as is a number with its separators
 _TOKEN_RE = re.compile(r"\d+(?:[:\-–]\d+)+|\w+(?:[.,]\d+)*%?|[^\w\s]", re.UNICODE)
+_QUOTES = frozenset('“"‘«')
 _CUTS = frozenset(",;:()[]{}–—\"“”‘’«»/")
 _BRACKETS = {"(": ")", "[": "]", "“": "”", '"': '"', "‘": "’", "«": "»"}
 _OPENERS = tuple(sorted((tuple(o.split()) for o in CLAUSE_OPENERS), key=len, reverse=True))
@@ -237,6 +238,19 @@ def _trim(tokens: list[_Token], q: _Question) -> tuple[int, int]:
     return a, b
 
 
+def _after_colon(tokens: list[_Token], i: int) -> bool:
+    """Whether token ``i`` opens a sentence that a colon introduces ("cho biết: Hiện nay, …"),
+    where a capital says nothing of a name, as the first word's does. A list of names may follow
+    a colon too ("… 04 địa phương: Tỉnh Hủa Phăn …", "…: Trung Quốc, Nhật Bản"): a word counts
+    as opening a sentence only when a lower-case word follows it (the syllables of a Vietnamese
+    name all take capitals)."""
+    j = i - 1
+    while j >= 0 and tokens[j].text in _QUOTES:
+        j -= 1
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return j >= 0 and tokens[j].text == ":" and after[:1].isalpha() and after[:1].islower()
+
+
 def _is_name(tok: _Token, first: bool) -> bool:
     return tok.text[:1].isupper() and not first and tok.text[:1].isalpha()
 
@@ -271,7 +285,8 @@ def phrase_rows(question: str, sentence: str, *, weights: Mapping[str, float] | 
     rare_hits = [t.i for toks, _ in parts for t in toks if key(t) == rarest]
     sem = (np.asarray(similarity([sentence[toks[0].start : toks[-1].end] for toks, _ in parts]), dtype=np.float64)
            if similarity is not None else np.zeros(len(parts)))
-    first_token = parts[0][0][0]
+    every = _tokens(sentence)  # a capital opening the sentence, or what it quotes after a colon, is no name's
+    opening = {t.i for t in every if t.i == 0 or _after_colon(every, t.i)}
     found: list[Clause] = []
     rows: list[list[float]] = []
     for k, (toks, bracketed) in enumerate(parts):
@@ -310,8 +325,8 @@ def phrase_rows(question: str, sentence: str, *, weights: Mapping[str, float] | 
                 float(key(kept[0]) in q.asked),
                 float(toks[0].joining and key(toks[0]) not in q.said),
                 float(any(key(t) in q.asked for t in kept)),
-                sum(_is_name(t, t is first_token) for t in words) / len(words),
-                float(bool(q.asked)) * float(any(_is_name(t, t is first_token) for t in new)),
+                sum(_is_name(t, t.i in opening) for t in words) / len(words),
+                float(bool(q.asked)) * float(any(_is_name(t, t.i in opening) for t in new)),
                 float(anchor > 0),
                 on_right,
                 anchor / _ANCHOR,

@@ -81,6 +81,22 @@ def test_a_demonstrative_after_a_connective_goes_with_it() -> None:
     assert _texts("Cây cầu nào dài nhất vùng?", "Đó là cây cầu dài nhất vùng.") == ["Đó là cây cầu"]
 
 
+def test_a_capital_after_a_colon_opens_a_sentence_unless_a_name_follows() -> None:
+    share = PHRASE_FEATURES.index("name_share")
+
+    def names(question: str, sentence: str) -> dict[str, float]:
+        found, rows = phrase_rows(question, sentence)
+        return {c.text: float(r[share]) for c, r in zip(found, rows, strict=True)}
+
+    # "Hiện nay" (now) opens what the mayor said: no name, so no lead for "what did he say"
+    said = names("Thị trưởng Lạc Hà nói gì về cây cầu?",
+                 "Thị trưởng Lạc Hà cho biết: Hiện nay, cây cầu đã đón hai triệu lượt xe.")
+    assert said["Hiện nay"] == 0.0
+    # a list of names after a colon keeps its names
+    listed = names("Cây cầu nối những tỉnh nào?", "Cây cầu nối ba tỉnh: Lạc Hà, Hoa Sen và Cát Bi.")
+    assert listed["Lạc Hà"] == 1.0
+
+
 def test_a_row_per_candidate_with_the_question_s_words_and_the_similarity() -> None:
     found, rows = phrase_rows(BRIDGE_Q, BRIDGE, similarity=lambda texts: np.ones(len(texts)))
     assert rows.shape == (len(found), len(PHRASE_FEATURES))
