@@ -146,3 +146,32 @@ def test_the_sentence_next_to_the_best_is_quoted_with_it_at_a_lower_share_in_the
     r = Reading(question=question, info=analyse(question), passages=apart,
                 sentences=[reading[0], _sentence(2, 0, OTHER, 0, 1.5)], weights={})
     assert [s.text for s in engine.select(r)] == [FIRST]
+
+
+def test_the_typed_answer_comes_from_the_clause_nearest_the_question_in_meaning() -> None:
+    # my own sentence with two percentages; an English question's words match neither clause, so
+    # the e5 similarity of each clause to the question decides (here a stub that prefers one)
+    from assistant.extractive import typed_answer
+
+    sentence = ("Năm 2030, kim ngạch xuất khẩu sang thị trường Nga bằng 0,5% tổng kim ngạch của tỉnh Lạc Hà; "
+                "lượng khách du lịch Nga đến Lạc Hà bằng 2,5% tổng lượng khách quốc tế.")
+    question = "What share of Lạc Hà's exports went to Russia?"
+    passages = [Passage(chunk_id="a::1", doc_id="lac-ha", text=sentence, title="Lạc Hà và Nga")]
+    scored = _sentence(1, 0, sentence, 0, 2.0)
+
+    def read(similarity: Any) -> Reading:
+        return Reading(question=question, info=analyse(question), passages=passages, sentences=[scored], weights={},
+                       similarity=similarity)
+
+    def exports_first(texts: Any) -> Any:
+        import numpy as np
+
+        return np.asarray([0.9 if "xuất khẩu" in t else 0.6 for t in texts])
+
+    def tourists_first(texts: Any) -> Any:
+        import numpy as np
+
+        return np.asarray([0.9 if "du lịch" in t else 0.6 for t in texts])
+
+    assert typed_answer(read(exports_first), scored) == "0.5%"
+    assert typed_answer(read(tourists_first), scored) == "2.5%"  # the meaning decides, not the order
