@@ -69,8 +69,9 @@ from assistant.wordlists import (
 __all__ = ["Span", "counts_asked", "office_holder", "short_answer"]
 
 # a percentage may stand apart from its number ("0,7 %"): one token either way
-_TOKEN_RE = re.compile(r"\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
-_NUMBER_RE = re.compile(r"^\d+(?:[.,]\d+)* ?%?$")
+# a clock time or a time left on a clock ("4:51", "1:02:30") is one token, one number
+_TOKEN_RE = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?![\d:])|\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
+_NUMBER_RE = re.compile(r"^(?:\d+(?:[.,]\d+)* ?%?|\d{1,2}(?::\d{2}){1,2})$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
 _CONNECTIVES, _DURATIONS = frozenset(CONNECTIVES), frozenset(DURATION_UNITS)
@@ -337,8 +338,8 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
             # "bao nhiêu trường" is not answered by a count of something else ("132 dự án");
             # a Vietnamese question only (an English one names its thing in another language)
             spans = [span for span in spans if span.kind != "number" or not measures_other(toks, span.start, counted)]
-    if qtype == "number" and _TIME_LONG_RE.search(lowered):
-        spans = [span for span in spans if span.kind != "number" or lasts(toks, span.start)]  # not "hai cuộc chiến"
+    if qtype == "number" and _TIME_LONG_RE.search(lowered):  # not "hai cuộc chiến"; a clock's "3:08" is
+        spans = [span for span in spans if span.kind != "number" or lasts(toks, span.start) or ":" in toks[span.start][0]]
     if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(lowered) or counts_things(counted)):

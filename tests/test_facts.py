@@ -769,3 +769,15 @@ def test_counts_asked_reads_whether_a_short_answer_is_a_number_of_what_is_counte
     from assistant.spans import counts_asked
 
     assert counts_asked(short, question) is counts
+
+
+def test_a_time_on_a_clock_is_one_number() -> None:
+    # my own sentence: "4:51" was two numbers, and "51" answered "what did the clock show"
+    from assistant.spans import short_answer
+
+    sentence = "Khi đồng hồ còn 4:51, đội Lạc Hà có bóng ở vạch 30 yard và ghi bàn sau 1:02:30 phút thi đấu."
+    assert short_answer(sentence, "Đồng hồ còn bao nhiêu khi đội Lạc Hà có bóng ở vạch 30 yard?", "number").text == "4:51"
+    assert short_answer(sentence, "Trận đấu còn lại bao lâu khi đội Lạc Hà có bóng?", "number").text == "4:51"
+    assert short_answer(sentence, "How much time was left when Lạc Hà had the ball at the 30-yard line?",
+                        "number").text == "4:51"
+    assert short_answer("Tỷ lệ là 3 trên 4.", "Tỷ lệ là bao nhiêu?", "number").text == "3"  # no colon, no clock
