@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -40,6 +41,7 @@ from assistant.terms import content_words
 from assistant.text import folded_key, matching_key
 from assistant.types import GenerationRequest, GenerationResult
 from assistant.units import english_quantity
+from assistant.wordlists import CLAUSE_OPENERS, CONNECTIVES
 
 __all__ = ["ExtractiveEngine", "typed_answer"]
 
@@ -220,21 +222,41 @@ def typed_answer(reading: Reading, sentence: ScoredSentence) -> str:
 # 89 -> 91 of 127 at 2, English 41 -> 44 of 74 (words cannot place an English question's
 # answer in a Vietnamese sentence; its meaning can).
 _CLAUSE_WEIGHT = 2.0
+# A question that opens with "Ai"/"Who" asks for a clause's subject: a name that opens a clause
+# (after punctuation or a joining word) and that a lower-case word (its verb) follows gets this
+# much more ("…, tham gia Pro Bowl, Kawann Short dẫn đầu …" for "Who registered the most
+# sacks …?"). Chosen on the tuning part among 0.1, 0.2, 0.3 and 0.5: who-questions' leads
+# holding the answer, English 11 -> 13 of 26 at 0.3 and 0.5, Vietnamese 26 of 42 at each.
+_SUBJECT_BONUS = 0.3
+_JOINS = frozenset(w for phrase in (*CONNECTIVES, *CLAUSE_OPENERS) for w in phrase.split())
+_WORD_RE = re.compile(r"\w+")
 
 
-def _clause_preference(reading: Reading, sentence: str) -> Callable[[int], float] | None:
-    """How much nearer in meaning to the question the clause of ``sentence`` at a character
-    offset is than the nearest clause (0 for the nearest, less for the others)."""
-    parts = clauses(sentence)
-    if reading.similarity is None or len(parts) < 2 or reading.info.qtype not in ("who", "number", "when"):
+def _clause_preference(reading: Reading, sentence: str) -> Callable[[int, int], float] | None:
+    """What a candidate short answer at a character range of ``sentence`` gains: its clause's
+    e5 similarity to the question less the nearest clause's, and for a question about who did
+    something, the subject's place."""
+    if reading.info.qtype not in ("who", "number", "when"):
         return None
+    parts = clauses(sentence)
     bounds = [(toks[0].start, toks[-1].end) for toks, _ in parts]
-    sims = np.asarray(reading.similarity([sentence[a:b] for a, b in bounds]), dtype=np.float64)
-    sims -= sims.max()
+    sims = np.zeros(len(bounds))
+    if reading.similarity is not None and len(parts) > 1:
+        sims = np.asarray(reading.similarity([sentence[a:b] for a, b in bounds]), dtype=np.float64)
+        sims -= sims.max()
+    asked = _WORD_RE.findall(reading.question.lower())
+    subject = reading.info.qtype == "who" and bool(asked) and asked[0] in ("ai", "who")
 
-    def prefer(at: int) -> float:
-        inside = [s for (a, b), s in zip(bounds, sims, strict=True) if a <= at < b]
-        return _CLAUSE_WEIGHT * (inside[0] if inside else float(sims.min()))
+    def prefer(start: int, end: int) -> float:
+        inside = [s for (a, b), s in zip(bounds, sims, strict=True) if a <= start < b]
+        gain = _CLAUSE_WEIGHT * (inside[0] if inside else float(sims.min(initial=0.0)))
+        if subject:
+            before = sentence[:start].rstrip()
+            last = _WORD_RE.findall(before[-20:])
+            opens = not before or before[-1] in ",;:(“\"" or (bool(last) and last[-1].lower() in _JOINS)
+            verb = _WORD_RE.match(sentence[end:].lstrip())
+            gain += _SUBJECT_BONUS if opens and verb is not None and verb.group()[:1].islower() else 0.0
+        return gain
 
     return prefer
 

@@ -287,7 +287,7 @@ def _of_asked(toks: list[tuple[str, int, int]], span: Span, matched: list[int]) 
 
 
 def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
-                 prefer: Callable[[int], float] | None = None) -> Span | None:
+                 prefer: Callable[[int, int], float] | None = None) -> Span | None:
     """The part of ``sentence`` that answers ``question`` (of kind ``qtype``), or None.
 
     A question that names an office ("Who is the ambassador …?", "Ai là Bí thư …?") is
@@ -378,7 +378,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
         distance = min(gaps.values(), default=10)
         # the question's words around it: the answer sits where the sentence restates the question
         near = len({folded[m] for m, g in gaps.items() if g <= _NEAR_WINDOW})
-        score = novelty - 0.05 * distance + _NEAR_WEIGHT * near + (prefer(toks[span.start][1]) if prefer else 0.0)
+        score = novelty - 0.05 * distance + _NEAR_WEIGHT * near + (prefer(toks[span.start][1], toks[span.end - 1][2]) if prefer else 0.0)
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)
             if fit < 0 and not generic:

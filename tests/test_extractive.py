@@ -175,3 +175,16 @@ def test_the_typed_answer_comes_from_the_clause_nearest_the_question_in_meaning(
 
     assert typed_answer(read(exports_first), scored) == "0.5%"
     assert typed_answer(read(tourists_first), scored) == "2.5%"  # the meaning decides, not the order
+
+
+def test_a_question_about_who_did_something_prefers_the_name_that_opens_a_clause() -> None:
+    # my own sentence: the cup's name and the player's both look like names to an English
+    # question, whose words match neither; the player opens his clause and a verb follows him
+    from assistant.extractive import typed_answer
+
+    sentence = "Tiền vệ của đội tham gia Golden Cup, Marco Rossi dẫn đầu đội về số bàn thắng với 11 bàn."
+    passages = [Passage(chunk_id="a::1", doc_id="lac-ha", text=sentence, title="Đội bóng Lạc Hà")]
+    scored = _sentence(1, 0, sentence, 0, 2.0)
+    question = "Who scored the most goals for the team?"
+    reading = Reading(question=question, info=analyse(question), passages=passages, sentences=[scored], weights={})
+    assert typed_answer(reading, scored) == "Marco Rossi"  # it was "Golden Cup"
