@@ -23,9 +23,11 @@ QuestionType = Literal["who", "number", "when", "where", "other"]
 # (which gas), "vị … nào" (which person) is "vì … nào" ("vì lý do nào", for which reason).
 # A question typed without marks ("dan so tinh thai binh la bao nhieu") is matched folded.
 _KINDS: tuple[QuestionType, ...] = ("when", "number", "who", "where")  # first match wins:
-# "ngày bao nhiêu" is a date, "bao nhiêu" alone a number
+# "ngày bao nhiêu" is a date, "bao nhiêu" alone a number; "tháng mấy" (which month) a date,
+# "mấy tháng" (how many months) a number
 _VIETNAMESE: dict[str, str] = {
-    "when": "khi nào|bao giờ|ngày nào|ngày bao nhiêu|tháng nào|năm nào|thời gian nào|lúc nào",
+    "when": "khi nào|bao giờ|ngày nào|ngày bao nhiêu|tháng nào|năm nào|thời gian nào|lúc nào|"
+            "ngày mấy|tháng mấy|năm mấy|thứ mấy|mấy giờ",  # "mấy" after a noun of time asks which one
     "number": "bao nhiêu|mấy|tỷ lệ|tỉ lệ|bao lâu|bao xa",
     "who": r"ai|(?:người|vị|ông|bà|đồng chí|lãnh đạo)(?: \w+){0,3} nào|những ai",
     "where": "ở đâu|tại đâu|nơi nào|địa phương nào|địa điểm nào|thành phố nào|tỉnh nào|nước nào|quốc gia nào",

@@ -101,6 +101,12 @@ def test_english_passage_about_vietnamese_people_is_english() -> None:
         ("In what year did the plant open?", "when"),
         ("What was the last name of the director who opened the plant?", "who"),
         ("What was the name of the plant?", "other"),  # a thing's name
+        # "mấy" after a noun of time asks which one (a date); before a noun, how many
+        ("Đoàn Thái Bình sang Nga vào tháng mấy?", "when"),
+        ("Năm mấy Thanh Hóa ký ghi nhớ với tỉnh Tula?", "when"),
+        ("Mấy giờ buổi làm việc bắt đầu?", "when"),
+        ("Đoàn ở lại Nga mấy tháng?", "number"),
+        ("Có mấy doanh nghiệp Việt Nam ở Kaluga?", "number"),
     ],
 )
 def test_question_kind_is_read_with_the_marks_the_question_has(question: str, qtype: str) -> None:
