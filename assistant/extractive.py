@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
@@ -229,7 +230,7 @@ _CLAUSE_WEIGHT = 2.0
 # holding the answer, English 11 -> 13 of 26 at 0.3 and 0.5, Vietnamese 26 of 42 at each.
 _SUBJECT_BONUS = 0.3
 _JOINS = frozenset(w for phrase in (*CONNECTIVES, *CLAUSE_OPENERS) for w in phrase.split())
-_WORD_RE = re.compile(r"\w+")
+_WORD_RE, _LAST_WORD_RE = re.compile(r"\w+"), re.compile(r"\w+$")
 
 
 def _clause_preference(reading: Reading, sentence: str) -> Callable[[int, int], float] | None:
@@ -238,22 +239,25 @@ def _clause_preference(reading: Reading, sentence: str) -> Callable[[int, int], 
     something, the subject's place."""
     if reading.info.qtype not in ("who", "number", "when"):
         return None
-    parts = clauses(sentence)
-    bounds = [(toks[0].start, toks[-1].end) for toks, _ in parts]
-    sims = np.zeros(len(bounds))
-    if reading.similarity is not None and len(parts) > 1:
-        sims = np.asarray(reading.similarity([sentence[a:b] for a, b in bounds]), dtype=np.float64)
-        sims -= sims.max()
+    bounds = [(toks[0].start, toks[-1].end) for toks, _ in clauses(sentence)]
     asked = _WORD_RE.findall(reading.question.lower())
     subject = reading.info.qtype == "who" and bool(asked) and asked[0] in ("ai", "who")
 
+    @cache
+    def similarities() -> np.ndarray:  # embedded when a candidate is first ranked, once
+        if reading.similarity is None or len(bounds) < 2:
+            return np.zeros(len(bounds))
+        found = np.asarray(reading.similarity([sentence[a:b] for a, b in bounds]), dtype=np.float64)
+        return found - found.max()
+
     def prefer(start: int, end: int) -> float:
-        inside = [s for (a, b), s in zip(bounds, sims, strict=True) if a <= start < b]
-        gain = _CLAUSE_WEIGHT * (inside[0] if inside else float(sims.min(initial=0.0)))
+        near = similarities()
+        inside = [s for (a, b), s in zip(bounds, near, strict=True) if a <= start < b]
+        gain = _CLAUSE_WEIGHT * (inside[0] if inside else float(near.min(initial=0.0)))
         if subject:
             before = sentence[:start].rstrip()
-            last = _WORD_RE.findall(before[-20:])
-            opens = not before or before[-1] in ",;:(“\"" or (bool(last) and last[-1].lower() in _JOINS)
+            last = _LAST_WORD_RE.search(before)
+            opens = not before or before[-1] in ",;:(“\"" or (last is not None and last.group().lower() in _JOINS)
             verb = _WORD_RE.match(sentence[end:].lstrip())
             gain += _SUBJECT_BONUS if opens and verb is not None and verb.group()[:1].islower() else 0.0
         return gain

@@ -70,8 +70,9 @@ __all__ = ["Span", "counts_asked", "office_holder", "short_answer"]
 
 # a percentage may stand apart from its number ("0,7 %"): one token either way
 # a clock time or a time left on a clock ("4:51", "1:02:30") is one token, one number
-_TOKEN_RE = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?![\d:])|\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
-_NUMBER_RE = re.compile(r"^(?:\d+(?:[.,]\d+)* ?%?|\d{1,2}(?::\d{2}){1,2})$")
+_CLOCK = r"\d{1,2}(?::\d{2}){1,2}"
+_TOKEN_RE = re.compile(rf"{_CLOCK}(?![\d:])|\w+(?:[.,]\d+)*(?:(?<=\d) ?%)?|[^\w\s]", re.UNICODE)
+_NUMBER_RE, _CLOCK_RE = re.compile(rf"^(?:\d+(?:[.,]\d+)* ?%?|{_CLOCK})$"), re.compile(rf"^{_CLOCK}$")
 _YEAR_RE = re.compile(r"^(1\d{3}|20\d{2})$")
 _MAX_UNIT_WORDS = 2
 _CONNECTIVES, _DURATIONS = frozenset(CONNECTIVES), frozenset(DURATION_UNITS)
@@ -339,7 +340,7 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
             # a Vietnamese question only (an English one names its thing in another language)
             spans = [span for span in spans if span.kind != "number" or not measures_other(toks, span.start, counted)]
     if qtype == "number" and _TIME_LONG_RE.search(lowered):  # not "hai cuộc chiến"; a clock's "3:08" is
-        spans = [span for span in spans if span.kind != "number" or lasts(toks, span.start) or ":" in toks[span.start][0]]
+        spans = [s for s in spans if s.kind != "number" or lasts(toks, s.start) or _CLOCK_RE.match(toks[s.start][0])]
     if qtype == "when" and _YEAR_ASKED_RE.search(lowered):
         spans = [span for span in spans if any(_YEAR_RE.match(t) for t, _, _ in toks[span.start : span.end])]
     if qtype == "number" and (_HOW_MANY_RE.search(lowered) or counts_things(counted)):
@@ -378,7 +379,9 @@ def short_answer(sentence: str, question: str, qtype: str, *, context: str = "",
         distance = min(gaps.values(), default=10)
         # the question's words around it: the answer sits where the sentence restates the question
         near = len({folded[m] for m, g in gaps.items() if g <= _NEAR_WINDOW})
-        score = novelty - 0.05 * distance + _NEAR_WEIGHT * near + (prefer(toks[span.start][1], toks[span.end - 1][2]) if prefer else 0.0)
+        score = novelty - 0.05 * distance + _NEAR_WEIGHT * near
+        if prefer is not None and len(spans) > 1:  # it only ranks candidates: one needs no ranking
+            score += prefer(toks[span.start][1], toks[span.end - 1][2])
         if asked_role.units and span.kind == "person":
             fit = _role_fit(asked_role, span.text, sentence)
             if fit < 0 and not generic:
